@@ -1,0 +1,1 @@
+"""Builder UI: the Streamlit strategy builder for strategists."""

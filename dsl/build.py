@@ -1,0 +1,200 @@
+"""Turn lark's parse tree into the Parley syntax tree, checking literal values on the way.
+
+Literal mistakes (`25:00`, `09:00-8:00`, `$1.2.3`) are caught here rather than in the
+grammar so that the message can name the mistake instead of listing tokens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from lark import Token, Transformer, v_args
+from lark.tree import Meta
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic, error
+from dsl.source import NO_SPAN, Source, Span
+
+MONEY_SHAPE = re.compile(r"\$(\d{1,3}(,\d{3})+|\d+)(\.\d{2})?")
+ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+
+
+def unescape(literal: str) -> str:
+    """The value of a quoted string token: quotes removed, `\\"`, `\\\\`, `\\n`, `\\t`, `\\uXXXX`."""
+    body = literal[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2 : i + 6]):
+                out.append(chr(int(body[i + 2 : i + 6], 16)))
+                i += 6
+                continue
+            out.append(ESCAPES.get(nxt, "\\" + nxt))
+            i += 2
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+class TreeBuilder(Transformer[Token, Any]):
+    """Builds AST nodes bottom-up and records literal mistakes as diagnostics."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__()
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+
+    # ------------------------------------------------------------ spans
+
+    def span(self, meta: Meta) -> Span:
+        if getattr(meta, "empty", True):
+            return NO_SPAN
+        return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def token_span(self, token: Token) -> Span:
+        return Span(self.source, token.line or 0, token.column or 0, token.end_line or 0, token.end_column or 0)
+
+    def ident(self, token: Token) -> ast.Ident:
+        return ast.Ident(str(token), span=self.token_span(token))
+
+    def literal_error(self, token: Token, message: str, hint: str) -> None:
+        self.diagnostics.append(error("PARSE", self.token_span(token), message, hint))
+
+    # ------------------------------------------------------------ values
+
+    def string(self, children: list[Token]) -> ast.StringLit:
+        (token,) = children
+        return ast.StringLit(unescape(str(token)), span=self.token_span(token))
+
+    def integer(self, children: list[Token]) -> ast.NumberLit:
+        (token,) = children
+        return ast.NumberLit(Decimal(str(token)), span=self.token_span(token))
+
+    def decimal(self, children: list[Token]) -> ast.NumberLit:
+        (token,) = children
+        return ast.NumberLit(Decimal(str(token)), span=self.token_span(token))
+
+    def money(self, children: list[Token]) -> ast.MoneyLit:
+        (token,) = children
+        text = str(token)
+        if not MONEY_SHAPE.fullmatch(text):
+            self.literal_error(
+                token,
+                f"`{text}` is not an amount of money",
+                "write dollars with optional cents, like `$1250`, `$1,250` or `$1,250.50`",
+            )
+            return ast.MoneyLit(Decimal(0), span=self.token_span(token))
+        return ast.MoneyLit(Decimal(text[1:].replace(",", "")), span=self.token_span(token))
+
+    def percent(self, children: list[Token]) -> ast.PercentLit:
+        (token,) = children
+        return ast.PercentLit(Decimal(str(token)[:-1]), span=self.token_span(token))
+
+    def clock_value(self, token: Token, text: str) -> ast.Clock:
+        hour_text, minute_text = text.strip().split(":")
+        hour, minute = int(hour_text), int(minute_text)
+        if hour > 23 or minute > 59:
+            self.literal_error(
+                token,
+                f"`{text.strip()}` is not a time of day",
+                "use a 24-hour clock from `00:00` to `23:59`; for midnight write `00:00`",
+            )
+        elif len(hour_text.strip()) != 2:
+            self.literal_error(
+                token,
+                f"`{text.strip()}` needs two digits for the hour",
+                f"write `{hour:02d}:{minute:02d}`",
+            )
+        return ast.Clock(min(hour, 23), min(minute, 59), span=self.token_span(token))
+
+    def clock(self, children: list[Token]) -> ast.Clock:
+        (token,) = children
+        return self.clock_value(token, str(token))
+
+    def window_value(self, token: Token) -> ast.Window:
+        start_text, end_text = str(token).split("-")
+        start = self.clock_value(token, start_text)
+        end = self.clock_value(token, end_text)
+        if start.minutes >= end.minutes:
+            self.literal_error(
+                token,
+                f"the window `{token}` ends before it starts",
+                "write the earlier time first, like `08:00-20:00`; windows cannot run past midnight",
+            )
+        return ast.Window(start, end, span=self.token_span(token))
+
+    def window(self, children: list[Token]) -> ast.Window:
+        (token,) = children
+        return self.window_value(token)
+
+    def date(self, children: list[Token]) -> ast.DateLit:
+        (token,) = children
+        return ast.DateLit(self.date_value(token), span=self.token_span(token))
+
+    def date_value(self, token: Token) -> dt.date:
+        try:
+            return dt.date.fromisoformat(str(token))
+        except ValueError:
+            self.literal_error(token, f"`{token}` is not a calendar date", "write a real date as YYYY-MM-DD")
+            return dt.date(1970, 1, 1)
+
+    def true(self, children: list[Token]) -> ast.BoolLit:
+        return ast.BoolLit(True)
+
+    def false(self, children: list[Token]) -> ast.BoolLit:
+        return ast.BoolLit(False)
+
+    @v_args(meta=True)
+    def duration(self, meta: Meta, children: list[Token]) -> ast.Duration:
+        amount, unit = children
+        singular = str(unit).rstrip("s")
+        return ast.Duration(int(amount), singular, span=self.span(meta))
+
+    # ------------------------------------------------------------ conditions
+
+    @v_args(meta=True)
+    def ref(self, meta: Meta, children: list[Token]) -> ast.Name:
+        return ast.Name(str(children[0]), span=self.span(meta))
+
+    @v_args(meta=True)
+    def or_expr(self, meta: Meta, children: list[ast.Expr]) -> ast.Or:
+        return ast.Or(tuple(children), span=self.span(meta))
+
+    @v_args(meta=True)
+    def and_expr(self, meta: Meta, children: list[ast.Expr]) -> ast.And:
+        return ast.And(tuple(children), span=self.span(meta))
+
+    @v_args(meta=True)
+    def not_(self, meta: Meta, children: list[ast.Expr]) -> ast.Not:
+        return ast.Not(children[0], span=self.span(meta))
+
+    @v_args(meta=True)
+    def compare(self, meta: Meta, children: list[Any]) -> ast.Compare:
+        left, op, right = children
+        return ast.Compare(str(op), left, right, span=self.span(meta))
+
+    @v_args(meta=True)
+    def between(self, meta: Meta, children: list[ast.Expr]) -> ast.Between:
+        subject, low, high = children
+        return ast.Between(subject, low, high, span=self.span(meta))
+
+    @v_args(meta=True)
+    def in_list(self, meta: Meta, children: list[Any]) -> ast.InList:
+        subject, options = children
+        return ast.InList(subject, options, span=self.span(meta))
+
+    def list_literal(self, children: list[Any]) -> tuple[Any, ...]:
+        return tuple(child for child in children if child is not None)
+
+    def name_list(self, children: list[Token]) -> tuple[ast.Ident, ...]:
+        return tuple(self.ident(token) for token in children)
+
+    def jurisdiction_list(self, children: list[Token]) -> tuple[ast.Ident, ...]:
+        return tuple(self.ident(token) for token in children)

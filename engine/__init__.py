@@ -1,0 +1,1 @@
+"""Engine: compile strategies, decide next actions, guard them at run time."""

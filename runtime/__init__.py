@@ -1,0 +1,1 @@
+"""Runtime: the CLI, the API service, persistence and channels: everything that touches the world."""
