@@ -1,0 +1,26 @@
+"""The static compliance checker: one module per constraint kind, registered in one table.
+
+Each module exposes `check(program, ctx) -> list[Diagnostic]` where `program` is the strategy and
+`ctx` a `CheckContext`. Adding a kind is adding a module and one line in `CHECKS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dsl import ast
+from dsl.checks.context import CheckContext
+from dsl.diagnostics import Diagnostic
+
+CheckFn = Callable[[ast.Strategy, CheckContext], list[Diagnostic]]
+
+# (name, check) pairs, run in this order. Each line is one pass.
+CHECKS: list[tuple[str, CheckFn]] = []
+
+
+def run_checks(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
+    """Every registered compliance check's findings for one strategy."""
+    findings: list[Diagnostic] = []
+    for _name, check in CHECKS:
+        findings.extend(check(program, ctx))
+    return findings
