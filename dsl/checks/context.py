@@ -77,7 +77,8 @@ def in_force(rule: ast.Rule, on: dt.date | None) -> bool:
     if rule.status is not None and rule.status.name in INACTIVE_STATUSES:
         return False
     if on is None:
-        return rule.effective_from is None or rule.effective_from <= dt.date.today()
+        # No date given (callers normally pass today's): apply only rules without a start date.
+        return rule.effective_from is None
     if rule.effective_from is not None and on < rule.effective_from:
         return False
     return not (rule.effective_until is not None and on > rule.effective_until)
