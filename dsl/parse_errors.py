@@ -7,6 +7,7 @@ broken texts that fail in the same parser state as the real mistake.
 from __future__ import annotations
 
 import difflib
+import re
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -34,6 +35,27 @@ MISTAKES: dict[str, list[str]] = {
         HEAD + "audience\n",
     ],
     "missing_day": [HEAD + 'step "a" on 3\n', HEAD + 'step "a" every 3 days from 1 to day 5\n'],
+    "missing_version": ['strategy "s"\n', 'strategy "s" version\n', 'strategy "s" 1\n', 'strategy "s" v1\n'],
+    "unfinished_condition": [
+        HEAD + "audience x and\n",
+        HEAD + "audience x or\n",
+        HEAD + "audience not\n",
+        HEAD + "audience x >=\n",
+        HEAD + "audience x between\n",
+        HEAD + "audience x between 1 and\n",
+        HEAD + 'step "a" on day 1 when x and\n',
+        HEAD + 'step "a" on day 1 when x or\n',
+        HEAD + 'step "a" on day 1 unless not\n',
+        HEAD + 'step "a" on day 1 when x ==\n',
+        HEAD + "stop when x or\n",
+        HEAD + "stop when x <\n",
+    ],
+    "otherwise_without_when": [
+        HEAD + 'step "a" on day 1\notherwise\n',
+        HEAD + 'step "a" on day 1\nsend sms "x"\notherwise\n',
+        HEAD + "on reply\notherwise\n",
+        HEAD + 'on reply\nhandoff "q"\notherwise\n',
+    ],
 }
 
 HINTS: dict[str, tuple[str, str]] = {
@@ -46,6 +68,24 @@ HINTS: dict[str, tuple[str, str]] = {
         "write a condition such as `when score.distress >= 0.7`, or remove the `when`/`unless`",
     ),
     "missing_day": ("a step's days are written `day N`", "write `on day 3` or `from day 1 to day 5`"),
+    "missing_version": (
+        "a strategy needs a version number after its name",
+        'write `strategy "NAME" version 1`, and raise the number each time the strategy changes',
+    ),
+    "unfinished_condition": (
+        "the condition stops after `{token}`",
+        "finish it, as in `paid or disputed` or `score.distress >= 0.7`, or remove the `{token}`",
+    ),
+    "otherwise_without_when": (
+        "`otherwise` must follow a `when` branch",
+        "start the branch with `when CONDITION` on its own line, then its actions, then `otherwise`",
+    ),
+}
+
+# The word that names the mistake, found just before the failing token.
+LABEL_WORDS: dict[str, set[str]] = {
+    "missing_condition": {"WHEN", "UNLESS", "AUDIENCE"},
+    "unfinished_condition": {"AND", "OR", "NOT", "COMPARATOR", "BETWEEN"},
 }
 
 WORDS = {
@@ -87,6 +127,7 @@ def unexpected_characters(source: Source, problem: UnexpectedCharacters, parser:
     offset = problem.pos_in_stream or 0
     char = source.text[offset : offset + 1]
     span = span_of_offset(source, offset, offset + 1)
+    allowed = set(problem.allowed or set())
     if char == '"':
         line_end = source.text.find("\n", offset)
         span = span_of_offset(source, offset, line_end if line_end >= 0 else len(source.text))
@@ -96,35 +137,177 @@ def unexpected_characters(source: Source, problem: UnexpectedCharacters, parser:
             "this text is missing its closing quote",
             'end the text with `"` on the same line; write `\\"` for a quote inside it',
         )
-    shown = char if char.isprintable() and char.strip() else repr(char)
-    return error("PARSE", span, f"`{shown}` cannot appear here", expected_hint(problem.allowed or set(), parser))
+    if char.isascii() and char.isalpha() and char.isupper():
+        return capitalised_word(source, offset, allowed, parser)
+    if not char.isprintable() or (char.isspace() and char not in "\n"):
+        return error(
+            "PARSE",
+            span,
+            f"an invisible character (U+{ord(char):04X}) cannot appear here",
+            "delete it and type a plain space if one is needed; copying from a word processor often adds these",
+        )
+    if char.isalpha():
+        return error(
+            "PARSE",
+            span,
+            f"`{char}` cannot appear here",
+            "names and keywords use only the letters a–z, digits and `_`; other letters belong inside quoted text",
+        )
+    hint = CHARACTER_HINTS.get(char) or expected_hint(allowed, parser)
+    return error("PARSE", span, f"`{char}` cannot appear here", hint)
+
+
+# Characters people type from other languages or word processors, and what this language writes instead.
+CHARACTER_HINTS = {
+    "&": "write `and` to require both conditions",
+    "|": "write `or` when either condition will do",
+    "!": "write `not` before a condition, or `!=` for “is not equal to”",
+    "=": "to compare, write `==` (equal) or `!=` (not equal)",
+    "{": "blocks are closed with `end`, not braces",
+    "}": "blocks are closed with `end`, not braces",
+    "'": 'texts are written in double quotes, like `"friendly_reminder"`',
+    "“": 'this is a curly quote; write a straight double quote `"` (word processors curl them)',
+    "”": 'this is a curly quote; write a straight double quote `"` (word processors curl them)',
+    "‘": 'this is a curly quote; texts are written in straight double quotes `"`',
+    "’": 'this is a curly quote; texts are written in straight double quotes `"`',
+    ";": "statements end at the end of the line; remove the `;`",
+    "%": "write a percentage without a space before `%`, like `5%`",
+    "$": "write the amount right after `$`, like `$100` or `$1,250.50`",
+}
+
+
+def capitalised_word(source: Source, offset: int, allowed: set[str], parser: Lark) -> Diagnostic:
+    """Keywords and names are lowercase: `Step` → did you mean `step`?"""
+    match = re.match(r"[A-Za-z_][A-Za-z0-9_.]*", source.text[offset:])
+    word = match.group(0) if match else source.text[offset]
+    span = span_of_offset(source, offset, offset + len(word))
+    lower = word.lower()
+    keywords = keyword_values(allowed, parser)
+    close = lower if lower in keywords else closest_word(lower, keywords) if keywords else None
+    if close is None and "NAME" in allowed:
+        close = lower
+    if close is None:
+        return error("PARSE", span, f"`{word}` cannot appear here", expected_hint(allowed, parser))
+    return error("PARSE", span, f"`{word}` must be written in lowercase", f"did you mean `{close}`?")
 
 
 def unexpected_token(source: Source, problem: UnexpectedToken, parser: Lark) -> Diagnostic:
     token = problem.token
     span = token_span(source, token)
-    label = problem.match_examples(parser.parse, MISTAKES, use_accepts=True)
-    if label is not None:
-        message, hint = HINTS[label]
-        shown = previous_keyword(problem) or "when"
-        return error("PARSE", span, message.format(token=shown), hint)
     expected = set(problem.expected)
     keywords = keyword_values(expected, parser)
+    # A misspelt keyword fails in the same parser state as other mistakes, so it is asked first.
     if token.type == "NAME" and keywords:
         close = closest_word(str(token), keywords)
         if close:
             return error("PARSE", span, f"unknown word `{token}`", f"did you mean `{close}`?")
+    label = problem.match_examples(parser.parse, MISTAKES, use_accepts=True)
+    if label == "otherwise_without_when" and token.type != "OTHERWISE":
+        label = None  # any stray word fails in that state; only `otherwise` is this mistake
+    if label is not None:
+        message, hint = HINTS[label]
+        shown = previous_keyword(problem, LABEL_WORDS.get(label, set())) or "when"
+        return error("PARSE", span, message.format(token=shown), hint.format(token=shown))
+    stop_inside = stop_when_inside_block(source, problem)
+    if stop_inside is not None:
+        return stop_inside
+    if token.type == "NAME" and expected == {"STRING"}:
+        return error("PARSE", span, f"`{token}` needs double quotes", f'write `"{token}"`')
+    if expected <= DOCUMENT_OVER:
+        return text_after_end(source, token, span)
     if token.type == "$END" or (token.type in {"STEP", "ON", "STOP", "SEGMENT", "RULE"} and "END" in expected):
-        opener = open_block(source, problem)
-        if opener is not None:
-            kind, where = opener
+        missing = missing_end(source, problem, token, span)
+        if missing is not None:
+            return missing
+    return error("PARSE", span, f"unexpected {describe_token(token)}", expected_hint(expected, parser))
+
+
+# What the parser expects once the strategy or policy has been closed by its last `end`.
+DOCUMENT_OVER = {"$END", "<END-OF-FILE>", "_NL"}
+
+
+def missing_end(source: Source, problem: UnexpectedToken, token: Token, span: Span) -> Diagnostic | None:
+    """A block left open: from lark's stack, or at the end of the file from the indentation."""
+    opener = open_block(source, problem)
+    if opener is None:
+        return None
+    kind, where = opener
+    if token.type == "$END" and kind in {"strategy", "policy"}:
+        misaligned = misaligned_end(source)
+        if misaligned is not None:
+            inner_kind, inner_line, end_span = misaligned
             return error(
                 "PARSE",
-                span,
-                f"the {kind} that starts on line {where.line} is missing its `end`",
-                f"add `end` on its own line to close the {kind}",
+                end_span,
+                f"the {inner_kind} that starts on line {inner_line} is missing its `end`",
+                f"add `end` on its own line before line {end_span.line} to close the {inner_kind}; "
+                f"this `end` lines up with an outer block",
             )
-    return error("PARSE", span, f"unexpected {describe_token(token)}", expected_hint(expected, parser))
+    return error(
+        "PARSE",
+        span,
+        f"the {kind} that starts on line {where.line} is missing its `end`",
+        f"add `end` on its own line to close the {kind}",
+    )
+
+
+LINE_OPENERS = {"strategy": "strategy", "policy": "policy", "step": "step", "on": "handler", "rule": "rule"}
+
+
+def misaligned_end(source: Source) -> tuple[str, int, Span] | None:
+    """The first `end` indented less than the block it closes but exactly as an outer one.
+
+    Indentation is for people and the parser ignores it, so this is only a guess: it is used only
+    when the file ran out with a block open, to say which block most likely lost its `end`.
+    """
+    open_blocks: list[tuple[str, int, int]] = []
+    for number, line in enumerate(source.text.splitlines(), start=1):
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        indent = len(line) - len(line.lstrip())
+        first = words[0]
+        if first in LINE_OPENERS:
+            open_blocks.append((LINE_OPENERS[first], number, indent))
+        elif first == "when" and open_blocks and open_blocks[-1][0] in {"step", "handler", "`when` branch"}:
+            open_blocks.append(("`when` branch", number, indent))
+        elif first == "end" and open_blocks:
+            kind, opened_on, opened_at = open_blocks.pop()
+            if indent < opened_at and any(outer_indent == indent for _, _, outer_indent in open_blocks):
+                return kind, opened_on, Span(source, number, indent + 1, number, indent + 4)
+    return None
+
+
+def stop_when_inside_block(source: Source, problem: UnexpectedToken) -> Diagnostic | None:
+    """`stop when …` inside a step or handler reads as `stop CHANNEL`: the block lost its `end`."""
+    stack = value_stack(problem)
+    if len(stack) < 2:
+        return None
+    stop, word = stack[-2], stack[-1]
+    if not (isinstance(stop, Token) and stop.type == "STOP" and isinstance(word, Token) and str(word) == "when"):
+        return None
+    opener = open_block(source, problem)
+    kind, where = opener if opener is not None else ("step", token_span(source, stop))
+    return error(
+        "PARSE",
+        token_span(source, stop),
+        f"the {kind} that starts on line {where.line} is missing its `end`",
+        f"`stop when …` ends the whole strategy, so it goes after the {kind}'s `end`",
+    )
+
+
+def text_after_end(source: Source, token: Token, span: Span) -> Diagnostic:
+    """Something follows the `end` that closed the whole strategy or policy."""
+    before = source.text[: token.start_pos or 0].splitlines()
+    closing = next((n for n in range(len(before), 0, -1) if before[n - 1].split("#", 1)[0].strip() == "end"), None)
+    document = "policy" if source.text.lstrip().startswith("policy") else "strategy"
+    where = f"the `end` on line {closing}" if closing else "an earlier `end`"
+    return error(
+        "PARSE",
+        span,
+        f"this comes after the {document}'s final `end`",
+        f"{where} already closed the {document}: remove an extra `end`, or move this inside the {document}",
+    )
 
 
 def closest_word(word: str, candidates: set[str]) -> str | None:
@@ -202,10 +385,10 @@ def expected_hint(expected: set[str], parser: Lark) -> str:
     return "expected " + ", ".join(choices)
 
 
-def previous_keyword(problem: UnexpectedToken) -> str | None:
-    stack = value_stack(problem)
-    for value in reversed(stack):
-        if isinstance(value, Token) and value.type in {"WHEN", "UNLESS", "AUDIENCE"}:
+def previous_keyword(problem: UnexpectedToken, types: set[str]) -> str | None:
+    """The nearest word of one of `types` before the failing token, to name it in the message."""
+    for value in reversed(value_stack(problem)):
+        if isinstance(value, Token) and value.type in types:
             return str(value)
     return None
 
