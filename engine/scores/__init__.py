@@ -1,0 +1,1 @@
+"""Scores the engine consults: synthetic training data, calibrated models and their cards."""
