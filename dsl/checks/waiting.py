@@ -1,0 +1,417 @@
+"""Waiting periods (`wait DURATION after EVENT before ACTION`) and the timing vocabulary they share.
+
+Days count from the account's placement into the strategy (day 0). An event the strategy does not
+cause, such as the first billing statement, is placed in time by the audience's bounds: with
+`audience days_since_first_statement >= 400` the statement is at least 400 days before day 0, so a
+step on day d acts at least 400 + d days after it. A guard `when days_since_first_statement >= X`
+on the acting step says the same at the step's own day. Without a bound the checker assumes the
+event may have happened on the placement day itself, which is the worst case it must cover.
+
+This module also holds what the other timing checks (obligation, notice, forbidden action, holds)
+share: the walk that lists every action with its owner, path and days, and the words packs use
+for actions and events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dsl import ast
+from dsl.checks.context import ApplicableRule, CheckContext
+from dsl.diagnostics import Diagnostic, Severity, TraceEvent, info
+from dsl.source import Span
+
+# An illustrative placement date for traces: findings show a dated timeline a person can follow.
+DAY_ZERO = dt.date(2026, 3, 2)
+
+# Facts that grow by one each day; audience bounds hold at placement (day 0).
+CLOCK_FACTS = {"first_statement": "days_since_first_statement", "delinquency": "days_past_due"}
+EVENT_ALIASES = {
+    "statement": "first_statement",
+    "first_post_discharge_statement": "first_statement",
+    "billing_statement": "first_statement",
+    "default": "delinquency",
+    "due_date": "delinquency",
+    "past_due": "delinquency",
+}
+ECA_TARGETS = frozenset({"eca", "credit_report"})
+ELECTRONIC = frozenset({"email", "sms", "chat"})
+WRITTEN = ELECTRONIC | {"letter"}
+# Events met by a message on one of these channels (`wait 14 days after letter_sent before credit_report`).
+# Reg F 1006.30(a)(1)(ii) accepts "mailing a letter or sending an electronic message", so either
+# word is met by either kind of message.
+MESSAGE_EVENTS: dict[str, frozenset[str]] = {
+    "letter": WRITTEN,
+    "letter_sent": WRITTEN,
+    "electronic_message": WRITTEN,
+    "electronic_message_sent": WRITTEN,
+    "written_communication": WRITTEN,
+    "message": WRITTEN,
+}
+# Events met by sending a particular template, and the action words that name those templates.
+TEMPLATE_WORDS: dict[str, str] = {
+    "validation_notice": "validation",
+    "validation_notice_sent": "validation",
+    "eca_notice": "eca_notice",
+    "eca_notice_sent": "eca_notice",
+    "fap_summary": "fap",
+}
+CONTACT_WORDS = frozenset({"contact", "outreach", "communication", "communications"})
+COLLECTION_WORDS = frozenset({"collection", "all"})
+# An ECA may be a lawsuit or a debt sale; the strategy only says `escalate eca`, so both words match it.
+ECA_KINDS = frozenset({"lawsuit", "debt_sale", "civil_action", "lien", "garnishment"})
+SCREEN_WORDS = frozenset({"screening", "screen", "fa_screening", "financial_assistance_screening"})
+# Boundaries the catalog leaves open: the conservative reading is "strictly after" (catalog §6:
+# "earliest ECA date = statement date + 121 days").
+STRICT_BOUNDARY = frozenset({"IRS501R-ECA-120"})
+
+
+@dataclass(frozen=True)
+class Act:
+    """One action a strategy may take: where it is, on which path, and on which days."""
+
+    action: ast.Action
+    owner: ast.Step | ast.Handler
+    conditions: tuple[ast.Expr, ...]
+    first_day: int
+    last_day: int | None  # None: a handler, which can fire on any later day
+    certain: bool  # happens whenever its step runs: no guard and no branch on the way
+
+    @property
+    def owner_label(self) -> str:
+        """`step "Report"` or `the \\`on reply\\` handler`, for messages."""
+        if isinstance(self.owner, ast.Step):
+            return f"step `{self.owner.name}`"
+        return f"the `on {self.owner.event.name}` handler"
+
+    @property
+    def text(self) -> str:
+        """The action as the strategy writes it, such as `escalate credit_report`."""
+        return action_text(self.action)
+
+    @property
+    def window_start(self) -> str:
+        """The time of day the action may first go out, in the patient's local time."""
+        window = self.owner.window if isinstance(self.owner, ast.Step) else None
+        if window is None:
+            return ""
+        start = window.window.start
+        return f" {start.hour:02d}:{start.minute:02d}"
+
+    @property
+    def handler_event(self) -> str | None:
+        """The event a handler reacts to, or None for a step."""
+        return self.owner.event.name if isinstance(self.owner, ast.Handler) else None
+
+
+def action_text(action: ast.Action) -> str:
+    """An action in the strategy's own words."""
+    if isinstance(action, ast.Send):
+        return f'send {action.channel} "{action.template}"'
+    if isinstance(action, ast.Call):
+        return f'call "{action.script}"'
+    if isinstance(action, ast.Escalate):
+        return f"escalate {action.target}"
+    if isinstance(action, ast.OfferPlan):
+        return f"offer plan {action.kind}"
+    if isinstance(action, ast.Screen):
+        return f"screen {action.program}"
+    if isinstance(action, ast.Handoff):
+        return f'handoff "{action.queue}"'
+    if isinstance(action, ast.Pause):
+        return "pause"
+    return f"stop {action.channel}" if action.channel else "stop"
+
+
+def acts(strategy: ast.Strategy) -> list[Act]:
+    """Every action in every step and handler, with its path condition and possible days."""
+    found: list[Act] = []
+    for step in strategy.steps:
+        first, last = schedule_days(step.schedule)
+        guard = guard_conditions(step.guard)
+        found.extend(walk(step.body, step, guard, first, last, not guard))
+    for handler in strategy.handlers:
+        delay = int(handler.delay.days + 0.999) if handler.delay else 0
+        found.extend(walk(handler.body, handler, guard_conditions(handler.guard), delay, None, False))
+    return found
+
+
+def schedule_days(schedule: ast.Schedule) -> tuple[int, int]:
+    """The first and last day a schedule can fire."""
+    if isinstance(schedule, ast.OnDay):
+        return schedule.day, schedule.day
+    return schedule.start_day, schedule.end_day
+
+
+def guard_conditions(guard: ast.Guard | None) -> tuple[ast.Expr, ...]:
+    """A guard as a condition that holds whenever the guarded body runs."""
+    if guard is None:
+        return ()
+    return (ast.Not(guard.condition, span=guard.span),) if guard.negated else (guard.condition,)
+
+
+def walk(
+    body: tuple[ast.Stmt, ...],
+    owner: ast.Step | ast.Handler,
+    conditions: tuple[ast.Expr, ...],
+    first: int,
+    last: int | None,
+    certain: bool,
+) -> Iterator[Act]:
+    """The actions of a body; both arms of a branch, each with its own condition."""
+    for stmt in body:
+        if isinstance(stmt, ast.Branch):
+            yield from walk(stmt.then, owner, (*conditions, stmt.condition), first, last, False)
+            negated = ast.Not(stmt.condition, span=stmt.condition.span)
+            yield from walk(stmt.otherwise, owner, (*conditions, negated), first, last, False)
+        else:
+            yield Act(stmt, owner, conditions, first, last, certain)
+
+
+# ---------------------------------------------------------------- vocabulary
+
+
+def does(act: Act, word: str) -> bool:
+    """Whether an action is what a pack's action word names (`eca`, `credit_report`, `sms`, …)."""
+    action = act.action
+    if isinstance(action, ast.Escalate):
+        target = action.target
+        eca_word = (word == "eca" and target in ECA_TARGETS) or (word in ECA_KINDS and target == "eca")
+        return word == target or eca_word or word in COLLECTION_WORDS
+    if isinstance(action, (ast.Send, ast.Call)):
+        return word in CONTACT_WORDS or word in COLLECTION_WORDS or sends(action, word)
+    if isinstance(action, ast.OfferPlan):
+        return word in ("offer", "plan_offer") or word in COLLECTION_WORDS
+    if isinstance(action, ast.Screen):
+        return word in SCREEN_WORDS or word == action.program
+    if isinstance(action, ast.Handoff):
+        return word == "handoff"
+    return False
+
+
+def sends(action: ast.Send | ast.Call, word: str) -> bool:
+    """Whether a message or call is what a channel, template or template word names."""
+    if isinstance(action, ast.Call):
+        return word in ("call", action.script)
+    if word in (action.channel, action.template):
+        return True
+    part = TEMPLATE_WORDS.get(word)
+    return part is not None and part in action.template
+
+
+def is_contact(act: Act) -> bool:
+    """Whether an action reaches the patient (a message or a call)."""
+    return isinstance(act.action, (ast.Send, ast.Call))
+
+
+def canonical_event(word: str) -> str:
+    """The event a pack names, under its canonical word."""
+    return EVENT_ALIASES.get(word, word)
+
+
+# ---------------------------------------------------------------- bounds
+
+
+def lower_bound(conditions: tuple[ast.Expr, ...], fact: str) -> float | None:
+    """The largest `fact >= X` that every one of the conditions' conjunctions forces, if any."""
+    best: float | None = None
+    for condition in conditions:
+        for bound in conjunct_bounds(condition, fact):
+            best = bound if best is None else max(best, bound)
+    return best
+
+
+def conjunct_bounds(expr: ast.Expr, fact: str) -> Iterator[float]:
+    """Lower bounds on `fact` in the top-level conjunction of `expr` (or/not are skipped: sound)."""
+    if isinstance(expr, ast.And):
+        for operand in expr.operands:
+            yield from conjunct_bounds(operand, fact)
+    elif isinstance(expr, ast.Between) and is_name(expr.subject, fact) and number(expr.low) is not None:
+        yield number(expr.low)  # type: ignore[misc]
+    elif isinstance(expr, ast.Compare):
+        if is_name(expr.left, fact) and number(expr.right) is not None and expr.op in (">=", ">", "=="):
+            yield number(expr.right) + (1 if expr.op == ">" else 0)  # type: ignore[operator]
+        elif is_name(expr.right, fact) and number(expr.left) is not None and expr.op in ("<=", "<", "=="):
+            yield number(expr.left) + (1 if expr.op == "<" else 0)  # type: ignore[operator]
+
+
+def is_name(expr: ast.Expr, fact: str) -> bool:
+    """Whether an expression is the bare fact name."""
+    return isinstance(expr, ast.Name) and expr.path == fact
+
+
+def number(expr: ast.Expr) -> float | None:
+    """A literal's numeric value (days, dollars), or None."""
+    if isinstance(expr, ast.NumberLit):
+        return float(expr.value)
+    if isinstance(expr, ast.MoneyLit):
+        return float(expr.amount)
+    if isinstance(expr, ast.Duration):
+        return expr.days
+    return None
+
+
+def days_since(strategy: ast.Strategy, act: Act, fact: str) -> int:
+    """The fewest days between a clock event (statement, delinquency) and this action's earliest day."""
+    at_placement = lower_bound((strategy.audience,) if strategy.audience else (), fact) or 0
+    at_action = lower_bound(act.conditions, fact)
+    gap = act.first_day + max(0, at_placement)
+    if at_action is not None:
+        gap = max(gap, int(at_action))
+    return int(gap)
+
+
+# ---------------------------------------------------------------- traces
+
+
+def date_of(day: int) -> str:
+    """The illustrative date of a strategy day (day 0 is 2026-03-02)."""
+    return (DAY_ZERO + dt.timedelta(days=day)).isoformat()
+
+
+def event(day: int, what: str, clock: str = "") -> TraceEvent:
+    """One dated line of a trace."""
+    return TraceEvent(f"{date_of(day)}{clock} (day {day})", what)
+
+
+def finding(
+    rule: ApplicableRule, span: Span, message: str, hint: str, trace: list[TraceEvent], facts: list[tuple[str, str]]
+) -> Diagnostic:
+    """A finding of a rule with the rule's own severity, citation, trace and facts."""
+    return Diagnostic(
+        rule.rule_id,
+        Severity(rule.severity) if rule.severity in ("error", "warning", "info") else Severity.ERROR,
+        span,
+        message,
+        hint,
+        rule.citation,
+        tuple(sorted(trace, key=lambda e: e.when)),
+        tuple(facts),
+    )
+
+
+# ---------------------------------------------------------------- the check
+
+
+def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
+    """Every action that can come sooner after an event than a waiting period allows."""
+    findings: list[Diagnostic] = []
+    all_acts = acts(program)
+    for rule in ctx.rules_of(ast.WaitingPeriod):
+        constraint = rule.rule.constraint
+        assert isinstance(constraint, ast.WaitingPeriod)
+        targets = [a for a in all_acts if does(a, constraint.action.name)]
+        if not targets:
+            continue
+        event_word = canonical_event(constraint.event.name)
+        if event_word in CLOCK_FACTS:
+            findings.extend(clock_wait(program, rule, constraint, event_word, targets))
+        elif event_word in MESSAGE_EVENTS or event_word in TEMPLATE_WORDS or event_word == "conversation":
+            findings.extend(message_wait(rule, constraint, event_word, targets, all_acts))
+        elif event_word == "placement":
+            findings.extend(placement_wait(rule, constraint, targets))
+        else:
+            findings.append(runtime_only(rule, constraint, targets[0]))
+    return findings
+
+
+def needed_gap(rule: ApplicableRule, period: ast.Duration) -> int:
+    """The fewest whole days between event and action the rule accepts."""
+    days = int(period.days + 0.999)
+    return days + 1 if rule.rule_id in STRICT_BOUNDARY else days
+
+
+def clock_wait(
+    program: ast.Strategy, rule: ApplicableRule, constraint: ast.WaitingPeriod, event_word: str, targets: list[Act]
+) -> Iterator[Diagnostic]:
+    """Actions that can come too soon after the first statement or delinquency."""
+    fact = CLOCK_FACTS[event_word]
+    need = needed_gap(rule, constraint.duration)
+    words = event_word.replace("_", " ")
+    for act in targets:
+        gap = days_since(program, act, fact)
+        if gap >= need:
+            continue
+        event_day = act.first_day - gap
+        yield finding(
+            rule,
+            act.action.span,
+            f"{act.owner_label} can `{act.text}` {gap} days after the {words}; "
+            f"`{rule.rule_id}` requires {need} days or more",
+            f"schedule it on day {act.first_day + need - gap} or later, or guard it "
+            f"`when {fact} >= {need}`, or narrow the audience to `{fact} >= {need - act.first_day}`",
+            [
+                event(event_day, f"the {words} (the latest the audience allows)"),
+                event(0, "the account enters the strategy"),
+                event(act.first_day, f"{act.owner_label}: `{act.text}`", act.window_start),
+                event(event_day + need, f"the first day `{rule.rule_id}` allows it"),
+            ],
+            [(fact, f"{gap - act.first_day} on the placement day")],
+        )
+
+
+def message_sent_by(act: Act, event_word: str) -> bool:
+    """Whether an action is the message a message event names (a channel's message, or a template)."""
+    if not isinstance(act.action, ast.Send):
+        return False
+    if event_word in MESSAGE_EVENTS:
+        return act.action.channel in MESSAGE_EVENTS[event_word]
+    return sends(act.action, event_word)
+
+
+def message_wait(
+    rule: ApplicableRule, constraint: ast.WaitingPeriod, event_word: str, targets: list[Act], all_acts: list[Act]
+) -> Iterator[Diagnostic]:
+    """Actions that no certain letter or message precedes by the period (a conversation also counts)."""
+    need = needed_gap(rule, constraint.duration)
+    senders = [a for a in all_acts if a.certain and message_sent_by(a, event_word)]
+    for act in targets:
+        if act.handler_event == "conversation":
+            continue  # Reg F 1006.30(a)(1)(i): speaking with the patient first is the other way to comply
+        earliest = min((a.first_day for a in senders), default=None)
+        if earliest is not None and act.first_day - earliest >= need:
+            continue
+        what = event_word.replace("_", " ")
+        trace = [event(act.first_day, f"{act.owner_label}: `{act.text}`", act.window_start)]
+        if earliest is None:
+            message = f"{act.owner_label} can `{act.text}` with no {what} sent on every path before it"
+            hint = f"add an unconditional `send letter …` step at least {need} days before day {act.first_day}"
+        else:
+            trace.append(event(earliest, f"the first {what} that always goes out"))
+            message = (
+                f"{act.owner_label} can `{act.text}` {act.first_day - earliest} days after the "
+                f"first {what}; `{rule.rule_id}` requires {need} days or more"
+            )
+            hint = f"move it to day {earliest + need} or later, or send the {what} by day {act.first_day - need}"
+        yield finding(rule, act.action.span, message, hint, trace, [("conversation", "none before this action")])
+
+
+def placement_wait(rule: ApplicableRule, constraint: ast.WaitingPeriod, targets: list[Act]) -> Iterator[Diagnostic]:
+    """Actions sooner after placement than the period."""
+    need = needed_gap(rule, constraint.duration)
+    for act in targets:
+        if act.first_day >= need:
+            continue
+        yield finding(
+            rule,
+            act.action.span,
+            f"{act.owner_label} can `{act.text}` on day {act.first_day}; "
+            f"`{rule.rule_id}` requires {need} days after placement",
+            f"schedule it on day {need} or later",
+            [event(0, "the account enters the strategy"), event(act.first_day, act.owner_label, act.window_start)],
+            [],
+        )
+
+
+def runtime_only(rule: ApplicableRule, constraint: ast.WaitingPeriod, act: Act) -> Diagnostic:
+    """An event the strategy cannot place in time: the runtime guard checks it on real dates."""
+    return info(
+        rule.rule_id,
+        act.action.span,
+        f"`{constraint.event.name}` is an event only known at run time; the runtime guard holds "
+        f"`{constraint.action.name}` until {constraint.duration.amount} {constraint.duration.unit}s after it",
+        None,
+        citation=rule.citation,
+    )
