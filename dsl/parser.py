@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -16,6 +17,8 @@ from dsl.parse_errors import describe_parse_error
 from dsl.source import Source, span_of_offset
 
 MAX_NESTING = 200
+# `not not not …`: the (MAX_NESTING + 1)th `not` in a row.
+NOT_CHAIN = re.compile(rf"(?:\bnot\s+){{{MAX_NESTING}}}(not)\b")
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def lark_parser() -> Lark:
 def parse(text: str, name: str = "<text>") -> ParseResult:
     """Parse a strategy or policy pack; problems come back as diagnostics, never as exceptions."""
     source = Source(name, text)
-    if not text.strip():
+    if only_comments(text):
         return ParseResult(source, None, (empty_text(source),))
     too_deep = nesting_problem(source)
     if too_deep is not None:
@@ -70,21 +73,28 @@ def parse(text: str, name: str = "<text>") -> ParseResult:
 
 
 def nesting_problem(source: Source) -> Diagnostic | None:
-    """Refuse conditions nested deeper than people write, before they cost a deep recursion."""
-    depth = deepest = 0
-    deepest_at = 0
+    """Refuse conditions nested deeper than people write, before they cost a deep recursion.
+
+    The span points at the first `(` or `not` past the limit.
+    """
+    depth = 0
+    too_deep_at: int | None = None
     for offset, char in enumerate(source.text):
         if char == "(":
             depth += 1
-            if depth > deepest:
-                deepest, deepest_at = depth, offset
+            if depth > MAX_NESTING:
+                too_deep_at = offset
+                break
         elif char == ")":
             depth = max(0, depth - 1)
-    if deepest <= MAX_NESTING:
+    nots = NOT_CHAIN.search(source.text)
+    if nots is not None and (too_deep_at is None or nots.start(1) < too_deep_at):
+        too_deep_at = nots.start(1)
+    if too_deep_at is None:
         return None
     return error(
         "PARSE",
-        span_of_offset(source, deepest_at, deepest_at + 1),
+        span_of_offset(source, too_deep_at, too_deep_at + 1),
         f"conditions are nested more than {MAX_NESTING} levels deep",
         "split the condition into named segments (`segment NAME when …`) and combine those",
     )
@@ -96,11 +106,16 @@ def unreadable(source: Source, message: str) -> Diagnostic:
     return error("PARSE", span_of_offset(source, 0, 1), message, hint)
 
 
+def only_comments(text: str) -> bool:
+    """Whether the text has nothing but blank lines and `#` comments."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
 def empty_text(source: Source) -> Diagnostic:
-    """The diagnostic for a file with nothing in it."""
+    """The diagnostic for a file with nothing in it (comments aside)."""
     return error(
         "PARSE",
         span_of_offset(source, 0, 0),
-        "this file is empty",
+        "this file is empty" if not source.text.strip() else "this file holds only comments",
         'start with `strategy "NAME" version 1` or `policy "NAME" title "TITLE"`',
     )
