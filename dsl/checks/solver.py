@@ -1,0 +1,484 @@
+"""Which combinations of conditions can hold for one account, decided by z3, with a concrete witness.
+
+The model of an account over time, chosen to keep the schedule checks sound:
+- The audience holds when the account is placed (day 0); the strategy's facts are read afresh each
+  time a step or handler runs, because scores, intents, states and balances change between runs.
+  Each run ("evaluation") gets its own copy of those facts, so two steps guarded `when hardship`
+  and `unless hardship` can both act on one account (on different runs), while the branches of one
+  `when … otherwise` in one run stay exclusive.
+- A few facts never change for an account (`STABLE`: its original balance, its jurisdiction), so
+  the audience bounds them on every run. Day counters (`DAY_COUNTERS`) grow by one a day: a run on
+  day N sees the placement value plus N, so `audience days_since_first_statement >= 400` still
+  bounds every later run.
+- A fact may be missing; like the engine, a comparison with a missing fact is false (so `x >= 1`
+  and `x < 1` can both be false, and their negations both true).
+- A run that acts happens while no `stop when` condition holds: the strategy has not ended. The
+  stop conditions are assumed false only for the run being asked about (never true elsewhere),
+  which can only admit more runs, never fewer.
+Types come from `dsl.schema`; a name it does not know is a free value (a yes/no in a condition,
+a number or text next to one), so a strategy with a typo is checked, never crashed on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import z3
+
+from dsl import ast, schema
+from dsl.checks.context import CheckContext
+
+STABLE = frozenset({"original_balance", "jurisdiction"})
+DAY_COUNTERS = frozenset({"days_past_due", "days_since_first_statement"})
+PLACEMENT = "p"
+
+REAL_KINDS = {schema.Kind.MONEY, schema.Kind.NUMBER, schema.Kind.SCORE}
+INT_KINDS = {schema.Kind.DAYS, schema.Kind.CLOCK}
+TEXT_KINDS = {
+    schema.Kind.TEXT,
+    schema.Kind.CHANNEL,
+    schema.Kind.LANGUAGE,
+    schema.Kind.JURISDICTION,
+    schema.Kind.TIMEZONE,
+}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One run of a step or handler: the conditions that must hold, its day (None: any day), a label."""
+
+    conditions: tuple[ast.Expr, ...]
+    day: int | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The account facts of a counterexample: (name, value as a compliance officer reads it)."""
+
+    facts: tuple[tuple[str, str], ...]
+
+    def as_dict(self) -> dict[str, str]:
+        """The facts as a mapping."""
+        return dict(self.facts)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One way a run may go in a `Scenario.select` query: its conditions and what it is worth."""
+
+    conditions: tuple[ast.Expr, ...]
+    weight: int
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A run that may happen in a `select` query: its options (at most one is taken), day and group."""
+
+    choices: tuple[Choice, ...]
+    day: int | None
+    group: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The answer of `select`: the option taken in each slot (None: the run does not act), and facts."""
+
+    taken: tuple[int | None, ...]
+    assignment: Assignment
+
+
+def literal_term(node: ast.Expr) -> z3.ExprRef | None:
+    """A literal as a z3 value, in the engine's units (percent 0..100, durations and clocks in minutes)."""
+    match node:
+        case ast.StringLit(value=value):
+            return z3.StringVal(value)
+        case ast.NumberLit(value=value) | ast.MoneyLit(amount=value) | ast.PercentLit(value=value):
+            return z3.RealVal(Fraction(value))
+        case ast.Duration():
+            return z3.IntVal(node.minutes)
+        case ast.Clock():
+            return z3.IntVal(node.minutes)
+        case ast.BoolLit(value=value):
+            return z3.BoolVal(value)
+        case ast.DateLit(value=value):
+            return z3.StringVal(value.isoformat())
+        case ast.Window():
+            return z3.StringVal(f"{node.start.minutes}-{node.end.minutes}")
+    return None
+
+
+class Encoder:
+    """Turns conditions into z3 formulas over one copy of the account's facts (one run)."""
+
+    def __init__(self, scenario: Scenario, copy: str, day: int | z3.ArithRef) -> None:
+        self.scenario = scenario
+        self.copy = copy
+        self.day = day
+        self.expanding: set[str] = set()
+
+    # ------------------------------------------------------------ facts
+
+    def fact(self, name: str, sort: str) -> tuple[z3.BoolRef, z3.ExprRef]:
+        """(is known, value) of a fact on this run; `sort` is used only for names the schema lacks."""
+        return self.scenario.fact_term(name, sort, self.copy, self.day)
+
+    # ------------------------------------------------------------ conditions
+
+    def condition(self, expr: ast.Expr) -> z3.BoolRef:
+        """The formula that holds exactly when `expr` holds on this run."""
+        match expr:
+            case ast.And(operands=operands):
+                return z3.And(*[self.condition(o) for o in operands]) if operands else z3.BoolVal(True)
+            case ast.Or(operands=operands):
+                return z3.Or(*[self.condition(o) for o in operands]) if operands else z3.BoolVal(False)
+            case ast.Not(operand=operand):
+                return z3.Not(self.condition(operand))
+            case ast.Compare(op=op, left=left, right=right):
+                return self.compare(op, left, right)
+            case ast.Between(subject=subject, low=low, high=high):
+                return z3.And(self.compare(">=", subject, low), self.compare("<=", subject, high))
+            case ast.InList(subject=subject, options=options):
+                return z3.Or(*[self.compare("==", subject, o) for o in options]) if options else z3.BoolVal(False)
+            case ast.BoolLit(value=value):
+                return z3.BoolVal(value)
+            case ast.Name(path=path):
+                if path in self.scenario.segments:
+                    return self.segment(path)
+                known, value = self.fact(path, "bool")
+                if z3.is_bool(value):
+                    return z3.And(known, value)
+                return z3.BoolVal(False)  # a number or text used as a condition is never true
+        return z3.BoolVal(False)  # any other literal standing alone is not true
+
+    def segment(self, name: str) -> z3.BoolRef:
+        """A segment's condition, expanded; a segment defined through itself is a free yes/no."""
+        if name in self.expanding:
+            return self.scenario.atom(f"segment:{name}", self.copy)
+        self.expanding.add(name)
+        try:
+            return self.condition(self.scenario.segments[name])
+        finally:
+            self.expanding.discard(name)
+
+    def operand(self, expr: ast.Expr, hint: str) -> tuple[z3.BoolRef, z3.ExprRef]:
+        """(is known, value) of one side of a comparison."""
+        literal = literal_term(expr)
+        if literal is not None:
+            return z3.BoolVal(True), literal
+        if isinstance(expr, ast.Name) and expr.path not in self.scenario.segments:
+            return self.fact(expr.path, hint)
+        return z3.BoolVal(True), self.condition(expr)
+
+    def compare(self, op: str, left: ast.Expr, right: ast.Expr) -> z3.BoolRef:
+        """`left OP right` as the engine reads it: false when a side is missing or the kinds differ."""
+        left_known, left_value = self.operand(left, sort_hint(right))
+        right_known, right_value = self.operand(right, sort_hint(left))
+        relation = relate(op, left_value, right_value)
+        if relation is None:
+            return z3.BoolVal(False)
+        return z3.And(left_known, right_known, relation)
+
+
+def sort_hint(expr: ast.Expr) -> str:
+    """What sort an unknown name compared with `expr` should take."""
+    literal = literal_term(expr)
+    if literal is None:
+        return "real" if isinstance(expr, ast.Name) else "bool"
+    if z3.is_bool(literal):
+        return "bool"
+    if z3.is_string(literal):
+        return "text"
+    return "real"
+
+
+def relate(op: str, left: z3.ExprRef, right: z3.ExprRef) -> z3.BoolRef | None:
+    """The z3 relation, or None when the engine would call it false (different kinds, ordered yes/no)."""
+    arithmetic = z3.is_arith(left) and z3.is_arith(right)
+    same = arithmetic or (z3.is_bool(left) and z3.is_bool(right)) or (z3.is_string(left) and z3.is_string(right))
+    if not same:
+        return None
+    if op == "==":
+        return left == right
+    if op == "!=":
+        return left != right
+    if z3.is_bool(left):
+        return None
+    if z3.is_string(left):
+        relations = {"<": z3.StrLT, "<=": z3.StrLE, ">": lambda a, b: z3.StrLT(b, a), ">=": lambda a, b: z3.StrLE(b, a)}
+        return relations[op](left, right) if op in relations else None
+    return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}.get(op)
+
+
+class Scenario:
+    """The facts of accounts a strategy's audience admits, and questions about them, answered by z3.
+
+    One scenario per strategy; answers are cached per condition set, so asking again is free.
+    """
+
+    def __init__(self, strategy: ast.Strategy, timeout_ms: int = 5000) -> None:
+        self.strategy = strategy
+        self.segments: dict[str, ast.Expr] = {s.name: s.condition for s in strategy.segments}
+        self.timeout_ms = timeout_ms
+        self.side: list[z3.BoolRef] = []
+        self.variables: dict[tuple[str, str], tuple[z3.BoolRef, z3.ExprRef, schema.Kind | None]] = {}
+        self.cache: dict[tuple[Any, ...], Assignment | None] = {}
+        self.audience = Encoder(self, PLACEMENT, 0).condition(strategy.audience) if strategy.audience else None
+        self.audience_names = mentioned_names([strategy.audience] if strategy.audience else [], self.segments)
+
+    # ------------------------------------------------------------ facts as z3 terms
+
+    def variable(self, name: str, kind: schema.Kind | None, sort: str, copy: str) -> tuple[z3.BoolRef, z3.ExprRef]:
+        """The (is known, value) pair of one fact on one copy, created with its range on first use."""
+        key = (name if kind is not None else f"{name}:{sort}", copy)
+        if key not in self.variables:
+            label = f"{key[0]}@{copy}"
+            known = z3.Bool(f"known:{label}")
+            value = z3.Const(label, z3_sort(kind, sort))
+            self.variables[key] = (known, value, kind)
+            self.side.extend(range_constraints(name, kind, known, value))
+        known, value, _ = self.variables[key]
+        return known, value
+
+    def fact_term(self, name: str, sort: str, copy: str, day: int | z3.ArithRef) -> tuple[z3.BoolRef, z3.ExprRef]:
+        """(is known, value) of fact `name` on run `copy` of day `day`, following the stability model."""
+        row = schema.fact(name)
+        kind = row.kind if row is not None else None
+        if name in STABLE:
+            return self.variable(name, kind, sort, "")
+        if name in DAY_COUNTERS and copy != PLACEMENT:
+            base_known, base = self.variable(name, kind, sort, PLACEMENT)
+            later_known, later = self.variable(name, kind, sort, copy)
+            # Known at placement: it has grown by `day`. Unknown then: it may be learned with any value.
+            return z3.Or(base_known, later_known), z3.If(base_known, base + day, later)
+        return self.variable(name, kind, sort, copy)
+
+    def atom(self, label: str, copy: str) -> z3.BoolRef:
+        """A free yes/no standing for something that cannot be read (a segment defined through itself)."""
+        return self.variable(label, None, "bool", copy)[1]
+
+    # ------------------------------------------------------------ queries
+
+    def run_formula(self, conditions: Sequence[ast.Expr], copy: str, day: int | None, acting: bool) -> z3.BoolRef:
+        """The formula of one run: its conditions hold and, when it acts, no stop condition does."""
+        day_term: int | z3.ArithRef = day if day is not None else z3.Int(f"day@{copy}")
+        encoder = Encoder(self, copy, day_term)
+        parts = [encoder.condition(c) for c in conditions]
+        if acting:
+            parts.extend(z3.Not(encoder.condition(stop.condition)) for stop in self.strategy.stops)
+        if day is None:
+            parts.append(day_term >= 0)
+        return z3.And(*parts) if parts else z3.BoolVal(True)
+
+    def solve(self, formulas: Sequence[z3.BoolRef]) -> z3.ModelRef | bool | None:
+        """A model of the formulas with the audience and ranges; None when impossible; True when z3 gave up."""
+        solver = z3.Solver()
+        solver.set("timeout", self.timeout_ms)
+        if self.audience is not None:
+            solver.add(self.audience)
+        solver.add(*formulas)
+        solver.add(*self.side)
+        verdict = solver.check()
+        if verdict == z3.unsat:
+            return None
+        if verdict == z3.unknown:
+            return True  # sound: what we cannot refute, we treat as possible
+        return solver.model()
+
+    def satisfiable(
+        self, conditions: Sequence[ast.Expr], day: int | None = None, acting: bool = True
+    ) -> Assignment | None:
+        """Facts of an account for which all `conditions` hold on one run (on `day`), or None.
+
+        `acting` adds that the strategy has not stopped (no `stop when` condition holds).
+        """
+        key = ("one", tuple(conditions), day, acting)
+        if key not in self.cache:
+            formula = self.run_formula(conditions, "e", day, acting)
+            model = self.solve([formula])
+            self.cache[key] = None if model is None else self.assignment(model, [(conditions, "e", day, "")])
+        return self.cache[key]
+
+    def exclusive(self, a: ast.Expr, b: ast.Expr, day: int | None = None) -> bool:
+        """Whether `a` and `b` can never hold together on one run."""
+        return self.satisfiable((a, b), day, acting=False) is None
+
+    def jointly(self, evaluations: Sequence[Evaluation], shared: bool = False) -> Assignment | None:
+        """Facts under which every run in `evaluations` can act, or None.
+
+        Each run reads its own copy of the changing facts, unless `shared` asks for one copy for all
+        (a simpler counterexample: the same account facts throughout).
+        """
+        key = ("joint", tuple(evaluations), shared)
+        if key not in self.cache:
+            runs = [(e.conditions, "s" if shared else f"r{i}", e.day, e.label) for i, e in enumerate(evaluations)]
+            model = self.solve([self.run_formula(c, copy, day, True) for c, copy, day, _ in runs])
+            self.cache[key] = None if model is None else self.assignment(model, runs, shared)
+        return self.cache[key]
+
+    def select(self, slots: Sequence[Slot], limits: dict[str, int], at_least: int) -> Selection | None:
+        """Choose at most one option per slot, at most `limits[group]` acting slots per group, weights ≥ `at_least`.
+
+        This is the exact question behind a frequency cap once facts that never change (or day
+        counters) tie runs together; None when no account can reach `at_least`.
+        """
+        picks: list[list[z3.BoolRef]] = []
+        formulas: list[z3.BoolRef] = []
+        weighted: list[tuple[z3.BoolRef, int]] = []
+        for i, slot in enumerate(slots):
+            row = [z3.Bool(f"take{i}_{j}") for j in range(len(slot.choices))]
+            picks.append(row)
+            if len(row) > 1:
+                formulas.append(z3.AtMost(*row, 1))
+            for flag, choice in zip(row, slot.choices, strict=True):
+                formulas.append(z3.Implies(flag, self.run_formula(choice.conditions, f"r{i}", slot.day, True)))
+                weighted.append((flag, choice.weight))
+        for group, limit in limits.items():
+            acting = [z3.Or(*picks[i]) for i, s in enumerate(slots) if s.group == group and picks[i]]
+            if len(acting) > limit:
+                formulas.append(z3.PbLe([(a, 1) for a in acting], limit))
+        if not weighted:
+            return None
+        formulas.append(z3.PbGe(weighted, at_least))
+        model = self.solve(formulas)
+        if model is None:
+            return None
+        if model is True:
+            return Selection(tuple(0 if s.choices else None for s in slots), Assignment(()))
+        taken = tuple(next((j for j, f in enumerate(row) if z3.is_true(model.eval(f))), None) for row in picks)
+        runs = [
+            (slot.choices[j].conditions, f"r{i}", slot.day, slot.label)
+            for i, (slot, j) in enumerate(zip(slots, taken, strict=True))
+            if j is not None
+        ]
+        return Selection(taken, self.assignment(model, runs))
+
+    # ------------------------------------------------------------ counterexample facts
+
+    def assignment(
+        self, model: z3.ModelRef | bool, runs: Sequence[tuple[Any, str, int | None, str]], shared: bool = True
+    ) -> Assignment:
+        """The facts a compliance officer needs to see: audience values, then each run's facts and segments."""
+        if model is True:
+            return Assignment(())
+        facts: dict[str, str] = {}
+        for name in sorted(self.audience_names - set(self.segments)):
+            self.show(model, facts, name, name if name in STABLE else f"{name} at placement", PLACEMENT, 0)
+        several = len({copy for _, copy, _, _ in runs}) > 1 and not shared
+        for conditions, copy, day, label in runs:
+            names = mentioned_names(conditions, self.segments)
+            suffix = f" ({label})" if several and label else ""
+            for name in sorted(names):
+                if name in self.segments:
+                    held = z3.is_true(model.eval(Encoder(self, copy, day or 0).segment(name), model_completion=True))
+                    facts.setdefault(f"{name}{suffix}", "true" if held else "false")
+                elif name not in STABLE or name not in facts:
+                    self.show(model, facts, name, f"{name}{suffix}", copy, day or 0)
+        return Assignment(tuple(facts.items()))
+
+    def show(self, model: z3.ModelRef, facts: dict[str, str], name: str, title: str, copy: str, day: int) -> None:
+        """Put one fact's value on one run into `facts`, as text."""
+        if title in facts:
+            return
+        row = schema.fact(name)
+        sort = "real"
+        if row is None:
+            used = [s for s in ("bool", "real", "text") if (f"{name}:{s}", copy) in self.variables]
+            sort = used[0] if used else "bool"
+        known, value = self.fact_term(name, sort, copy, day)
+        if not z3.is_true(model.eval(known, model_completion=True)):
+            facts[title] = "not known"
+            return
+        facts[title] = render(model.eval(value, model_completion=True), row.kind if row else None)
+
+
+def z3_sort(kind: schema.Kind | None, sort: str) -> z3.SortRef:
+    """The z3 sort of a fact of `kind` (or, for a name the schema lacks, of the sort it is used as)."""
+    if kind is schema.Kind.BOOLEAN or (kind is None and sort == "bool"):
+        return z3.BoolSort()
+    if kind in INT_KINDS:
+        return z3.IntSort()
+    if kind in TEXT_KINDS or (kind is None and sort == "text"):
+        return z3.StringSort()
+    return z3.RealSort()
+
+
+def range_constraints(name: str, kind: schema.Kind | None, known: z3.BoolRef, value: z3.ExprRef) -> list[z3.BoolRef]:
+    """The schema's range of a fact, holding whenever the fact is known."""
+    row = schema.fact(name) if kind is not None else None
+    bounds: list[z3.BoolRef] = []
+    if row is not None and row.low is not None:
+        bounds.append(value >= z3.RealVal(Fraction(row.low)))
+    if row is not None and row.high is not None:
+        bounds.append(value <= z3.RealVal(Fraction(row.high)))
+    if kind is schema.Kind.CLOCK:
+        bounds.extend([value >= 0, value < 1440])
+    return [z3.Implies(known, b) for b in bounds]
+
+
+def render(value: z3.ExprRef, kind: schema.Kind | None) -> str:
+    """A z3 value as the language writes it: `true`, `$600.00`, `0.7`, `400`, `09:30`, `"US-MA"`."""
+    if z3.is_true(value) or z3.is_false(value):
+        return "true" if z3.is_true(value) else "false"
+    if z3.is_string_value(value):
+        return f'"{value.as_string()}"'
+    if z3.is_rational_value(value) or z3.is_int_value(value):
+        number = Fraction(value.as_fraction()) if z3.is_rational_value(value) else Fraction(value.as_long())
+        if kind is schema.Kind.MONEY:
+            return f"${Decimal(number.numerator) / Decimal(number.denominator):,.2f}"
+        if kind is schema.Kind.CLOCK:
+            minutes = int(number)
+            return f"{minutes // 60:02d}:{minutes % 60:02d}"
+        if number.denominator == 1:
+            return str(number.numerator)
+        return f"{Decimal(number.numerator) / Decimal(number.denominator):.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def mentioned_names(conditions: Sequence[ast.Expr | None], segments: dict[str, ast.Expr]) -> set[str]:
+    """Every fact and segment name the conditions use, segments followed into their conditions."""
+    found: set[str] = set()
+    pending = [c for c in conditions if c is not None]
+    while pending:
+        node = pending.pop()
+        match node:
+            case ast.Name(path=path):
+                if path not in found:
+                    found.add(path)
+                    if path in segments:
+                        pending.append(segments[path])
+            case ast.And(operands=operands) | ast.Or(operands=operands):
+                pending.extend(operands)
+            case ast.Not(operand=operand):
+                pending.append(operand)
+            case ast.Compare(left=left, right=right):
+                pending.extend([left, right])
+            case ast.Between(subject=subject, low=low, high=high):
+                pending.extend([subject, low, high])
+            case ast.InList(subject=subject):
+                pending.append(subject)
+    return found
+
+
+def satisfiable(conditions: Sequence[ast.Expr], strategy: ast.Strategy, day: int | None = None) -> Assignment | None:
+    """Facts of an account the audience admits for which `conditions` hold on a run that acts, or None."""
+    return Scenario(strategy).satisfiable(conditions, day)
+
+
+def exclusive(a: ast.Expr, b: ast.Expr, strategy: ast.Strategy) -> bool:
+    """Whether two conditions can never hold together on one run of `strategy`."""
+    return Scenario(strategy).exclusive(a, b)
+
+
+def scenario_of(ctx: CheckContext) -> Scenario:
+    """The scenario of the context's strategy, built once per check run and shared by every pass."""
+    scenario = ctx.extras.get("scenario")
+    if not isinstance(scenario, Scenario) or scenario.strategy is not ctx.strategy:
+        scenario = Scenario(ctx.strategy)
+        ctx.extras["scenario"] = scenario
+    return scenario
