@@ -309,7 +309,7 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         if event_word in CLOCK_FACTS:
             findings.extend(clock_wait(program, rule, constraint, event_word, targets))
         elif event_word in MESSAGE_EVENTS or event_word in TEMPLATE_WORDS or event_word == "conversation":
-            findings.extend(message_wait(rule, constraint, event_word, targets, all_acts))
+            findings.extend(message_wait(ctx, rule, constraint, event_word, targets, all_acts))
         elif event_word == "placement":
             findings.extend(placement_wait(rule, constraint, targets))
         else:
@@ -362,30 +362,56 @@ def message_sent_by(act: Act, event_word: str) -> bool:
 
 
 def message_wait(
-    rule: ApplicableRule, constraint: ast.WaitingPeriod, event_word: str, targets: list[Act], all_acts: list[Act]
+    ctx: CheckContext,
+    rule: ApplicableRule,
+    constraint: ast.WaitingPeriod,
+    event_word: str,
+    targets: list[Act],
+    all_acts: list[Act],
 ) -> Iterator[Diagnostic]:
     """Actions that no certain letter or message precedes by the period (a conversation also counts)."""
+    # Imported here: the solver module builds on this one's walk and vocabulary.
+    from dsl.checks.forbid_action import always_with
+
     need = needed_gap(rule, constraint.duration)
-    senders = [a for a in all_acts if a.certain and message_sent_by(a, event_word)]
+    senders = [a for a in all_acts if message_sent_by(a, event_word) and isinstance(a.owner, ast.Step)]
     for act in targets:
         if act.handler_event == "conversation":
             continue  # Reg F 1006.30(a)(1)(i): speaking with the patient first is the other way to comply
-        earliest = min((a.first_day for a in senders), default=None)
-        if earliest is not None and act.first_day - earliest >= need:
+        ahead = [a for a in senders if a.last_day is not None and a.last_day <= act.first_day - need]
+        if any(always_with(ctx, act, a) for a in ahead):
             continue
-        what = event_word.replace("_", " ")
-        trace = [event(act.first_day, f"{act.owner_label}: `{act.text}`", act.window_start)]
-        if earliest is None:
-            message = f"{act.owner_label} can `{act.text}` with no {what} sent on every path before it"
-            hint = f"add an unconditional `send letter …` step at least {need} days before day {act.first_day}"
+        yield unmet_message_wait(rule, act, senders, event_word, need)
+
+
+def event_words(event_word: str) -> str:
+    """A message event in words: `letter_sent` is "letter or electronic message"."""
+    if event_word in MESSAGE_EVENTS:
+        channels = MESSAGE_EVENTS[event_word]
+        return "letter or electronic message" if "letter" in channels and len(channels) > 1 else " or ".join(channels)
+    return event_word.removesuffix("_sent").replace("_", " ")
+
+
+def unmet_message_wait(rule: ApplicableRule, act: Act, senders: list[Act], event_word: str, need: int) -> Diagnostic:
+    """The finding for an action no message precedes by the period on every path."""
+    what = event_words(event_word)
+    trace = [event(act.first_day, f"{act.owner_label}: `{act.text}`", act.window_start)]
+    first = min(senders, key=lambda a: a.first_day, default=None)
+    if first is None:
+        message = f"{act.owner_label} can `{act.text}` with no {what} sent before it"
+        hint = f"send a {what} on day {act.first_day - need} or earlier, on every path to this step"
+    else:
+        gap = act.first_day - first.first_day
+        trace.append(event(first.first_day, f"{first.owner_label}: `{first.text}`", first.window_start))
+        if gap < need:
+            message = f"{act.owner_label} can `{act.text}` {gap} days after the first {what}"
         else:
-            trace.append(event(earliest, f"the first {what} that always goes out"))
-            message = (
-                f"{act.owner_label} can `{act.text}` {act.first_day - earliest} days after the "
-                f"first {what}; `{rule.rule_id}` requires {need} days or more"
-            )
-            hint = f"move it to day {earliest + need} or later, or send the {what} by day {act.first_day - need}"
-        yield finding(rule, act.action.span, message, hint, trace, [("conversation", "none before this action")])
+            message = f"{act.owner_label} can `{act.text}` on a path where {first.owner_label} sends no {what}"
+        message += f"; `{rule.rule_id}` requires {need} days or more"
+        hint = f"send the {what} on day {act.first_day - need} or earlier, with no guard the action's step lacks"
+        if gap < need:
+            hint += f", or move the action to day {first.first_day + need} or later"
+    return finding(rule, act.action.span, message, hint, trace, [("conversation", "none before this action")])
 
 
 def placement_wait(rule: ApplicableRule, constraint: ast.WaitingPeriod, targets: list[Act]) -> Iterator[Diagnostic]:
