@@ -1,19 +1,31 @@
-"""The language's front door: parse a text and run every check on it, collecting all findings."""
+"""The language's front door: parse a text and run every check on it, collecting all findings.
+
+The passes, in order: parse (`PARSE`), the language pass (`dsl.resolve`: `NAME`, `TYPE`,
+`DUPLICATE`, `TEMPLATE`), then, for a strategy with policy packs and no error so far, the
+compliance checks of `dsl.checks` with the rules that apply to it. Compliance checks read the
+program as well-formed, so they never run on one with a language error.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
-from dsl.diagnostics import Diagnostic, sort_key
+from dsl import ast, resolve
+from dsl.checks import run_checks
+from dsl.checks.context import CheckContext, applicable_rules
+from dsl.diagnostics import Diagnostic, has_errors, sort_key
 from dsl.parser import ParseResult, parse
+from dsl.templates import TemplateSet
 
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """What a check may look at besides the text: template and policy folders (read by the caller)."""
+    """What a check may look at besides the text: templates, policy packs and the check date (read by the caller)."""
 
-    templates: object | None = None
-    policies: tuple[object, ...] = field(default=())
+    templates: TemplateSet | None = None
+    policies: tuple[ast.Policy, ...] = field(default=())
+    as_of: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,14 @@ class CheckResult:
 
 def check_text(text: str, name: str = "<text>", options: CheckOptions | None = None) -> CheckResult:
     """Parse `text` and run every check that applies; never raises on bad input."""
+    options = options or CheckOptions()
     parsed = parse(text, name)
     findings = list(parsed.diagnostics)
+    program = parsed.program
+    if program is not None:
+        findings.extend(resolve.check(program, options.templates))
+        if isinstance(program, ast.Strategy) and options.policies and not has_errors(findings):
+            rules = applicable_rules(program, options.policies, options.as_of)
+            context = CheckContext(program, rules, options.templates, options.as_of)
+            findings.extend(run_checks(program, context))
     return CheckResult(parsed, tuple(sorted(findings, key=sort_key)))

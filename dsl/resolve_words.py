@@ -1,0 +1,63 @@
+"""Checking one word against a closed list, and pointing at the word inside a longer line.
+
+Actions keep only their words (a `send` knows its channel as text, not where it was written), so
+`word_span` finds the word again on the action's line to put the caret under it, not the line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic, error
+from dsl.schema import did_you_mean
+from dsl.source import Span
+
+LISTED_IN_FULL = 8  # a closed list this short is shown whole when no near word exists
+
+
+def word_span(span: Span, word: str, after: str | None = None) -> Span:
+    """The first `word` on the span's first line, from the span's start (after `after` if given)."""
+    if not span.known:
+        return span
+    text = span.source.line(span.line)
+    start = span.column - 1
+    if after is not None:
+        found_after = re.compile(rf"(?<![\w.]){re.escape(after)}(?![\w])").search(text, start)
+        start = found_after.end() if found_after else start
+    boundary_left = "" if word.startswith('"') else r"(?<![\w.\-])"
+    boundary_right = "" if word.endswith('"') else r"(?![\w.\-])"
+    found = re.compile(boundary_left + re.escape(word) + boundary_right).search(text, start)
+    if not found:
+        return span
+    return Span(span.source, span.line, found.start() + 1, span.line, found.end() + 1)
+
+
+def unknown_word_hint(word: str, known: Mapping[str, str]) -> str:
+    """ "Did you mean" when a known word is near, else the list (or a few of it)."""
+    near = did_you_mean(word, known)
+    if near:
+        return near
+    shown = ", ".join(f"`{w}`" for w in list(known)[:LISTED_IN_FULL])
+    return f"use one of {shown}" + (", …" if len(known) > LISTED_IN_FULL else "")
+
+
+def check_word(
+    span: Span, word: str, known: Mapping[str, str], what: str, after: str | None = None
+) -> list[Diagnostic]:
+    """A `NAME` finding when `word` is not in `known`, pointing at the word in `span`."""
+    if word in known:
+        return []
+    place = word_span(span, word, after)
+    return [error("NAME", place, f"`{word}` is not {what}", unknown_word_hint(word, known))]
+
+
+def check_ident(ident: ast.Ident, known: Mapping[str, str], what: str) -> list[Diagnostic]:
+    """A `NAME` finding when the word `ident` is not in `known`."""
+    return check_word(ident.span, ident.name, known, what)
+
+
+def check_idents(idents: tuple[ast.Ident, ...], known: Mapping[str, str], what: str) -> list[Diagnostic]:
+    """`check_ident` over a list of words."""
+    return [finding for ident in idents for finding in check_ident(ident, known, what)]
