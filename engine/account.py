@@ -1,0 +1,57 @@
+"""Pure account state as the engine sees it when deciding: facts, events and strategy progress.
+
+The runtime builds these from its tables; the engine never reads a database. Facts use the
+schema's names (`balance`, `paid`, `score.distress`, …) so conditions read them directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class AccountEvent:
+    """Something the strategy can react to with `on EVENT`: a reply, a payment, a conversation…"""
+
+    event_id: str
+    type: str
+    at: dt.datetime  # aware
+    facts: Mapping[str, object] = field(default_factory=dict)  # e.g. intent.* and sentiment.* of a reply
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an account has come through its strategy."""
+
+    steps_acted: Mapping[str, int] = field(default_factory=dict)  # step name -> times it acted
+    last_acted_day: Mapping[str, int] = field(default_factory=dict)  # step name -> last day it acted
+    handled: frozenset[str] = frozenset()  # "HANDLER-KEY|EVENT-ID" pairs already handled
+    handler_counts: Mapping[str, int] = field(default_factory=dict)  # handler key -> times it acted
+
+
+@dataclass(frozen=True)
+class ScoreSource:
+    """Which model gave a score: the trace names it for every decision."""
+
+    model_id: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account in one strategy."""
+
+    account_id: str
+    placed_on: dt.date
+    timezone: str
+    facts: Mapping[str, object]
+    events: tuple[AccountEvent, ...] = ()
+    progress: Progress = Progress()
+    score_sources: Mapping[str, ScoreSource] = field(default_factory=dict)
+    debts: tuple[str, ...] = ("D1",)
+
+    def day(self, local_date: dt.date) -> int:
+        """Days since placement on a local calendar date."""
+        return (local_date - self.placed_on).days

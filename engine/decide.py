@@ -1,0 +1,310 @@
+"""Decide an account's next actions: which steps and handlers act now, when, and why not.
+
+`decide(plan, account, now, guard)` is pure: time comes in as `now`, the runtime guard comes in
+as a function, and the result says everything it saw. The same function serves the API, the
+batch run and the simulator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from dsl import ast
+from engine.account import Account, AccountEvent
+from engine.plan import CompiledHandler, CompiledStep, Plan, chosen_actions, describe
+from engine.trace import ConditionSeen, StepTrace, Trace, names_in
+from engine.values import literal_value
+
+CONTACT_CHANNELS = frozenset({"sms", "email", "letter", "chat", "voicemail", "call"})
+GUARDED_ESCALATIONS = frozenset({"credit_report", "eca"})
+
+
+@dataclass(frozen=True)
+class ContactRequest:
+    """What decide asks the runtime guard: may this channel be used at this instant for these debts?"""
+
+    at: dt.datetime
+    channel: str
+    debts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GuardAnswer:
+    """The guard's verdict as decide needs it."""
+
+    allowed: bool
+    next_allowed_at: dt.datetime | None = None
+    details: Mapping[str, object] = field(default_factory=dict)  # the verdict as JSON
+
+
+Guard = Callable[[ContactRequest], GuardAnswer]
+
+
+def allow_all(request: ContactRequest) -> GuardAnswer:
+    """A guard that allows everything: for simulations that study a strategy without the law."""
+    return GuardAnswer(True)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One action decide proposes, with the send time it chose."""
+
+    source: str  # step name or handler key
+    action: str  # send, call, offer_plan, handoff, screen, pause, escalate, stop
+    channel: str | None
+    template: str | None
+    at: dt.datetime
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What decide proposes for an account now, and the trace that explains it."""
+
+    account_id: str
+    now: dt.datetime
+    day: int
+    strategy_hash: str
+    proposals: tuple[Proposal, ...]
+    trace: Trace
+
+
+def decide(plan: Plan, account: Account, now: dt.datetime, guard: Guard = allow_all) -> Decision:
+    """The actions `plan` takes for `account` at `now`, each cleared by `guard`."""
+    zone = ZoneInfo(account.timezone)
+    local_now = now.astimezone(zone)
+    day = account.day(local_now.date())
+    facts = account.facts
+    trace = Trace(scores=scores_consulted(plan, account))
+    if not plan.audience(facts):
+        trace.outcome = "the account is outside the strategy's audience"
+        return Decision(account.account_id, now, day, plan.content_hash, (), trace)
+    if plan.stop(facts):
+        trace.outcome = "a `stop when` condition holds: the strategy has ended for this account"
+        return Decision(account.account_id, now, day, plan.content_hash, (), trace)
+    proposals: list[Proposal] = []
+    for step in plan.steps:
+        proposals.extend(run_step(plan, step, account, day, local_now, guard, trace))
+    for handler in plan.handlers:
+        for event in account.events:
+            proposals.extend(run_handler(plan, handler, event, account, local_now, guard, trace))
+    trace.outcome = f"{len(proposals)} action(s) proposed"
+    return Decision(account.account_id, now, day, plan.content_hash, tuple(proposals), trace)
+
+
+def run_step(
+    plan: Plan, step: CompiledStep, account: Account, day: int, now: dt.datetime, guard: Guard, trace: Trace
+) -> list[Proposal]:
+    """A step's proposals today, or the reason it does not act."""
+    record = StepTrace(step.name)
+    trace.steps.append(record)
+    acted = account.progress.steps_acted.get(step.name, 0)
+    if day not in step.days:
+        record.reason = f"not scheduled on day {day}"
+        return []
+    if account.progress.last_acted_day.get(step.name) == day:
+        record.reason = "already acted today"
+        return []
+    if step.max_times is not None and acted >= step.max_times:
+        record.reason = f"already acted {acted} time(s), its `at most {step.max_times} times`"
+        return []
+    return act(
+        plan,
+        step.node.guard,
+        step.guard,
+        step.body,
+        step.name,
+        step.node.window,
+        account,
+        account.facts,
+        now,
+        guard,
+        record,
+    )
+
+
+def run_handler(
+    plan: Plan,
+    handler: CompiledHandler,
+    event: AccountEvent,
+    account: Account,
+    now: dt.datetime,
+    guard: Guard,
+    trace: Trace,
+) -> list[Proposal]:
+    """A handler's proposals for one event, or nothing (with a reason) when it does not act."""
+    if event.type != handler.event or f"{handler.key}|{event.event_id}" in account.progress.handled:
+        return []
+    record = StepTrace(handler.key, event=event.event_id)
+    trace.steps.append(record)
+    due = event.at + dt.timedelta(minutes=handler.delay_minutes)
+    if now < due:
+        record.reason = f"waits until {due.astimezone(now.tzinfo).isoformat(timespec='minutes')} (`after`)"
+        return []
+    fired = account.progress.handler_counts.get(handler.key, 0)
+    if handler.max_times is not None and fired >= handler.max_times:
+        record.reason = f"already acted {fired} time(s), its `at most {handler.max_times} times`"
+        return []
+    facts = {**account.facts, **event.facts}
+    return act(
+        plan, handler.node.guard, handler.guard, handler.body, handler.key, None, account, facts, now, guard, record
+    )
+
+
+def act(
+    plan: Plan,
+    guard_node: ast.Guard | None,
+    guard_holds: Callable[[Mapping[str, object]], bool],
+    body: tuple,
+    source: str,
+    window: ast.TimeWindow | None,
+    account: Account,
+    facts: Mapping[str, object],
+    now: dt.datetime,
+    guard: Guard,
+    record: StepTrace,
+) -> list[Proposal]:
+    """Evaluate a guard, choose the branch, time each action and ask the runtime guard."""
+    if guard_node is not None:
+        holds = guard_holds(facts)
+        record.conditions.append(seen(plan, guard_node.condition, facts, holds, negated=guard_node.negated))
+        if not holds:
+            record.reason = "its `unless` condition holds" if guard_node.negated else "its `when` condition is false"
+            return []
+    branches: list[tuple[str, bool]] = []
+    actions = chosen_actions(body, facts, branches)
+    record.conditions.extend(ConditionSeen(text, value, {}) for text, value in branches)
+    proposals = []
+    for action in actions:
+        proposal = propose(action, source, window, account, facts, now, guard, record)
+        if proposal is not None:
+            proposals.append(proposal)
+    record.acted = bool(proposals)
+    if not proposals and not record.reason:
+        record.reason = "no action was allowed"
+    return proposals
+
+
+def seen(plan: Plan, condition: ast.Expr, facts: Mapping[str, object], value: bool, negated: bool) -> ConditionSeen:
+    """A guard condition with the facts it read."""
+    names = names_in(condition, plan.segments)
+    prefix = "unless " if negated else "when "
+    return ConditionSeen(prefix + describe(condition), value, {name: facts.get(name) for name in sorted(names)})
+
+
+def propose(
+    action: ast.Action,
+    source: str,
+    window: ast.TimeWindow | None,
+    account: Account,
+    facts: Mapping[str, object],
+    now: dt.datetime,
+    guard: Guard,
+    record: StepTrace,
+) -> Proposal | None:
+    """A timed, guard-cleared proposal for one action, or None with the reason in the trace."""
+    channel, template, details = describe_action(action)
+    if channel not in CONTACT_CHANNELS and channel not in GUARDED_ESCALATIONS:
+        return Proposal(source, kind_of(action), channel, template, now, details)
+    at = send_time(window, facts, now)
+    if at is None:
+        record.reason = f"its window {window_text(window)} has passed for today"
+        return None
+    answer = guard(ContactRequest(at, channel, account.debts))
+    record.verdicts.append({"channel": channel, "at": at.isoformat(timespec="minutes"), **answer.details})
+    if not answer.allowed and answer.next_allowed_at is not None:
+        retry = answer.next_allowed_at.astimezone(now.tzinfo)
+        if retry.date() == now.date() and within(window, retry):
+            at, answer = retry, guard(ContactRequest(retry, channel, account.debts))
+            record.verdicts.append({"channel": channel, "at": at.isoformat(timespec="minutes"), **answer.details})
+    if not answer.allowed:
+        record.reason = f"the runtime guard does not allow `{channel}` today"
+        return None
+    return Proposal(source, kind_of(action), channel, template, at, details)
+
+
+def describe_action(action: ast.Action) -> tuple[str | None, str | None, dict[str, object]]:
+    """The channel, template and details of an action."""
+    match action:
+        case ast.Send(channel=channel, template=template, tone=tone):
+            return channel, template, {"tone": tone} if tone else {}
+        case ast.Call(script=script, tone=tone):
+            return "call", script, {"tone": tone} if tone else {}
+        case ast.OfferPlan(kind=kind, params=params):
+            return None, None, {"plan": kind, **{p.name: str(literal_text(p.value)) for p in params}}
+        case ast.Handoff(queue=queue, priority=priority):
+            return None, None, {"queue": queue, "priority": priority or "normal"}
+        case ast.Screen(program=program):
+            return None, None, {"program": program}
+        case ast.Pause(duration=duration):
+            return None, None, {"minutes": duration.minutes}
+        case ast.Escalate(target=target):
+            return target, None, {"target": target}
+        case ast.StopAction(channel=channel):
+            return None, None, {"channel": channel}
+    return None, None, {}
+
+
+def literal_text(value: ast.Value) -> object:
+    """A plan parameter's value as plain text."""
+    return literal_value(value)
+
+
+def kind_of(action: ast.Action) -> str:
+    """The action's verb: send, call, offer_plan, handoff, screen, pause, escalate, stop."""
+    return {
+        ast.Send: "send",
+        ast.Call: "call",
+        ast.OfferPlan: "offer_plan",
+        ast.Handoff: "handoff",
+        ast.Screen: "screen",
+        ast.Pause: "pause",
+        ast.Escalate: "escalate",
+        ast.StopAction: "stop",
+    }[type(action)]
+
+
+def send_time(window: ast.TimeWindow | None, facts: Mapping[str, object], now: dt.datetime) -> dt.datetime | None:
+    """When to send today: `best_time` clamped into the window, never before now; None when it has passed."""
+    if window is None:
+        return now
+    start = at_minute(now, window.window.start.minutes)
+    end = at_minute(now, window.window.end.minutes)
+    chosen = start
+    best = facts.get("best_time")
+    if window.best_time and isinstance(best, int | float) and not isinstance(best, bool):
+        chosen = at_minute(now, min(max(int(best), window.window.start.minutes), window.window.end.minutes - 1))
+    chosen = max(chosen, now)
+    return chosen if chosen < end else None
+
+
+def at_minute(now: dt.datetime, minute: int) -> dt.datetime:
+    """The local instant on `now`'s date at a minute of the day."""
+    return now.replace(hour=minute // 60, minute=minute % 60, second=0, microsecond=0)
+
+
+def within(window: ast.TimeWindow | None, at: dt.datetime) -> bool:
+    """Whether a local instant falls inside a step's window (always, without one)."""
+    if window is None:
+        return True
+    minute = at.hour * 60 + at.minute
+    return window.window.start.minutes <= minute < window.window.end.minutes
+
+
+def window_text(window: ast.TimeWindow | None) -> str:
+    """`09:00-19:00`."""
+    if window is None:
+        return "(none)"
+    start, end = window.window.start, window.window.end
+    return f"{start.hour:02d}:{start.minute:02d}-{end.hour:02d}:{end.minute:02d}"
+
+
+def scores_consulted(plan: Plan, account: Account) -> list[dict[str, object]]:
+    """Every score the account carries, with the model that gave it."""
+    return [
+        {"name": name, "model": source.model_id, "version": source.version, "value": account.facts.get(name)}
+        for name, source in sorted(account.score_sources.items())
+    ]
