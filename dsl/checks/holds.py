@@ -1,0 +1,99 @@
+"""Holds (`hold ACTIONS when STATE [until STATE]`): can the strategy act while a hold is on?
+
+A dispute, a cease request or an attorney's representation stops collection (12 CFR 1006.38(c),
+1006.6(c), 1006.6(b)(2)). The runtime guard enforces those holds on every action regardless, so a
+strategy that would act through one is told with a warning: it should say `stop when disputed`
+(or guard its steps) so that its plan and its behaviour agree. A financial-assistance application
+suspends extraordinary collection actions (26 CFR 1.501(r)-6(c)(5)-(6)); an ECA step that can act
+while one is pending is an error, because an ECA taken by mistake cannot simply be unsent.
+
+An action is held when, on some account the audience admits, its path can hold together with the
+hold's condition and without its `until` state, while no `stop when` has ended the strategy.
+"""
+
+from __future__ import annotations
+
+from dsl import ast
+from dsl.checks.context import ApplicableRule, CheckContext
+from dsl.checks.forbid_action import can_act_while, quoted
+from dsl.checks.waiting import ECA_KINDS, ECA_TARGETS, Act, acts, does, event, finding
+from dsl.diagnostics import Diagnostic, Severity
+
+MAX_LISTED = 4
+
+
+def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
+    """Warnings for collection that can go on through a hold; errors for ECAs through one."""
+    findings: list[Diagnostic] = []
+    all_acts = acts(program)
+    for rule in ctx.rules_of(ast.Hold):
+        constraint = rule.rule.constraint
+        assert isinstance(constraint, ast.Hold)
+        words = [a.name for a in constraint.actions]
+        held = [a for a in all_acts if any(does(a, w) for w in words)]
+        condition = hold_condition(constraint)
+        through = [(a, facts) for a in held if (facts := can_act_while(ctx, a, condition)) is not None]
+        if not through:
+            continue
+        if all(w in ECA_TARGETS | ECA_KINDS for w in words):
+            findings.extend(eca_through_hold(rule, constraint, act, facts) for act, facts in through)
+        else:
+            findings.append(collection_through_hold(rule, constraint, through))
+    return findings
+
+
+def hold_condition(constraint: ast.Hold) -> tuple[ast.Expr, ...]:
+    """The hold is on: its condition holds and its `until` state has not come."""
+    if constraint.until is None:
+        return (constraint.condition,)
+    return (constraint.condition, ast.Not(ast.Name(constraint.until.name, span=constraint.until.span)))
+
+
+def describe(constraint: ast.Hold) -> str:
+    """The hold in words: `disputed` and not yet `verified`."""
+    text = f"`{quoted(constraint.condition)}`"
+    return f"{text} and not yet `{constraint.until.name}`" if constraint.until else text
+
+
+def eca_through_hold(
+    rule: ApplicableRule, constraint: ast.Hold, act: Act, facts: tuple[tuple[str, str], ...]
+) -> Diagnostic:
+    """An error: an extraordinary collection action that can be taken while it is suspended."""
+    condition = quoted(constraint.condition)
+    found = finding(
+        rule,
+        act.action.span,
+        f"{act.owner_label} can `{act.text}` while {describe(constraint)}; `{rule.rule_id}` suspends it",
+        f"guard the step `unless {condition}`, or stop the strategy `when {condition}`",
+        [
+            event(0, "the account enters the strategy"),
+            event(act.first_day, f"while {describe(constraint)}, {act.owner_label}: `{act.text}`"),
+        ],
+        list(facts),
+    )
+    return Diagnostic(**{**found.__dict__, "severity": Severity.ERROR})
+
+
+def collection_through_hold(
+    rule: ApplicableRule, constraint: ast.Hold, through: list[tuple[Act, tuple[tuple[str, str], ...]]]
+) -> Diagnostic:
+    """A warning naming the steps that can act through the hold; the runtime guard holds them anyway."""
+    first, facts = min(through, key=lambda pair: pair[0].first_day)
+    owners = list(dict.fromkeys(a.owner_label for a, _ in through))
+    listed = ", ".join(owners[:MAX_LISTED]) + (
+        f" and {len(owners) - MAX_LISTED} more" if len(owners) > MAX_LISTED else ""
+    )
+    condition = quoted(constraint.condition)
+    found = finding(
+        rule,
+        first.action.span,
+        f"nothing in the strategy stops {listed} while {describe(constraint)}; the runtime guard will hold "
+        f"them under `{rule.rule_id}`",
+        f"add `stop when {condition}`, or guard those steps `unless {condition}`",
+        [
+            event(0, "the account enters the strategy"),
+            event(first.first_day, f"while {describe(constraint)}, {first.owner_label}: `{first.text}`"),
+        ],
+        list(facts),
+    )
+    return Diagnostic(**{**found.__dict__, "severity": Severity.WARNING})
