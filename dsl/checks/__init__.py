@@ -24,3 +24,8 @@ def run_checks(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
     for _name, check in CHECKS:
         findings.extend(check(program, ctx))
     return findings
+
+# ---------------------------------------------------------------- schedule checks
+from dsl.checks import frequency  # noqa: E402  (registered after CHECKS exists)
+
+CHECKS.append(("frequency", frequency.check))
