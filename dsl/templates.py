@@ -22,7 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from dsl.diagnostics import Diagnostic, error, warning
 from dsl.schema import TEMPLATE_VARIABLES, did_you_mean
-from dsl.source import NO_SPAN, Source, Span
+from dsl.source import Source, Span
 from dsl.vocabulary import CHANNELS, language_problem
 
 # Filters the renderer adds to Jinja2's own (INVARIANT: the runtime renderer registers each one).
@@ -233,12 +233,14 @@ def read_body(
 ) -> tuple[list[VariableUse], list[VariableUse], bool]:
     """Variable and filter uses in the body; a syntax error becomes a problem and an unreadable template."""
     lines = source.text.splitlines()
-    # Blank lines in place of the front matter keep Jinja2's line numbers equal to the file's.
-    padded = "\n" * (body_line - 1) + "\n".join(lines[body_line - 1 :])
+    # The front matter becomes blank lines so Jinja2's line numbers equal the file's; an email's
+    # `subject:` stays in place (its key blanked), since the subject shows variables too.
+    front = [subject_only(line) for line in lines[: body_line - 1]]
+    padded = "\n".join([*front, *lines[body_line - 1 :]])
     try:
         tree = ENVIRONMENT.parse(padded)
     except TemplateSyntaxError as problem:
-        message = problem.message or "the template cannot be read"
+        message = (problem.message or "the template cannot be read").rstrip(".")
         problems.append(
             error(
                 "TEMPLATE",
@@ -254,6 +256,12 @@ def read_body(
     walker = Walker(source, local_names(tree))
     walker.visit(tree)
     return walker.uses, walker.filter_uses, True
+
+
+def subject_only(line: str) -> str:
+    """A front-matter line with everything but a subject's value blanked, columns kept."""
+    key, colon, _value = line.partition(":")
+    return " " * len(key + colon) + line[len(key + colon) :] if colon and key.strip() == "subject" else ""
 
 
 def local_names(tree: nodes.Template) -> frozenset[str]:
@@ -283,7 +291,9 @@ class Walker:
         self.locals = locals_
         self.uses: list[VariableUse] = []
         self.filter_uses: list[VariableUse] = []
-        self.cursor: dict[tuple[int, str], int] = {}
+        # Where the previous use on each line ended: uses are visited in text order, so the next
+        # one is searched from there (`patient` after `patient.first_name` is the later one).
+        self.cursor: dict[int, int] = {}
 
     def visit(self, node: nodes.Node) -> None:
         if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
@@ -292,10 +302,13 @@ class Walker:
             for child in (*node.args, *node.kwargs):
                 self.visit(child)
             return
-        if isinstance(node, nodes.Filter | nodes.Test) and node.name:
-            if isinstance(node, nodes.Filter):
-                self.filter_uses.append(VariableUse(node.name, self.find(node.lineno, node.name, filter_=True)))
-        elif isinstance(node, nodes.Name | nodes.Getattr | nodes.Getitem) and getattr(node, "ctx", "") == "load":
+        if isinstance(node, nodes.Filter) and node.name:
+            # The filtered value comes first in the text: visit it before placing the filter.
+            for child in node.iter_child_nodes():
+                self.visit(child)
+            self.filter_uses.append(VariableUse(node.name, self.find(node.lineno, node.name, filter_=True)))
+            return
+        if isinstance(node, nodes.Name | nodes.Getattr | nodes.Getitem) and getattr(node, "ctx", "") == "load":
             path = dotted(node)
             if path is not None:
                 if path.split(".")[0] not in self.locals:
@@ -310,11 +323,11 @@ class Walker:
         parts = [re.escape(p) for p in path.split(".")]
         prefix = r"\|\s*" if filter_ else r"(?<![\w.])"
         patterns = [prefix + r"\s*\.\s*".join(parts) + r"(?!\w)", r"(?<![\w.])" + parts[0] + r"(?!\w)"]
-        start = self.cursor.get((line, path), 0)
-        for pattern in patterns:
+        starts = (self.cursor.get(line, 0), 0)
+        for pattern, start in ((p, s) for p in patterns for s in starts):
             found = re.compile(pattern).search(text, start)
             if found:
-                self.cursor[(line, path)] = found.end()
+                self.cursor[line] = found.end()
                 begin = found.start() + (len(found.group()) - len(found.group().lstrip("| ")) if filter_ else 0)
                 return Span(self.source, line, begin + 1, line, found.end() + 1)
         return line_span(self.source, line)
@@ -371,7 +384,6 @@ def word_span(source: Source, line: int, word: str) -> Span:
 
 __all__ = [
     "CUSTOM_FILTERS",
-    "NO_SPAN",
     "Template",
     "TemplateSet",
     "VariableUse",
