@@ -20,6 +20,8 @@ from dsl.checks.waiting import ECA_KINDS, ECA_TARGETS, Act, acts, does, event, f
 from dsl.diagnostics import Diagnostic, Severity
 
 MAX_LISTED = 4
+# Events whose handler, when it stops the strategy, means the strategy stops in that state.
+EVENT_STATES = {"dispute": "disputed", "payment": "paid"}
 
 
 def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
@@ -32,7 +34,11 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         words = [a.name for a in constraint.actions]
         held = [a for a in all_acts if any(does(a, w) for w in words)]
         condition = hold_condition(constraint)
-        through = [(a, facts) for a in held if (facts := can_act_while(ctx, a, condition)) is not None]
+        through = [
+            (a, facts)
+            for a in held
+            if (facts := can_act_while(ctx, a, (*condition, *handler_stops(program, a)))) is not None
+        ]
         if not through:
             continue
         if all(w in ECA_TARGETS | ECA_KINDS for w in words):
@@ -40,6 +46,36 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         else:
             findings.append(collection_through_hold(rule, constraint, through))
     return findings
+
+
+def handler_stops(strategy: ast.Strategy, act: Act) -> tuple[ast.Expr, ...]:
+    """What handlers that stop the strategy (or this action's channel) rule out when it acts later.
+
+    `on reply when intent.wrong_person … stop` ends the strategy as soon as such a reply comes, so
+    no step acts while that intent stands; `on reply when intent.stop … stop sms` does the same
+    for texts; `on dispute … stop` is `stop when disputed`.
+    """
+    ruled_out: list[ast.Expr] = []
+    channel = channel_of(act)
+    for handler in strategy.handlers:
+        stops = [s for s in handler.body if isinstance(s, ast.StopAction) and s.channel in (None, channel)]
+        state = EVENT_STATES.get(handler.event.name)
+        if not stops or (state is None and handler.event.name != "reply"):
+            continue
+        parts: list[ast.Expr] = [ast.Name(state)] if state else []
+        if handler.guard is not None:
+            guard = handler.guard.condition
+            parts.append(ast.Not(guard) if handler.guard.negated else guard)
+        if parts:
+            ruled_out.append(ast.Not(ast.And(tuple(parts)) if len(parts) > 1 else parts[0]))
+    return tuple(ruled_out)
+
+
+def channel_of(act: Act) -> str | None:
+    """The channel an action goes out on, for `stop CHANNEL`."""
+    if isinstance(act.action, ast.Send):
+        return act.action.channel
+    return "call" if isinstance(act.action, ast.Call) else None
 
 
 def hold_condition(constraint: ast.Hold) -> tuple[ast.Expr, ...]:

@@ -1,11 +1,10 @@
-"""Prior notices (`require notice "TEMPLATE" DURATION before ACTION`), and screening before an ECA.
+"""Prior notices (`require notice "TEMPLATE" DURATION before ACTION`).
 
 IRS 501(r) asks a hospital to send a written notice at least 30 days before an extraordinary
-collection action (26 CFR 1.501(r)-6(c)(4)) and to make reasonable efforts to learn whether the
-patient qualifies for financial assistance before any ECA (1.501(r)-6(a)). Statically: a step that
-sends the notice template must come at least the period before every step or handler that can
-take the action, on every path to it (its guard holds whenever the action's does); and a
-`screen financial_assistance` must come no later than the ECA, on every path to it.
+collection action (26 CFR 1.501(r)-6(c)(4)). Statically: a step that sends the notice template must
+come at least the period before every step or handler that can take the action, on every path to
+it (its guard holds whenever the action's does). Screening for financial assistance before an ECA
+(1.501(r)-6(a)) is a waiting period after `fa_screening` (dsl/checks/waiting.py).
 """
 
 from __future__ import annotations
@@ -18,20 +17,15 @@ from dsl.checks.forbid_action import always_with
 from dsl.checks.waiting import Act, acts, does, event, finding
 from dsl.diagnostics import Diagnostic
 
-SCREENING_RULE = "IRS501R-ECA-DEF"
-
 
 def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
-    """Every action the required notice does not precede far enough, and every ECA not screened first."""
+    """Every action the required notice does not precede far enough."""
     findings: list[Diagnostic] = []
     all_acts = acts(program)
     for rule in ctx.rules_of(ast.PriorNotice):
         constraint = rule.rule.constraint
         assert isinstance(constraint, ast.PriorNotice)
         findings.extend(late_notices(ctx, rule, constraint, all_acts))
-    screening = next((r for r in ctx.rules if r.rule_id == SCREENING_RULE), None)
-    if screening is not None:
-        findings.extend(unscreened(ctx, screening, all_acts))
     return findings
 
 
@@ -79,23 +73,3 @@ def late_notice(
             "nothing the action's step does not also require"
         )
     return finding(rule, act.action.span, message, hint, trace, [])
-
-
-def unscreened(ctx: CheckContext, rule: ApplicableRule, all_acts: list[Act]) -> Iterator[Diagnostic]:
-    """ECAs that no financial-assistance screening precedes on every path."""
-    screens = [a for a in all_acts if isinstance(a.action, ast.Screen) and isinstance(a.owner, ast.Step)]
-    for act in all_acts:
-        if not does(act, "eca"):
-            continue
-        ahead = [s for s in screens if s.last_day is not None and s.last_day <= act.first_day]
-        if any(always_with(ctx, act, s) for s in ahead):
-            continue
-        yield finding(
-            rule,
-            act.action.span,
-            f"{act.owner_label} can `{act.text}` before the patient is screened for financial assistance",
-            f"add `screen financial_assistance` to a step on day {act.first_day} or earlier with no guard "
-            "that could skip it",
-            [event(act.first_day, f"{act.owner_label}: `{act.text}`", act.window_start)],
-            [],
-        )

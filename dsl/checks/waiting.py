@@ -197,6 +197,8 @@ def sends(action: ast.Send | ast.Call, word: str) -> bool:
         return word in ("call", action.script)
     if word in (action.channel, action.template):
         return True
+    if word == "electronic_validation_notice":
+        return action.channel in ELECTRONIC and "validation" in action.template
     part = TEMPLATE_WORDS.get(word)
     return part is not None and part in action.template
 
@@ -308,7 +310,7 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         event_word = canonical_event(constraint.event.name)
         if event_word in CLOCK_FACTS:
             findings.extend(clock_wait(program, rule, constraint, event_word, targets))
-        elif event_word in MESSAGE_EVENTS or event_word in TEMPLATE_WORDS or event_word == "conversation":
+        elif event_word in MESSAGE_EVENTS or event_word in TEMPLATE_WORDS or event_word in SCREEN_WORDS:
             findings.extend(message_wait(ctx, rule, constraint, event_word, targets, all_acts))
         elif event_word == "placement":
             findings.extend(placement_wait(rule, constraint, targets))
@@ -353,7 +355,9 @@ def clock_wait(
 
 
 def message_sent_by(act: Act, event_word: str) -> bool:
-    """Whether an action is the message a message event names (a channel's message, or a template)."""
+    """Whether an action is what an event names: a channel's message, a template, or a screening."""
+    if isinstance(act.action, ast.Screen):
+        return event_word in SCREEN_WORDS
     if not isinstance(act.action, ast.Send):
         return False
     if event_word in MESSAGE_EVENTS:
@@ -369,14 +373,14 @@ def message_wait(
     targets: list[Act],
     all_acts: list[Act],
 ) -> Iterator[Diagnostic]:
-    """Actions that no certain letter or message precedes by the period (a conversation also counts)."""
+    """Actions no message (or screening) precedes by the period on every path; a conversation counts for messages."""
     # Imported here: the solver module builds on this one's walk and vocabulary.
     from dsl.checks.forbid_action import always_with
 
     need = needed_gap(rule, constraint.duration)
     senders = [a for a in all_acts if message_sent_by(a, event_word) and isinstance(a.owner, ast.Step)]
     for act in targets:
-        if act.handler_event == "conversation":
+        if act.handler_event == "conversation" and event_word in MESSAGE_EVENTS:
             continue  # Reg F 1006.30(a)(1)(i): speaking with the patient first is the other way to comply
         ahead = [a for a in senders if a.last_day is not None and a.last_day <= act.first_day - need]
         if any(always_with(ctx, act, a) for a in ahead):
@@ -386,6 +390,8 @@ def message_wait(
 
 def event_words(event_word: str) -> str:
     """A message event in words: `letter_sent` is "letter or electronic message"."""
+    if event_word in SCREEN_WORDS:
+        return "financial-assistance screening"
     if event_word in MESSAGE_EVENTS:
         channels = MESSAGE_EVENTS[event_word]
         return "letter or electronic message" if "letter" in channels and len(channels) > 1 else " or ".join(channels)
@@ -398,20 +404,21 @@ def unmet_message_wait(rule: ApplicableRule, act: Act, senders: list[Act], event
     trace = [event(act.first_day, f"{act.owner_label}: `{act.text}`", act.window_start)]
     first = min(senders, key=lambda a: a.first_day, default=None)
     if first is None:
-        message = f"{act.owner_label} can `{act.text}` with no {what} sent before it"
-        hint = f"send a {what} on day {act.first_day - need} or earlier, on every path to this step"
+        message = f"{act.owner_label} can `{act.text}` with no {what} before it"
+        hint = f"add a step with a {what} on day {act.first_day - need} or earlier, on every path to this one"
     else:
         gap = act.first_day - first.first_day
         trace.append(event(first.first_day, f"{first.owner_label}: `{first.text}`", first.window_start))
         if gap < need:
             message = f"{act.owner_label} can `{act.text}` {gap} days after the first {what}"
         else:
-            message = f"{act.owner_label} can `{act.text}` on a path where {first.owner_label} sends no {what}"
+            message = f"{act.owner_label} can `{act.text}` on a path that skips the {what} of {first.owner_label}"
         message += f"; `{rule.rule_id}` requires {need} days or more"
-        hint = f"send the {what} on day {act.first_day - need} or earlier, with no guard the action's step lacks"
+        hint = f"put the {what} on day {act.first_day - need} or earlier, with no guard the action's step lacks"
         if gap < need:
             hint += f", or move the action to day {first.first_day + need} or later"
-    return finding(rule, act.action.span, message, hint, trace, [("conversation", "none before this action")])
+    facts = [("conversation", "none before this action")] if event_word in MESSAGE_EVENTS else []
+    return finding(rule, act.action.span, message, hint, trace, facts)
 
 
 def placement_wait(rule: ApplicableRule, constraint: ast.WaitingPeriod, targets: list[Act]) -> Iterator[Diagnostic]:
