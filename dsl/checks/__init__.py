@@ -25,7 +25,13 @@ def run_checks(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         findings.extend(check(program, ctx))
     return findings
 
+
 # ---------------------------------------------------------------- schedule checks
 from dsl.checks import frequency  # noqa: E402  (registered after CHECKS exists)
 
 CHECKS.append(("frequency", frequency.check))
+from dsl.checks import bursts, cooldown, time_window  # noqa: E402
+
+CHECKS.append(("cooldown", cooldown.check))
+CHECKS.append(("time_window", time_window.check))
+CHECKS.append(("bursts", bursts.check))
