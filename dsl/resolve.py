@@ -340,10 +340,10 @@ def check_plan(offer: ast.OfferPlan) -> list[Diagnostic]:
 def check_param_value(param: PlanParam, value: ast.Value) -> list[Diagnostic]:
     """A plan parameter's value is of the parameter's kind and inside its range."""
     shown = text_of(value)
-    expected = {Kind.PERCENT: ast.PercentLit, Kind.MONEY: ast.MoneyLit, Kind.DURATION: ast.Duration}
+    expected = {Kind.PERCENT: ast.PercentLit, Kind.MONEY: ast.MoneyLit}
     wanted = expected.get(param.kind, ast.NumberLit)
     if not isinstance(value, wanted):
-        examples = {Kind.PERCENT: "`5%`", Kind.MONEY: "`$10`", Kind.DURATION: "`30 days`", Kind.NUMBER: "`24`"}
+        examples = {Kind.PERCENT: "`5%`", Kind.MONEY: "`$10`", Kind.NUMBER: "`24`"}
         message = f"`{param.name}` takes {param.kind.words}, but `{shown}` is not one"
         return [error("TYPE", value.span, message, f"write it like {examples[param.kind]}")]
     number = literal_value(value)

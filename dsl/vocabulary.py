@@ -94,7 +94,7 @@ PLAN_KINDS: dict[str, tuple[PlanParam, ...]] = {
     ),
     "settlement": (
         PlanParam("discount", Kind.PERCENT, "how much of the balance is forgiven", Decimal(0), Decimal(100)),
-        PlanParam("pay_within", Kind.DURATION, "how long the offer stays open"),
+        PlanParam("days_to_pay", Kind.NUMBER, "how many days the offer stays open", Decimal(1), Decimal(365)),
     ),
 }
 
