@@ -14,6 +14,7 @@ from __future__ import annotations
 from dsl import ast
 from dsl.checks.context import ApplicableRule, CheckContext
 from dsl.checks.forbid_action import always_with
+from dsl.checks.solver import scenario_of
 from dsl.checks.waiting import Act, acts, canonical_event, does, event, finding, is_contact
 from dsl.diagnostics import Diagnostic, info
 
@@ -30,6 +31,8 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         event_word = canonical_event(constraint.event.name)
         if event_word in STRATEGY_EVENTS:
             found = scheduled_obligation(ctx, rule, constraint, event_word, all_acts)
+        elif event_word.endswith("_reply"):
+            found = reply_obligation(ctx, rule, constraint, event_word, all_acts)
         else:
             found = event_obligation(rule, constraint, all_acts)
         if found is not None:
@@ -82,6 +85,33 @@ def scheduled_obligation(
         )
         hint = f"move it to day {due} or earlier and drop guards that could skip it, or send it in the first message"
     return finding(rule, span, message, hint, trace, [])
+
+
+def reply_obligation(
+    ctx: CheckContext, rule: ApplicableRule, constraint: ast.Obligation, event_word: str, all_acts: list[Act]
+) -> Diagnostic | None:
+    """`hardship_reply`: every reply showing `intent.hardship` must meet an `on reply` handler that acts in time."""
+    intent = ast.Name(f"intent.{event_word.removesuffix('_reply')}")
+    deadline = deadline_days(constraint.duration)
+    scenario = scenario_of(ctx)
+    for act in all_acts:
+        if act.handler_event != "reply" or not does(act, constraint.action.name) or act.first_day > deadline:
+            continue
+        skipped = ast.Not(ast.And(act.conditions)) if act.conditions else ast.BoolLit(False)
+        if scenario.satisfiable((intent, skipped)) is None:
+            return None
+    handlers = [a for a in all_acts if a.handler_event == "reply"]
+    span = handlers[0].owner.span if handlers else ctx.strategy.span
+    action = constraint.action.name.replace("_", " ")
+    return finding(
+        rule,
+        span,
+        f"a reply with `{intent.path}` can go without a {action} within {constraint.duration.amount} "
+        f"{constraint.duration.unit}(s); `{rule.rule_id}` requires one every time",
+        f"add `on reply when {intent.path}` with `{constraint.action.name} …`, with no condition that could skip it",
+        [event(0, "the account enters the strategy"), event(0, f"a reply shows `{intent.path}`; no {action} follows")],
+        [(intent.path, "true")],
+    )
 
 
 def event_obligation(rule: ApplicableRule, constraint: ast.Obligation, all_acts: list[Act]) -> Diagnostic | None:

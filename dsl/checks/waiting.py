@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dsl import ast
 from dsl.checks.context import ApplicableRule, CheckContext
@@ -78,6 +78,7 @@ class Act:
     first_day: int
     last_day: int | None  # None: a handler, which can fire on any later day
     certain: bool  # happens whenever its step runs: no guard and no branch on the way
+    tone: str | None = None  # the message's tone, or the strategy's
 
     @property
     def owner_label(self) -> str:
@@ -135,7 +136,14 @@ def acts(strategy: ast.Strategy) -> list[Act]:
     for handler in strategy.handlers:
         delay = int(handler.delay.days + 0.999) if handler.delay else 0
         found.extend(walk(handler.body, handler, guard_conditions(handler.guard), delay, None, False))
-    return found
+    default_tone = strategy.tone.name if strategy.tone else None
+    return [with_tone(act, default_tone) for act in found]
+
+
+def with_tone(act: Act, default: str | None) -> Act:
+    """The action with the tone it speaks in: its own, or the strategy's."""
+    own = act.action.tone if isinstance(act.action, (ast.Send, ast.Call)) else None
+    return replace(act, tone=own or default) if isinstance(act.action, (ast.Send, ast.Call)) else act
 
 
 def schedule_days(schedule: ast.Schedule) -> tuple[int, int]:
@@ -181,6 +189,8 @@ def does(act: Act, word: str) -> bool:
         eca_word = (word == "eca" and target in ECA_TARGETS) or (word in ECA_KINDS and target == "eca")
         return word == target or eca_word or word in COLLECTION_WORDS
     if isinstance(action, (ast.Send, ast.Call)):
+        if word.endswith("_tone"):
+            return act.tone == word.removesuffix("_tone")
         return word in CONTACT_WORDS or word in COLLECTION_WORDS or sends(action, word)
     if isinstance(action, ast.OfferPlan):
         return word in ("offer", "plan_offer") or word in COLLECTION_WORDS
