@@ -35,3 +35,15 @@ from dsl.checks import bursts, cooldown, time_window  # noqa: E402
 CHECKS.append(("cooldown", cooldown.check))
 CHECKS.append(("time_window", time_window.check))
 CHECKS.append(("bursts", bursts.check))
+
+# ---------------------------------------------------------------- timing, holds, consent and content
+from dsl.checks import consent, content, forbid_action, holds, notice, obligation, template_content, waiting  # noqa: E402
+
+CHECKS.append(("waiting", waiting.check))
+CHECKS.append(("notice", notice.check))
+CHECKS.append(("obligation", obligation.check))
+CHECKS.append(("forbid_action", forbid_action.check))
+CHECKS.append(("holds", holds.check))
+CHECKS.append(("consent", consent.check))
+CHECKS.append(("content", content.check))
+CHECKS.append(("template_content", template_content.check))
