@@ -39,9 +39,9 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         return []
     citation = rule.citation if rule is not None else REBUT_CITATION
     severity = severity_of(rule)
-    channels, concentration = parameters(rule)
+    channels, concentration, gap = parameters(rule)
     scenario = solver.scenario_of(ctx)
-    warn = Warner(citation, severity)
+    warn = Warner(citation, severity, gap)
     for owner in timeline.owners(program):
         two_in_one_run(owner, channels, scenario, warn)
         fast_repeat(owner, channels, scenario, warn)
@@ -58,19 +58,27 @@ def severity_of(rule: ApplicableRule | None) -> Severity:
     return Severity.WARNING
 
 
-def parameters(rule: ApplicableRule | None) -> tuple[frozenset[str], int]:
-    """The channels and the one-day count to warn at, from the pack's cap if it gives one."""
+def parameters(rule: ApplicableRule | None) -> tuple[frozenset[str], int, int]:
+    """The channels, the one-day count to warn at and the burst gap, from the pack's cap if it gives one.
+
+    A pack may write the burst factor as a cap over minutes (`limit call to 1 per patient per 5
+    minutes`) or the concentration factor as a cap over a day (`limit call to 6 per debt per 1 day`).
+    """
     constraint = rule.rule.constraint if rule is not None else None
-    if isinstance(constraint, ast.FrequencyCap):
-        return counted_channels(constraint.channels), constraint.limit + 1
-    return CALLS, CONCENTRATION
+    if not isinstance(constraint, ast.FrequencyCap):
+        return CALLS, CONCENTRATION, BURST_MINUTES
+    channels = counted_channels(constraint.channels)
+    if constraint.window.minutes < timeline.MINUTES_PER_DAY:
+        return channels, CONCENTRATION, constraint.window.minutes
+    return channels, constraint.limit + 1, BURST_MINUTES
 
 
 class Warner:
     """Collects warnings, one per owner and kind."""
 
-    def __init__(self, citation: str, severity: Severity) -> None:
+    def __init__(self, citation: str, severity: Severity, gap: int = BURST_MINUTES) -> None:
         self.citation = citation
+        self.gap = gap
         self.severity = severity
         self.findings: list[Diagnostic] = []
         self.seen: set[tuple[int, str]] = set()
@@ -146,7 +154,7 @@ def two_in_one_run(owner: timeline.Owner, channels: frozenset[str], scenario: so
     warn.warn(
         owner,
         "run",
-        f"{timeline.owner_name(owner)} places {len(calls)} calls in one run, within {BURST_MINUTES} minutes "
+        f"{timeline.owner_name(owner)} places {len(calls)} calls in one run, within {warn.gap} minutes "
         "of each other; "
         "calls in rapid succession can rebut the 7-in-7 presumption of compliance",
         "keep one call per run, or move the second call to another step on a later day",
@@ -161,7 +169,7 @@ def fast_repeat(owner: timeline.Owner, channels: frozenset[str], scenario: solve
         return
     offsets = timeline.step_offsets(owner)
     interval = owner.schedule.interval.minutes
-    if interval > BURST_MINUTES or len(offsets) < 2 or timeline.step_max_times(owner) < 2:
+    if interval > warn.gap or len(offsets) < 2 or timeline.step_max_times(owner) < 2:
         return
     reached = reachable_calls(owner, channels, scenario, 1)
     if reached is None:
@@ -176,7 +184,7 @@ def fast_repeat(owner: timeline.Owner, channels: frozenset[str], scenario: solve
         owner,
         "repeat",
         f"step `{owner.name}` repeats every {interval} minute{'s' if interval != 1 else ''}, so two calls fall within "
-        f"{BURST_MINUTES} minutes; calls in rapid succession can rebut the 7-in-7 presumption of compliance",
+        f"{warn.gap} minutes; calls in rapid succession can rebut the 7-in-7 presumption of compliance",
         "repeat no more often than once a day, e.g. `every 1 day`",
         events,
         found,
@@ -189,7 +197,7 @@ def handler_right_after(
     """A handler that calls within 5 minutes of its event, when another call can come just before."""
     step_calls = [s for s in program.steps if reachable_calls(s, channels, scenario, 1) is not None]
     for handler in program.handlers:
-        if handler.delay is not None and handler.delay.minutes > BURST_MINUTES:
+        if handler.delay is not None and handler.delay.minutes > warn.gap:
             continue
         reached = reachable_calls(handler, channels, scenario, 1)
         if reached is None:
@@ -226,7 +234,7 @@ def same_moment(program: ast.Strategy, channels: frozenset[str], scenario: solve
     for later_index, later in enumerate(callers):
         for earlier in callers[:later_index]:
             shared = sorted(set(days_of(earlier)) & set(days_of(later)))
-            if not shared or not same_start(earlier, later):
+            if not shared or not same_start(earlier, later, warn.gap):
                 continue
             minute = start_minute(later)
             events = tuple(
@@ -253,15 +261,15 @@ def days_of(step: ast.Step) -> list[int]:
     return [o // timeline.MINUTES_PER_DAY for o in timeline.step_offsets(step)]
 
 
-def same_start(a: ast.Step, b: ast.Step) -> bool:
-    """Whether two steps would start calling within 5 minutes of each other on a shared day."""
+def same_start(a: ast.Step, b: ast.Step, gap: int) -> bool:
+    """Whether two steps would start calling within `gap` minutes of each other on a shared day."""
     if a.window is None or b.window is None:
         return a.window is None and b.window is None
     if a.window.best_time and b.window.best_time:
         return True  # the patient's best time is one moment for both
     if a.window.best_time or b.window.best_time:
         return False
-    return abs(a.window.window.start.minutes - b.window.window.start.minutes) <= BURST_MINUTES
+    return abs(a.window.window.start.minutes - b.window.window.start.minutes) <= gap
 
 
 def first_call(step: ast.Step, channels: frozenset[str]) -> ast.Action:

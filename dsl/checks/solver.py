@@ -179,7 +179,10 @@ class Encoder:
         """`left OP right` as the engine reads it: false when a side is missing or the kinds differ."""
         left_known, left_value = self.operand(left, sort_hint(right))
         right_known, right_value = self.operand(right, sort_hint(left))
-        relation = relate(op, left_value, right_value)
+        try:
+            relation = relate(op, left_value, right_value)
+        except (z3.Z3Exception, TypeError):  # a comparison z3 cannot state: the engine calls it false
+            relation = None
         if relation is None:
             return z3.BoolVal(False)
         return z3.And(left_known, right_known, relation)
@@ -209,9 +212,6 @@ def relate(op: str, left: z3.ExprRef, right: z3.ExprRef) -> z3.BoolRef | None:
         return left != right
     if z3.is_bool(left):
         return None
-    if z3.is_string(left):
-        relations = {"<": z3.StrLT, "<=": z3.StrLE, ">": lambda a, b: z3.StrLT(b, a), ">=": lambda a, b: z3.StrLE(b, a)}
-        return relations[op](left, right) if op in relations else None
     return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}.get(op)
 
 
