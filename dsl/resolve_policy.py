@@ -21,6 +21,7 @@ from dsl.vocabulary import (
     CONSTRAINT_CHANNELS,
     CONTENT_CLASSES,
     CONTENT_KEYS,
+    CONTENT_TARGETS,
     PER_UNITS,
     PLACES,
     POLICY_ACTIONS,
@@ -106,6 +107,10 @@ def positive(duration: ast.Duration) -> list[Diagnostic]:
     return [error("TYPE", duration.span, "a length of time here must be more than 0", "write at least `1 day`")]
 
 
+def targets(idents: tuple[ast.Ident, ...]) -> list[Diagnostic]:
+    return check_idents(idents, CONTENT_TARGETS, "a channel or kind of message")
+
+
 def action(ident: ast.Ident) -> list[Diagnostic]:
     return check_ident(ident, POLICY_ACTIONS, "an action a rule can govern")
 
@@ -135,11 +140,11 @@ def time_window(c: ast.TimeWindowRule) -> list[Diagnostic]:
 
 def require_content(c: ast.RequireContent) -> list[Diagnostic]:
     position = check_ident(c.position, POSITIONS, "a position") if c.position else []
-    return [*check_ident(c.key, CONTENT_KEYS, "a disclosure"), *channels(c.channels), *position]
+    return [*check_ident(c.key, CONTENT_KEYS, "a disclosure"), *targets(c.channels), *position]
 
 
 def forbid_content(c: ast.ForbidContent) -> list[Diagnostic]:
-    return [*check_ident(c.content_class, CONTENT_CLASSES, "a class of content"), *channels(c.channels)]
+    return [*check_ident(c.content_class, CONTENT_CLASSES, "a class of content"), *targets(c.channels)]
 
 
 def hold(c: ast.Hold) -> list[Diagnostic]:
@@ -155,7 +160,8 @@ def require_consent(c: ast.RequireConsent) -> list[Diagnostic]:
 
 
 def waiting_period(c: ast.WaitingPeriod) -> list[Diagnostic]:
-    return [*positive(c.duration), *event(c.event), *action(c.action)]
+    # `wait 0 days after fa_screening before eca` is an order, not a delay: zero is allowed here.
+    return [*event(c.event), *action(c.action)]
 
 
 def forbid_action(c: ast.ForbidAction) -> list[Diagnostic]:

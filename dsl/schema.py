@@ -132,6 +132,7 @@ STATES: tuple[Fact, ...] = (
     state("deceased", "the patient has died"),
     state("plan_active", "the patient is on a payment plan"),
     state("fa_application_pending", "a financial-assistance application awaits a decision"),
+    state("time_barred", "the debt is past the statute of limitations"),
 )
 
 # INVARIANT: every score runs 0..1; the engine's score registry adds a score with one row here.

@@ -123,8 +123,25 @@ POSITIONS: dict[str, str] = {
     "every": "every communication",
 }
 
-# `forbid content phi in …` forbids every PHI class at once.
-CONTENT_CLASSES: dict[str, str] = {**PHI_CLASSES, "phi": "every class of protected health information"}
+# `forbid content phi in …` forbids every PHI class at once. The word classes after it are read
+# from a template's text, not its variables (dsl/checks/template_content.py).
+CONTENT_CLASSES: dict[str, str] = {
+    **PHI_CLASSES,
+    "phi": "every class of protected health information",
+    "abusive_language": "obscene, profane or abusive words",
+    "misleading_threat": "threats of action that is not intended or not lawful",
+    "overshadowing_demand": "demands that overshadow the validation period",
+    "beyond_limited_content": "anything a limited-content voicemail may not hold",
+}
+
+# Content rules may name a kind of message instead of a channel (`in validation_notice`).
+MESSAGE_KINDS: dict[str, str] = {
+    "validation_notice": "the validation notice",
+    "electronic_validation_notice": "the validation notice sent by email or text",
+    "eca_notice": "the written notice before extraordinary collection actions",
+    "fap_summary": "the financial-assistance plain-language summary",
+}
+CONTENT_TARGETS: dict[str, str] = {**CONSTRAINT_CHANNELS, **MESSAGE_KINDS}
 
 POLICY_ACTIONS: dict[str, str] = {
     "collection": "any collection activity",
@@ -135,12 +152,16 @@ POLICY_ACTIONS: dict[str, str] = {
     "agency": "placement with a collection agency",
     "debt_sale": "selling the debt",
     "lawsuit": "a civil action",
+    "lien": "a lien on property",
+    "garnishment": "garnishing wages",
     "validation_notice": "the validation notice",
+    "electronic_validation_notice": "the validation notice sent by email or text",
     "eca_notice": "the written notice before extraordinary collection actions",
     "fap_summary": "the financial-assistance plain-language summary",
     "opt_out_confirmation": "the one message that confirms an opt-out",
     "handoff": "handing the account to a person",
     "plan_offer": "offering a payment plan",
+    "firm_tone": "a message in the `firm` tone",
 }
 
 POLICY_EVENTS: dict[str, str] = {
@@ -160,6 +181,8 @@ POLICY_EVENTS: dict[str, str] = {
     "letter_sent": "a letter was mailed",
     "electronic_message_sent": "an email or text was sent",
     "eca_notice": "the pre-ECA written notice was sent",
+    "hardship_reply": "a reply that shows hardship",
+    "fa_screening": "screening for financial assistance",
     "fa_application": "a financial-assistance application arrived",
     "fa_decision": "a financial-assistance decision was made",
     "number_not_patient": "a number turned out to be someone else's",
@@ -180,7 +203,10 @@ STATUSES: dict[str, str] = {
 
 POLICY_ORGANIZATIONS: dict[str, str] = {**ORGANIZATIONS, "any": "every kind of collector"}
 
-CONTENT_KEYS: dict[str, str] = DISCLOSURES
+CONTENT_KEYS: dict[str, str] = {
+    **DISCLOSURES,
+    "validation_information": "the validation information of 12 CFR 1006.34(c)",
+}
 CONSENTS: dict[str, str] = CONSENT_KINDS
 
 
