@@ -1,0 +1,230 @@
+"""The account as the guard sees it at one instant: the ledger before it, the events up to it.
+
+A `View` answers the questions every constraint kind asks — which contacts count toward which
+debt, which conversations happened, which consents and opt-outs are in effect — with the
+Regulation F counting rules built in, and caches each answer, so judging one proposal walks the
+50-odd ledger rows a handful of times at most.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left, bisect_right
+from functools import cached_property
+
+from engine.guard import case as c
+from engine.guard.clock import local_day
+
+# Channel words a pack may use, and what they reach. `call` includes ringless voicemail
+# (comment 14(b)-1); `contact` is every medium a patient hears from (MA, WA, NYC caps).
+CHANNEL_WORDS: dict[str, frozenset[str]] = {
+    "call": frozenset({"call", "voicemail"}),
+    "calls": frozenset({"call", "voicemail"}),
+    "telephone": frozenset({"call", "voicemail"}),
+    "voicemail": frozenset({"voicemail"}),
+    "sms": frozenset({"sms"}),
+    "text": frozenset({"sms"}),
+    "email": frozenset({"email"}),
+    "letter": frozenset({"letter"}),
+    "mail": frozenset({"letter"}),
+    "chat": frozenset({"chat"}),
+    "message": frozenset({"letter", "email", "sms", "chat"}),
+    "electronic": frozenset({"email", "sms", "chat"}),
+    "contact": frozenset(c.CONTACT_CHANNELS),
+    "communication": frozenset(c.CONTACT_CHANNELS),
+    "any": frozenset(c.CONTACT_CHANNELS),
+    "credit_report": frozenset({"credit_report"}),
+    "eca": frozenset({"eca"}),
+    "collection": frozenset(c.PROPOSAL_CHANNELS),
+    "all": frozenset(c.PROPOSAL_CHANNELS),
+}
+# TCPA per-se revocation words (47 CFR 64.1200(a)(10)) and our Spanish renderings of them.
+REVOCATION_WORDS = frozenset(
+    {"stop", "quit", "end", "revoke", "opt out", "cancel", "unsubscribe"}
+    | {"alto", "para", "parar", "basta", "cancelar", "revocar", "no más", "no mas", "baja", "darse de baja"}
+)
+
+
+def channels_of(words: tuple[str, ...]) -> frozenset[str]:
+    """The channels a list of pack words reaches (unknown words reach nothing)."""
+    reached: set[str] = set()
+    for word in words:
+        reached |= CHANNEL_WORDS.get(word, frozenset())
+    return frozenset(reached)
+
+
+def is_revocation(text: str | None) -> bool:
+    """Whether a reply is one of the revocation words, however capitalised or punctuated."""
+    if not text:
+        return False
+    cleaned = " ".join(text.lower().replace("!", " ").replace(".", " ").replace(",", " ").split())
+    return cleaned in REVOCATION_WORDS
+
+
+class View:
+    """The account at instant `at`: ledger rows strictly before it, events at or before it."""
+
+    def __init__(self, case: c.Case, at: dt.datetime) -> None:
+        self.case = case
+        self.at = at
+        self.day = local_day(at, case.patient.zone)
+        self.entries = case.history[: bisect_left(case.history_times, at)]
+        self.events = case.events[: bisect_right(case.event_times, at)]
+        self._counted: dict[tuple[frozenset[str], str, str | None], list[c.Entry]] = {}
+
+    # ------------------------------------------------------------ contact points
+
+    def resolve(self, channel: str, to: str | None) -> c.ContactPoint | None:
+        """The contact point a contact used: the named one, or the patient's only one of its kind."""
+        patient = self.case.patient
+        if to is not None:
+            return patient.point(to)
+        kinds = c.REACHES.get(channel, ())
+        candidates = [p for p in patient.contact_points if p.kind in kinds]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def place_words(self, channel: str, to: str | None) -> frozenset[str]:
+        """The `at PLACE` words a contact satisfies: `personal`/`home`, or `work`/`other`."""
+        point = self.resolve(channel, to)
+        if point is not None and (point.place == "work" or point.employer_provided):
+            return frozenset({"work", "other", "nonpersonal"})
+        if point is not None and point.place == "home":
+            return frozenset({"personal", "home"})
+        return frozenset({"personal"})
+
+    @cached_property
+    def misdirected(self) -> frozenset[str]:
+        """Numbers learned to be someone else's: calls to them are not calls to the patient."""
+        learned = {e.to for e in self.events if e.type == "number_not_patient" and e.to}
+        learned |= {p.id for p in self.case.patient.contact_points if not p.belongs_to_patient}
+        return frozenset(learned)
+
+    # ------------------------------------------------------------ what counts
+
+    def connected(self, entry: c.Entry) -> bool:
+        """An outbound contact that reached the patient's number (comments 14(b)(3)(ii)-1, 14(b)(2)(i)-3)."""
+        if entry.direction != "outbound" or entry.outcome in c.NOT_CONNECTED:
+            return False
+        return entry.to is None or entry.to not in self.misdirected
+
+    def counted_debts(self, entry: c.Entry) -> tuple[str, ...]:
+        """The debts an outbound contact counts toward (comment 14(b)(4)-1.i).
+
+        A conversation or a voicemail counts toward each debt it names; an unanswered call, a
+        limited-content message or a contact naming no debt counts toward one: the first named,
+        else the account's first debt. `counted_for` on the row overrides, as the ledger decided.
+        """
+        if entry.counted_for is not None:
+            return entry.counted_for or (self.case.first_debt,)
+        if entry.outcome in c.COUNTS_FOR_EACH_DEBT and entry.debts:
+            return entry.debts
+        return entry.debts[:1] or (self.case.first_debt,)
+
+    def discussed(self, entry: c.Entry) -> tuple[str, ...]:
+        """The debts a conversation was about; a conversation about none counts for one (14(b)(4)-1.ii)."""
+        return entry.debts or (self.case.first_debt,)
+
+    def counted(self, channels: frozenset[str], debt: str, place: str | None) -> list[c.Entry]:
+        """Ledger rows counted toward a cap on `channels` for `debt` (`*`: the whole account)."""
+        key = (channels, debt, place)
+        cached = self._counted.get(key)
+        if cached is not None:
+            return cached
+        rows = []
+        for entry in self.entries:
+            if entry.channel not in channels or not self.connected(entry):
+                continue
+            if place is not None and place not in self.place_words(entry.channel, entry.to):
+                continue
+            if debt != "*" and debt not in self.counted_debts(entry):
+                continue
+            if debt != "*" and self.consented(entry.channel, debt, entry.at, entry.day) is not None:
+                continue
+            if debt == "*" and self.consented_any(entry):
+                continue
+            rows.append(entry)
+        self._counted[key] = rows
+        return rows
+
+    def consented_any(self, entry: c.Entry) -> bool:
+        """Whether prior consent covers a contact for every debt it counts toward."""
+        debts = self.counted_debts(entry)
+        return all(self.consented(entry.channel, d, entry.at, entry.day) is not None for d in debts)
+
+    @cached_property
+    def conversations(self) -> tuple[c.Entry, ...]:
+        """Telephone conversations, whoever placed the call (comment 14(b)(2)(i)-1.ii)."""
+        return tuple(e for e in self.entries if e.channel == "call" and e.outcome == "conversation")
+
+    # ------------------------------------------------------------ prior consent to more calls
+
+    @cached_property
+    def direct_consents(self) -> tuple[c.Event, ...]:
+        """Consents to more contacts given directly to the collector (no TCPA `kind`)."""
+        return tuple(e for e in self.events if e.type == "consent_given" and e.kind is None)
+
+    def consented(self, channel: str, debt: str, at: dt.datetime, day: int) -> c.Event | None:
+        """The consent that takes a contact out of the counts (1006.14(b)(3)(i)), if any.
+
+        It covers up to 7 consecutive days, the day of receipt being day 1, and ends early when
+        revoked or when a telephone conversation about that debt happens (comment 14(b)(3)(i)-2).
+        """
+        medium = c.MEDIUM[channel]
+        for consent in self.direct_consents:
+            if consent.channel is not None and c.MEDIUM[consent.channel] != medium:
+                continue
+            if consent.debt not in (None, debt) or at < consent.at:
+                continue
+            if day > consent.day + min(consent.days or 7, 7) - 1:
+                continue
+            if not self.consent_ended(consent, debt, at):
+                return consent
+        return None
+
+    def consent_ended(self, consent: c.Event, debt: str, at: dt.datetime) -> bool:
+        """Whether a revocation or a conversation about the debt came between consent and `at`."""
+        for event in self.events:
+            if event.type == "consent_revoked" and event.kind is None and consent.at < event.at < at:
+                same_medium = (
+                    event.channel is None
+                    or consent.channel is None
+                    or (c.MEDIUM[event.channel] == c.MEDIUM[consent.channel])
+                )
+                if same_medium and event.debt in (None, debt):
+                    return True
+        return any(consent.at < e.at < at and debt in self.discussed(e) for e in self.conversations)
+
+    # ------------------------------------------------------------ events
+
+    def events_of(self, kind: str, debt: str | None = None) -> list[c.Event]:
+        """Events of a type that concern a debt (events naming no debt concern them all)."""
+        return [e for e in self.events if e.type == kind and (debt is None or e.debt in (None, debt))]
+
+    def latest(self, kind: str, debt: str | None = None) -> c.Event | None:
+        """The latest event of a type concerning a debt."""
+        found = self.events_of(kind, debt)
+        return found[-1] if found else None
+
+    def opt_outs(self) -> list[c.Event]:
+        """Opt-outs, including a revocation word replied by text (it stops that number at once)."""
+        found = []
+        for event in self.events:
+            if event.type == "opt_out" or (event.type == "reply" and is_revocation(event.text)):
+                found.append(event)
+        return found
+
+    def answered_once(self, medium: str, since: dt.datetime, point: str | None = None) -> bool:
+        """Whether the patient wrote or called in through `medium` after `since` with no reply yet.
+
+        Regulation F lets the collector respond once through the same medium (comments
+        6(b)(1)-2 and 14(h)(1)); this says whether that one response is still available.
+        """
+        inbound = [
+            e
+            for e in self.entries
+            if e.direction == "inbound" and e.medium == medium and e.at >= since and (point is None or e.to == point)
+        ]
+        if not inbound:
+            return False
+        last_in = inbound[-1].at
+        return not any(e.direction == "outbound" and e.medium == medium and e.at > last_in for e in self.entries)

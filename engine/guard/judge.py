@@ -1,0 +1,80 @@
+"""Judge one proposal: every applicable rule, the verdict, and the earliest time it would pass.
+
+`next_allowed_at` is found by jumping, not stepping: each finding says the earliest instant it
+could clear (a lower bound), the search moves to the latest of those and judges again, until
+nothing blocks, something never clears (a cease notice), or the horizon is passed. Because each
+jump is a lower bound, no allowed instant is ever skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from dsl import ast
+from engine.guard.case import Case
+from engine.guard.clock import render_instant
+from engine.guard.history import View
+from engine.guard.rules import CompiledRule, GuardRules, compile_rules
+from engine.guard.verdict import Finding, Verdict
+
+HORIZON = dt.timedelta(days=400)
+MAX_JUMPS = 2000
+NUDGE = dt.timedelta(minutes=1)
+
+
+def judge(case: Case, policies: Sequence[ast.Policy] | GuardRules) -> Verdict:
+    """Whether the case's proposal may go out at its time, under every applicable rule of the packs.
+
+    Pure: the clock is the case's. Pass `compile_rules(policies)` once when judging many cases.
+    """
+    rules = policies if isinstance(policies, GuardRules) else compile_rules(policies)
+    at = case.proposed.at
+    findings = evaluate(case, rules, at)
+    violations = dedupe(f for f in findings if not f.warning)
+    warnings = dedupe(f for f in findings if f.warning)
+    if not violations:
+        return Verdict(True, (), warnings, None)
+    later = next_allowed(case, rules, at, violations)
+    shown = None if later is None else render_instant(later, case.patient.zones)
+    return Verdict(False, violations, warnings, shown)
+
+
+def evaluate(case: Case, rules: GuardRules, at: dt.datetime) -> list[Finding]:
+    """Every finding of every rule that reaches the case, were the proposal made at `at`."""
+    view = View(case, at)
+    findings: list[Finding] = []
+    for rule in applicable(case, rules, view):
+        findings.extend(rule.check(rule, view))
+    return findings
+
+
+def applicable(case: Case, rules: GuardRules, view: View) -> tuple[CompiledRule, ...]:
+    """The rules in force on the proposal's local day for this organization and jurisdiction."""
+    return rules.applicable(case.organization, case.jurisdiction, dt.date.fromordinal(view.day))
+
+
+def next_allowed(case: Case, rules: GuardRules, at: dt.datetime, blocking: tuple[Finding, ...]) -> dt.datetime | None:
+    """The earliest instant after `at` at which the same proposal passes, or None within the horizon."""
+    horizon = at + HORIZON
+    current = at
+    for _ in range(MAX_JUMPS):
+        hints = [f.clears_at for f in blocking]
+        if any(h is None for h in hints):
+            return None
+        target = max(h for h in hints if h is not None)
+        current = target if target > current else current + NUDGE
+        if current > horizon:
+            return None
+        blocking = tuple(f for f in evaluate(case, rules, current) if not f.warning)
+        if not blocking:
+            return current
+    return None
+
+
+def dedupe(findings: object) -> tuple[Finding, ...]:
+    """Findings in order, each (rule, message) once."""
+    seen: dict[tuple[str, str], Finding] = {}
+    for finding in findings:  # type: ignore[attr-defined]
+        seen.setdefault((finding.rule, finding.message), finding)
+    return tuple(seen.values())

@@ -1,0 +1,36 @@
+"""The runtime semantics of each constraint kind, and of the rule ids that read patient facts.
+
+Adding a constraint kind is adding a module and one line in `KIND_CHECKS`; a rule whose id is in
+`BUILTIN_CHECKS` is judged by that function whatever constraint line its pack gives it.
+"""
+
+from __future__ import annotations
+
+from dsl import ast
+from engine.guard.kinds.frequency import check_cap, check_cool_down
+from engine.guard.kinds.patient import check_confidential, check_medium, check_rebuttal, check_third_party
+from engine.guard.kinds.states import check_consent, check_forbid, check_hold
+from engine.guard.kinds.times import check_designated_places, check_designated_times, check_time_window
+from engine.guard.kinds.timing import check_obligation, check_prior_notice, check_waiting_period
+
+KIND_CHECKS = {
+    ast.FrequencyCap: check_cap,
+    ast.CoolDown: check_cool_down,
+    ast.TimeWindowRule: check_time_window,
+    ast.Hold: check_hold,
+    ast.RequireConsent: check_consent,
+    ast.WaitingPeriod: check_waiting_period,
+    ast.ForbidAction: check_forbid,
+    ast.PriorNotice: check_prior_notice,
+    ast.Obligation: check_obligation,
+    # RequireContent and ForbidContent judge a rendered message, which a case does not carry.
+}
+
+BUILTIN_CHECKS = {
+    "REGF-TIME-DESIGNATED": check_designated_times,
+    "REGF-PLACE-INCONVENIENT": check_designated_places,
+    "REGF-MEDIUM": check_medium,
+    "REGF-THIRD-PARTY": check_third_party,
+    "HIPAA-CONF-COMM": check_confidential,
+    "REGF-FREQ-REBUT": check_rebuttal,
+}

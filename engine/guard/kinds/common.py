@@ -1,0 +1,84 @@
+"""Helpers every constraint kind shares: which debts a proposal is about, words, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dsl import ast
+from engine.guard import case as c
+from engine.guard.clock import start_of_day
+from engine.guard.history import CHANNEL_WORDS, View, channels_of
+
+# Channels a time-of-day rule reaches when it names none: the media a patient hears from at
+# that moment. A letter's hour of posting is not when it is read; reports and ECAs are not
+# communications with the patient.
+TIMED_CHANNELS = frozenset({"call", "voicemail", "sms", "email", "chat"})
+
+
+def proposal_debts(view: View) -> tuple[str, ...]:
+    """The debts the proposal is about; naming none, it may touch every debt of the account."""
+    return view.case.proposed.debts or tuple(d.id for d in view.case.debts)
+
+
+def words(idents: tuple[ast.Ident, ...]) -> tuple[str, ...]:
+    """The plain words of a list of identifiers."""
+    return tuple(i.name for i in idents)
+
+
+def action_matches(word: str, channel: str) -> bool:
+    """Whether a pack's action word (`collection`, `call`, `credit_report`…) covers a channel."""
+    return channel in CHANNEL_WORDS.get(word, frozenset({word}))
+
+
+def proposal_in(view: View, idents: tuple[ast.Ident, ...]) -> bool:
+    """Whether the proposal's channel is one of the words."""
+    return view.case.proposed.channel in channels_of(words(idents)) or any(
+        i.name == view.case.proposed.channel for i in idents
+    )
+
+
+def day_start(view: View, day: int) -> dt.datetime:
+    """The instant a patient-local day begins (the first moment a day-counted rule can clear)."""
+    return start_of_day(day, view.case.patient.zone)
+
+
+def days_of(duration: ast.Duration) -> int | None:
+    """Whole calendar days of a day- or week-long duration; None for hours and minutes."""
+    if duration.unit in ("day", "week"):
+        return duration.minutes // 1440
+    return None
+
+
+def label(view: View, debt: str) -> str:
+    """How a message names a debt: its id, or `the account` for the whole-account unit."""
+    return "the account" if debt == "*" else debt
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 call`, `7 calls`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+CHANNEL_NOUNS = {
+    "call": "call",
+    "voicemail": "voicemail",
+    "sms": "text message",
+    "email": "email",
+    "letter": "letter",
+    "chat": "chat message",
+}
+
+
+def noun_for(channels: frozenset[str]) -> str:
+    """A noun for what a cap counts: `call` when only calls, else `contact`."""
+    if channels <= frozenset({"call", "voicemail"}):
+        return "call"
+    if len(channels) == 1:
+        return CHANNEL_NOUNS.get(next(iter(channels)), "contact")
+    return "contact"
+
+
+def connected_proposal_point(view: View) -> c.ContactPoint | None:
+    """The contact point the proposal would use, if it can be told."""
+    proposed = view.case.proposed
+    return view.resolve(proposed.channel, proposed.to)

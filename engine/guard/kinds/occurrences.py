@@ -1,0 +1,97 @@
+"""When did EVENT happen? The one reading of the event words packs use after `after`/`before`.
+
+`conversation` is a telephone conversation (either party calling); a channel word (`letter`,
+`email`, `message`…) is an outbound contact on it that was not returned undeliverable; an event
+type (`dispute`, `validation_notice_sent`…) is that event; `first_statement` is the debt's first
+billing statement; any other word is a template name in the ledger (`eca_notice`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from engine.guard import case as c
+from engine.guard.clock import start_of_day
+from engine.guard.history import CHANNEL_WORDS, View
+
+FIRST_COMMUNICATION = ("first_communication", "initial_communication")
+WRITTEN = frozenset({"letter", "email", "sms", "chat"})
+STATEMENT = ("first_statement", "statement", "first_post_discharge_statement")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One happening of an event word: when, on which local day, and how to name it."""
+
+    at: dt.datetime
+    day: int
+    what: str
+
+
+def occurrences(view: View, word: str, debt: str) -> list[Occurrence]:
+    """Every happening of `word` concerning `debt` (`*`: any debt) before the view's instant, oldest first."""
+    if word == "conversation":
+        return [
+            Occurrence(e.at, e.day, "a telephone conversation")
+            for e in view.conversations
+            if debt == "*" or debt in view.discussed(e)
+        ]
+    if word in STATEMENT:
+        return statements(view, debt)
+    if word in FIRST_COMMUNICATION:
+        return first_communication(view, debt)
+    if word in CHANNEL_WORDS:
+        return communications(view, CHANNEL_WORDS[word], debt)
+    for event_type in (word, f"{word}_sent"):
+        if event_type in c.EVENT_TYPES:
+            return [
+                Occurrence(e.at, e.day, event_type.replace("_", " "))
+                for e in view.events_of(event_type, None if debt == "*" else debt)
+            ]
+    return [
+        Occurrence(e.at, e.day, f"`{word}`")
+        for e in view.entries
+        if e.template == word and e.outcome != "undeliverable" and about(e, debt)
+    ]
+
+
+def about(entry: c.Entry, debt: str) -> bool:
+    """Whether a ledger row concerns a debt (a row naming none concerns the whole account)."""
+    return debt == "*" or not entry.debts or debt in entry.debts
+
+
+def communications(view: View, channels: frozenset[str], debt: str) -> list[Occurrence]:
+    """Outbound contacts on these channels that reached the patient."""
+    found = []
+    for entry in view.entries:
+        if entry.channel not in channels or not view.connected(entry) or entry.outcome == "undeliverable":
+            continue
+        if about(entry, debt):
+            noun = {"sms": "text message", "call": "call"}.get(entry.channel, entry.channel)
+            found.append(Occurrence(entry.at, entry.day, f"a {noun}"))
+    return found
+
+
+def first_communication(view: View, debt: str) -> list[Occurrence]:
+    """The first communication about the debt: a conversation, a message that was delivered, or a
+    voicemail that says more than a limited-content message (an attempt is not a communication)."""
+    for entry in view.entries:
+        if not about(entry, debt):
+            continue
+        spoke = entry.channel == "call" and entry.outcome == "conversation"
+        wrote = entry.channel in WRITTEN and view.connected(entry) and entry.outcome != "undeliverable"
+        left = entry.channel in ("call", "voicemail") and view.connected(entry) and entry.outcome == "voicemail"
+        if spoke or wrote or left:
+            return [Occurrence(entry.at, entry.day, "the first communication")]
+    return []
+
+
+def statements(view: View, debt: str) -> list[Occurrence]:
+    """The first billing statement of the debt (or of every debt)."""
+    found = []
+    for d in view.case.debts:
+        if (debt in ("*", d.id)) and d.first_statement is not None:
+            day = d.first_statement.toordinal()
+            found.append(Occurrence(start_of_day(day, view.case.patient.zone), day, "the first statement"))
+    return sorted(found, key=lambda o: o.at)

@@ -1,0 +1,126 @@
+"""Holds, forbidden actions and consents: rules that read the account's state, not the calendar.
+
+`hold collection when disputed until verified` (1006.38(c)), `hold contact when cease_requested`
+(1006.6(c), effective on receipt), `forbid credit_report when original_balance < $500`,
+`require consent autodialed_calls for call, sms` (TCPA, revocation honoured at once). A
+condition the case cannot decide counts as holding: the guard fails closed and says so.
+"""
+
+from __future__ import annotations
+
+from dsl import ast
+from engine.guard.clock import iso_date, start_of_day
+from engine.guard.facts import TIME_DEPENDENT, evaluate, fact, names_in, tcpa_consent
+from engine.guard.history import View
+from engine.guard.kinds.common import action_matches, proposal_debts, proposal_in, words
+from engine.guard.rules import CompiledRule
+from engine.guard.verdict import Finding
+
+# How a message names a state that holds, and since when.
+STATE_WORDS = {
+    "disputed": "{debt} was disputed in writing on {date} and no verification has been sent since",
+    "cease_requested": "a refusal to pay or cease-communication notice about {debt} was received on {date}",
+    "ceased": "a refusal to pay or cease-communication notice about {debt} was received on {date}",
+    "attorney_represented": "the patient told us on {date} that an attorney represents them about {debt}",
+    "bankrupt": "the patient's bankruptcy was recorded on {date}",
+    "deceased": "the patient's death was recorded on {date}",
+    "paid": "{debt} was paid{on}",
+    "fa_application_pending": "a financial-assistance application about {debt} received on {date} is undecided",
+}
+AUTOMATED_BY_DEFAULT = frozenset({"sms", "voicemail"})
+
+
+def check_hold(rule: CompiledRule, view: View) -> list[Finding]:
+    """While the condition holds (and the `until` state does not), the listed actions wait."""
+    hold = rule.constraint
+    assert isinstance(hold, ast.Hold)
+    channel = view.case.proposed.channel
+    if not any(action_matches(a, channel) for a in words(hold.actions)):
+        return []
+    findings = []
+    for debt in proposal_debts(view):
+        held = evaluate(hold.condition, view, debt)
+        if held is False:
+            continue
+        if hold.until is not None and fact(view, debt, hold.until.name)[0] is True:
+            continue
+        reason = describe(hold.condition, view, debt, held)
+        until = f" until `{hold.until.name}`" if hold.until else ""
+        actions = ", ".join(f"`{a}`" for a in words(hold.actions))
+        message = f"{reason}: {actions} about {debt} is on hold{until}"
+        findings.append(rule.finding(message, clears_at(hold.condition, view)))
+    return findings
+
+
+def check_forbid(rule: CompiledRule, view: View) -> list[Finding]:
+    """The action is never taken while the condition holds (`forbid credit_report when paid`)."""
+    forbid = rule.constraint
+    assert isinstance(forbid, ast.ForbidAction)
+    if not action_matches(forbid.action.name, view.case.proposed.channel):
+        return []
+    findings = []
+    for debt in proposal_debts(view):
+        holds = evaluate(forbid.condition, view, debt)
+        if holds is False:
+            continue
+        reason = describe(forbid.condition, view, debt, holds)
+        message = f"`{forbid.action.name}` is forbidden for {debt}: {reason}"
+        findings.append(rule.finding(message, clears_at(forbid.condition, view)))
+    return findings
+
+
+def check_consent(rule: CompiledRule, view: View) -> list[Finding]:
+    """Consent of a kind must be on record, and not revoked, for these channels."""
+    need = rule.constraint
+    assert isinstance(need, ast.RequireConsent)
+    proposed = view.case.proposed
+    if not proposal_in(view, need.channels):
+        return []
+    kind = need.kind.name
+    if kind.startswith("autodialed") or kind.startswith("prerecorded"):
+        automated = proposed.automated
+        if automated is None:
+            automated = proposed.channel in AUTOMATED_BY_DEFAULT
+        if not automated:
+            return []
+    if tcpa_consent(view, kind, proposed.channel):
+        return []
+    revoked = [
+        e for e in view.events if e.type in ("consent_revoked", "reply") and e.channel in (None, proposed.channel)
+    ]
+    if revoked:
+        why = f"the patient revoked it on {iso_date(revoked[-1].day)} (revocation takes effect at once)"
+    else:
+        why = "the case records no such consent"
+    message = f"an automated {proposed.channel} needs the patient's `{kind}` consent; {why}"
+    if not (kind.startswith("autodialed") or kind.startswith("prerecorded")):
+        message = f"a {proposed.channel} needs the patient's `{kind}` consent; {why}"
+    return [rule.finding(message, None)]
+
+
+def describe(condition: ast.Expr, view: View, debt: str, value: bool | None) -> str:
+    """Why a condition holds, in words, naming the dates of the states it reads."""
+    if value is None:
+        unknown = [n for n in names_in(condition) if fact(view, debt, n)[0] is None]
+        listed = ", ".join(f"`{n}`" for n in dict.fromkeys(unknown)) or "a fact"
+        return f"the case does not tell {listed}, so the guard cannot rule it out"
+    reasons = []
+    for name in dict.fromkeys(names_in(condition)):
+        held, day = fact(view, debt, name)
+        template = STATE_WORDS.get(name)
+        if template is not None and held is True:
+            date = iso_date(day) if day is not None else "an earlier date"
+            on = f" on {iso_date(day)}" if day is not None else " (zero balance)"
+            reasons.append(template.format(debt=debt, date=date, on=on))
+        elif template is None and held is not None and not isinstance(held, bool):
+            reasons.append(f"`{name}` is {held}")
+        elif template is None and held is True:
+            reasons.append(f"`{name}` holds")
+    return "; ".join(reasons) or "its condition holds"
+
+
+def clears_at(condition: ast.Expr, view: View):  # type: ignore[no-untyped-def]
+    """Conditions on the calendar (`days_since_first_statement`) may clear tomorrow; states never do."""
+    if any(n in TIME_DEPENDENT for n in names_in(condition)):
+        return start_of_day(view.day + 1, view.case.patient.zone)
+    return None

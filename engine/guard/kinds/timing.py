@@ -1,0 +1,118 @@
+"""Rules about what must come first: waiting periods, prior notices, and obligations.
+
+The event's day is day 1 of a waiting period, as in Regulation F's own counts: a letter mailed
+May 11 is monitored May 11-24 and credit reporting may follow on May 25 (comment 30(a)(1)-3.ii).
+So `wait 14 days after message before credit_report` allows the report from the 15th day, the
+event day plus 14. A pack that wants "more than N full days" writes N+1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dsl import ast
+from engine.guard.clock import iso_date
+from engine.guard.history import View
+from engine.guard.kinds.common import action_matches, day_start, days_of, proposal_debts
+from engine.guard.kinds.occurrences import Occurrence, occurrences
+from engine.guard.rules import CompiledRule
+from engine.guard.verdict import Finding
+
+# 1006.30(a)(1)(i): speaking to the consumer about the debt also allows furnishing, at once.
+WRITTEN_WORDS = frozenset({"letter", "email", "sms", "message", "electronic", "mail", "text"})
+
+
+def check_waiting_period(rule: CompiledRule, view: View) -> list[Finding]:
+    """ACTION waits DURATION after EVENT; with no EVENT on record, it waits for one."""
+    wait = rule.constraint
+    assert isinstance(wait, ast.WaitingPeriod)
+    action = wait.action.name
+    if not action_matches(action, view.case.proposed.channel):
+        return []
+    findings = []
+    for debt in proposal_debts(view):
+        if action == "credit_report" and wait.event.name in WRITTEN_WORDS and occurrences(view, "conversation", debt):
+            continue
+        found = occurrences(view, wait.event.name, debt)
+        finding = judge_wait(rule, view, found, wait.duration, debt, f"`{action}`", wait.event.name)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def check_prior_notice(rule: CompiledRule, view: View) -> list[Finding]:
+    """ACTION needs the notice TEMPLATE sent at least DURATION before."""
+    notice = rule.constraint
+    assert isinstance(notice, ast.PriorNotice)
+    action = notice.action.name
+    if not action_matches(action, view.case.proposed.channel):
+        return []
+    findings = []
+    for debt in proposal_debts(view):
+        found = occurrences(view, notice.template, debt)
+        finding = judge_wait(rule, view, found, notice.duration, debt, f"`{action}`", f"notice `{notice.template}`")
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def judge_wait(
+    rule: CompiledRule,
+    view: View,
+    found: list[Occurrence],
+    duration: ast.Duration,
+    debt: str,
+    action: str,
+    event: str,
+) -> Finding | None:
+    """The finding when no occurrence is old enough, naming when the wait ends."""
+    n_days = days_of(duration)
+    span = f"{duration.amount} {duration.unit}s"
+    if not found:
+        return rule.finding(f"{action} about {debt} needs {event} at least {span} before; the case records none")
+    first = found[0]
+    if n_days is not None:
+        if any(o.day + n_days <= view.day for o in found):
+            return None
+        ready = first.day + n_days
+        message = (
+            f"{first.what} about {debt} on {iso_date(first.day)} starts a {n_days}-day wait (that day is day 1); "
+            f"{action} is allowed from {iso_date(ready)}"
+        )
+        return rule.finding(message, day_start(view, ready))
+    ready_at = first.at + dt.timedelta(minutes=duration.minutes)
+    if any(o.at + dt.timedelta(minutes=duration.minutes) <= view.at for o in found):
+        return None
+    return rule.finding(f"{first.what} about {debt} was less than {span} ago; {action} must wait", ready_at)
+
+
+def check_obligation(rule: CompiledRule, view: View) -> list[Finding]:
+    """An obligation past its deadline and still not met: a warning, so a person takes it up."""
+    duty = rule.constraint
+    assert isinstance(duty, ast.Obligation)
+    n_days = days_of(duty.duration)
+    findings = []
+    for debt in proposal_debts(view):
+        started = occurrences(view, duty.event.name, debt)
+        if not started:
+            continue
+        first = started[0]
+        done = [o for o in occurrences(view, duty.action.name, debt) if o.at >= first.at]
+        if done:
+            continue
+        if n_days is not None:
+            due = first.day + n_days
+            if view.day <= due:
+                continue
+            when = iso_date(due)
+        else:
+            due_at = first.at + dt.timedelta(minutes=duty.duration.minutes)
+            if view.at <= due_at:
+                continue
+            when = due_at.isoformat(timespec="minutes")
+        message = (
+            f"`{duty.action.name}` for {debt} was due by {when}, within {duty.duration.amount} "
+            f"{duty.duration.unit}s after {first.what} on {iso_date(first.day)}, and is overdue"
+        )
+        findings.append(rule.finding(message, warning=True))
+    return findings

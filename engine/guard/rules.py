@@ -1,0 +1,97 @@
+"""Policy packs compiled once for the guard: each rule bound to its runtime semantics.
+
+`compile_rules(policies)` walks the packs once; `GuardRules.applicable(case, day)` then picks the
+rules that reach the case's organization and jurisdiction and are in force on that day, with
+the same helpers the static checker uses, so the guard and the checker never disagree on which
+law applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from dsl import ast
+from dsl.checks.context import in_force, jurisdiction_covers, organization_matches
+from engine.guard.history import View
+from engine.guard.verdict import Finding
+
+Check = Callable[["CompiledRule", View], list[Finding]]
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A pack rule with the function that judges a proposal against it."""
+
+    rule: ast.Rule
+    policy: ast.Policy
+    check: Check
+    warning: bool = False
+
+    @property
+    def rule_id(self) -> str:
+        """The canonical catalog id."""
+        return self.rule.rule_id
+
+    @property
+    def citation(self) -> str:
+        """The legal citation the pack gives."""
+        return self.rule.citation
+
+    @property
+    def constraint(self) -> ast.Constraint | None:
+        """The rule's constraint, whose parameters drive the check."""
+        return self.rule.constraint
+
+    def finding(self, message: str, clears_at: dt.datetime | None = None, warning: bool = False) -> Finding:
+        """A finding of this rule; a rule of severity `warning` only ever warns."""
+        return Finding(self.rule_id, self.citation, message, clears_at, warning or self.warning)
+
+    def reaches(self, organization: str, jurisdiction: str, on: dt.date) -> bool:
+        """Whether this rule applies to a case: organization, jurisdiction, and in force that day."""
+        applies = self.rule.applies or self.policy.applies
+        if not in_force(self.rule, on) or not organization_matches(applies, organization):
+            return False
+        if applies is None or not applies.jurisdictions:
+            return True
+        return any(jurisdiction_covers(j.name, jurisdiction) for j in applies.jurisdictions)
+
+
+@dataclass
+class GuardRules:
+    """Every runtime-checkable rule of the packs, ready to judge many cases."""
+
+    rules: tuple[CompiledRule, ...]
+    skipped: tuple[str, ...] = ()  # rule ids with nothing to judge at run time (content rules)
+    _applicable: dict[tuple[str, str, dt.date], tuple[CompiledRule, ...]] = field(default_factory=dict, repr=False)
+
+    def applicable(self, organization: str, jurisdiction: str, on: dt.date) -> tuple[CompiledRule, ...]:
+        """The rules reaching a case on a day (memoised: a portfolio has few distinct keys)."""
+        key = (organization, jurisdiction, on)
+        found = self._applicable.get(key)
+        if found is None:
+            if len(self._applicable) > 4096:  # bounded: a long batch must not grow without end
+                self._applicable.clear()
+            found = tuple(r for r in self.rules if r.reaches(organization, jurisdiction, on))
+            self._applicable[key] = found
+        return found
+
+
+def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
+    """Bind every rule of the packs to its runtime check, once."""
+    from engine.guard.kinds import BUILTIN_CHECKS, KIND_CHECKS  # the kinds import this module
+
+    compiled: list[CompiledRule] = []
+    skipped: list[str] = []
+    for policy in policies:
+        for rule in policy.rules:
+            warning = rule.severity is not None and rule.severity.name in ("warning", "info")
+            check = BUILTIN_CHECKS.get(rule.rule_id)
+            if check is None and rule.constraint is not None:
+                check = KIND_CHECKS.get(type(rule.constraint))
+            if check is None:
+                skipped.append(rule.rule_id)
+                continue
+            compiled.append(CompiledRule(rule, policy, check, warning))
+    return GuardRules(tuple(compiled), tuple(skipped))
