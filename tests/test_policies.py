@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dsl import ast, parse
+from dsl.check import check_text
 from dsl.explain import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,6 +133,13 @@ def test_pack_parses_without_diagnostics(name: str) -> None:
     assert isinstance(result.program, ast.Policy)
     assert result.program.name == name, "a pack's name is its file name"
     assert result.program.rules, "a pack holds at least one rule"
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_every_word_of_a_pack_is_one_the_checker_and_guard_know(name: str) -> None:
+    path = POLICIES / f"{name}.parley"
+    result = check_text(path.read_text(encoding="utf-8"), str(path))
+    assert [d.message for d in result.diagnostics] == []
 
 
 def test_rule_ids_are_unique_across_packs() -> None:
