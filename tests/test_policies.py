@@ -16,6 +16,7 @@ import pytest
 from dsl import ast, parse
 from dsl.check import check_text
 from dsl.explain import KINDS
+from dsl.formatter import format_text
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
@@ -140,6 +141,12 @@ def test_every_word_of_a_pack_is_one_the_checker_and_guard_know(name: str) -> No
     path = POLICIES / f"{name}.parley"
     result = check_text(path.read_text(encoding="utf-8"), str(path))
     assert [d.message for d in result.diagnostics] == []
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_pack_is_in_canonical_layout(name: str) -> None:
+    text = (POLICIES / f"{name}.parley").read_text(encoding="utf-8")
+    assert format_text(text, name).text == text, f"run `parley fmt policies/{name}.parley`"
 
 
 def test_rule_ids_are_unique_across_packs() -> None:
