@@ -1,7 +1,7 @@
 """Step definitions for tests/features/guard_*.feature: Regulation F's worked examples, judged by the guard.
 
 Each scenario builds a guard case (DESIGN.md's JSON format) step by step, parses it with
-`parse_case` and judges it with the Regulation F test pack, so the scenarios exercise exactly
+`parse_case` and judges it with policies/us.fdcpa_regf.parley, so the scenarios exercise exactly
 what `parley guard CASE.json` runs.
 """
 
@@ -17,7 +17,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from dsl import parse
 from engine.guard import Verdict, compile_rules, judge, parse_case
 
-PACKS = Path(__file__).parent / "guard_cases" / "packs"
+POLICIES = Path(__file__).parent.parent / "policies"
 CHANNEL_WORDS = {
     "call": "call",
     "voicemail": "voicemail",
@@ -33,8 +33,8 @@ scenarios("guard_regf.feature")
 
 @pytest.fixture(scope="module")
 def regf_rules():  # type: ignore[no-untyped-def]
-    """The Regulation F test pack, compiled once."""
-    result = parse((PACKS / "federal.parley").read_text(), "federal.parley")
+    """The Regulation F pack of policies/, compiled once: the scenarios judge what ships."""
+    result = parse((POLICIES / "us.fdcpa_regf.parley").read_text(), "us.fdcpa_regf.parley")
     assert result.program is not None and not result.diagnostics
     return compile_rules([result.program])
 

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 # Channels a contact can use; proposals may also be `credit_report` or `eca` (not contacts).
 CONTACT_CHANNELS = ("call", "sms", "email", "letter", "voicemail", "chat")
-PROPOSAL_CHANNELS = (*CONTACT_CHANNELS, "credit_report", "eca")
+# Actions that are not contacts: reporting, the extraordinary collection actions, and placement.
+ACTIONS = ("credit_report", "eca", "debt_sale", "lawsuit", "lien", "garnishment", "agency")
+PROPOSAL_CHANNELS = (*CONTACT_CHANNELS, *ACTIONS)
 OUTCOMES = (
     "no_answer",
     "conversation",
@@ -41,6 +43,12 @@ EVENT_TYPES = (
     "bankruptcy",
     "deceased",
     "reply",  # a patient's text reply; TCPA revocation keywords in it revoke consent at once
+    "payment",
+    "hardship_reply",
+    "fa_screening",
+    "eca_notice",
+    "handoff",
+    "plan_accepted",
 )
 DEBT_KINDS_ONE_PER_ACCOUNT = ("student_loan",)
 CONTACT_KINDS = ("mobile", "landline", "email", "address")
@@ -60,8 +68,7 @@ MEDIUM = {
     "email": "email",
     "letter": "letter",
     "chat": "chat",
-    "credit_report": "credit_report",
-    "eca": "eca",
+    **{action: action for action in ACTIONS},
 }
 # Which contact-point kinds a channel can reach.
 REACHES = {
@@ -71,8 +78,7 @@ REACHES = {
     "email": ("email",),
     "letter": ("address",),
     "chat": (),
-    "credit_report": (),
-    "eca": (),
+    **{action: () for action in ACTIONS},
 }
 
 
@@ -110,6 +116,9 @@ class Debt:
     balance: Decimal | None
     initial_balance: Decimal | None
     first_statement: dt.date | None
+    delinquent_since: dt.date | None = None
+    placed: dt.date | None = None
+    time_barred: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +166,8 @@ class Proposal:
     channel: str
     debts: tuple[str, ...]
     to: str | None = None
-    automated: bool | None = None  # None: sms and voicemail are automated, calls are not
+    automated: bool | None = None  # None: treated as automated (TCPA), as the packs assume
+    template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +185,10 @@ class Patient:
     # HIPAA confidential communications (45 CFR 164.522(b)): only these channels / points.
     confidential_channels: tuple[str, ...] = ()
     confidential_to: tuple[str, ...] = ()
+    # What the engine's models read from replies and accounts; None: the case does not say.
+    intents: frozenset[str] | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    age: int | None = None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from dsl import ast
+from dsl.checks.context import jurisdiction_covers
 from engine.guard.case import Event
 from engine.guard.history import View, is_revocation
 
@@ -40,6 +41,19 @@ def fact(view: View, debt_id: str, name: str) -> tuple[Any, int | None]:
         if debt is None or debt.first_statement is None:
             return None, None
         return view.day - debt.first_statement.toordinal(), None
+    if name == "days_past_due":
+        if debt is None or debt.delinquent_since is None:
+            return None, None
+        return view.day - debt.delinquent_since.toordinal(), None
+    if name == "time_barred":
+        return (debt.time_barred if debt else None), None
+    if name.startswith("intent."):
+        return intent(view, debt_id, name.removeprefix("intent."))
+    if name.startswith("score."):
+        score = patient.scores.get(name.removeprefix("score."))
+        return (None if score is None else Decimal(str(score))), None
+    if name == "patient.age":
+        return patient.age, None
     if name == "jurisdiction":
         return view.case.jurisdiction, None
     if name == "organization":
@@ -50,9 +64,27 @@ def fact(view: View, debt_id: str, name: str) -> tuple[Any, int | None]:
         return patient.zone_names[0], None
     if name.startswith("consent."):
         return tcpa_consent(view, name.removeprefix("consent."), None), None
-    if name == "plan_active":
-        return False, None
     return UNKNOWN, None
+
+
+# Intents the case's events already show; any other comes from `patient.intents`.
+INTENT_EVENTS = {
+    "wrong_person": ("number_not_patient",),
+    "hardship": ("hardship_reply",),
+    "dispute": ("dispute",),
+    "stop": ("consent_revoked", "opt_out", "cease"),
+}
+
+
+def intent(view: View, debt: str, name: str) -> tuple[Any, int | None]:
+    """Whether the patient's replies showed an intent, and on which day it was first seen."""
+    days = [e.day for e in view.events if e.type in INTENT_EVENTS.get(name, ()) and e.debt in (None, debt)]
+    if name == "stop":
+        days += [e.day for e in view.events if e.type == "reply" and is_revocation(e.text)]
+    if days:
+        return True, min(days)
+    said = view.case.patient.intents
+    return (said is not None and name in said), None
 
 
 def tcpa_consent(view: View, kind: str, channel: str | None) -> bool:
@@ -133,6 +165,7 @@ EVENT_FACTS = {
     "deceased": happened("deceased"),
     "paid": paid,
     "fa_application_pending": fa_pending,
+    "plan_active": happened("plan_accepted"),
 }
 
 
@@ -151,7 +184,12 @@ def evaluate(expr: ast.Expr, view: View, debt: str) -> bool | None:
         inner = evaluate(expr.operand, view, debt)
         return None if inner is None else not inner
     if isinstance(expr, ast.Compare):
-        return compare(expr.op, value_of(expr.left, view, debt), value_of(expr.right, view, debt))
+        left, right = value_of(expr.left, view, debt), value_of(expr.right, view, debt)
+        if is_jurisdiction(expr.left) and isinstance(right, str) and expr.op in ("==", "!="):
+            # `jurisdiction == "US-NY"` holds for a patient in `US-NY-NYC` too: the pack means the state.
+            inside = isinstance(left, str) and jurisdiction_covers(right, left)
+            return inside if expr.op == "==" else not inside
+        return compare(expr.op, left, right)
     if isinstance(expr, ast.Between):
         subject = value_of(expr.subject, view, debt)
         low = compare(">=", subject, value_of(expr.low, view, debt))
@@ -164,6 +202,11 @@ def evaluate(expr: ast.Expr, view: View, debt: str) -> bool | None:
         return any(compare("==", subject, value_of(o, view, debt)) for o in expr.options)
     value = value_of(expr, view, debt)
     return value if isinstance(value, bool) or value is None else None
+
+
+def is_jurisdiction(expr: ast.Expr) -> bool:
+    """Whether an operand is the `jurisdiction` fact."""
+    return isinstance(expr, ast.Name) and expr.path == "jurisdiction"
 
 
 def value_of(expr: ast.Expr, view: View, debt: str) -> Any:

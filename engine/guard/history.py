@@ -34,7 +34,14 @@ CHANNEL_WORDS: dict[str, frozenset[str]] = {
     "communication": frozenset(c.CONTACT_CHANNELS),
     "any": frozenset(c.CONTACT_CHANNELS),
     "credit_report": frozenset({"credit_report"}),
-    "eca": frozenset({"eca"}),
+    # An extraordinary collection action (26 CFR 1.501(r)-6(b)): reporting to a bureau, selling the
+    # debt, and legal process are each one.
+    "eca": frozenset({"eca", "credit_report", "debt_sale", "lawsuit", "lien", "garnishment"}),
+    "debt_sale": frozenset({"debt_sale"}),
+    "lawsuit": frozenset({"lawsuit"}),
+    "lien": frozenset({"lien"}),
+    "garnishment": frozenset({"garnishment"}),
+    "agency": frozenset({"agency"}),
     "collection": frozenset(c.PROPOSAL_CHANNELS),
     "all": frozenset(c.PROPOSAL_CHANNELS),
 }
@@ -87,10 +94,13 @@ class View:
         """The `at PLACE` words a contact satisfies: `personal`/`home`, or `work`/`other`."""
         point = self.resolve(channel, to)
         if point is not None and (point.place == "work" or point.employer_provided):
-            return frozenset({"work", "other", "nonpersonal"})
+            return frozenset({"work", "other"})
+        words = {"personal"}
         if point is not None and point.place == "home":
-            return frozenset({"personal", "home"})
-        return frozenset({"personal"})
+            words.add("home")
+        if point is not None and point.kind == "mobile":
+            words.add("mobile")
+        return frozenset(words)
 
     @cached_property
     def misdirected(self) -> frozenset[str]:

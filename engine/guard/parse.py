@@ -138,7 +138,36 @@ def read_patient(value: Any, path: str) -> c.Patient:
         contact_points=tuple(points),
         confidential_channels=tuple(read_list(confidential.get("channels", []), f"{conf_path}.channels", channel)),
         confidential_to=tuple(read_list(confidential.get("to", []), f"{conf_path}.to", point)),
+        intents=read_intents(obj.get("intents"), f"{path}.intents"),
+        scores=read_scores(obj.get("scores", {}), f"{path}.scores"),
+        age=optional(obj, "age", path, read_age),
     )
+
+
+def read_intents(value: Any, path: str) -> frozenset[str] | None:
+    """The intents read from the patient's replies (`["hardship"]`); missing: not known."""
+    if value is None:
+        return None
+    return frozenset(read_list(value, path, read_string))
+
+
+def read_scores(value: Any, path: str) -> dict[str, float]:
+    """Model scores, each between 0 and 1: `{"distress": 0.82}`."""
+    obj = expect_object(value, path)
+    scores = {}
+    for key, score in obj.items():
+        where = f"{path}.{key}"
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 1:
+            raise CaseError(where, f"expected a score between 0 and 1, got {describe(score)}")
+        scores[str(key)] = float(score)
+    return scores
+
+
+def read_age(value: Any, path: str) -> int:
+    """An age in whole years."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 130:
+        raise CaseError(path, f"expected an age in years, got {describe(value)}")
+    return value
 
 
 def read_zone(name: str, path: str) -> ZoneInfo:
@@ -202,6 +231,9 @@ def read_debt(value: Any, path: str) -> c.Debt:
         balance=optional(obj, "balance", path, read_money),
         initial_balance=optional(obj, "initial_balance", path, read_money),
         first_statement=optional(obj, "first_statement", path, read_date),
+        delinquent_since=optional(obj, "delinquent_since", path, read_date),
+        placed=optional(obj, "placed", path, read_date),
+        time_barred=optional(obj, "time_barred", path, read_bool),
     )
 
 
@@ -259,6 +291,7 @@ def read_proposal(
         debts=read_debt_list(obj.get("debts", []), f"{path}.debts", debts),
         to=optional(obj, "to", path, lambda v, p: read_reference(v, p, points, "contact point")),
         automated=optional(obj, "automated", path, read_bool),
+        template=optional(obj, "template", path, read_string),
     )
 
 

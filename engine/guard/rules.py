@@ -80,7 +80,7 @@ class GuardRules:
 
 def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
     """Bind every rule of the packs to its runtime check, once."""
-    from engine.guard.kinds import BUILTIN_CHECKS, KIND_CHECKS  # the kinds import this module
+    from engine.guard.kinds import BUILTIN_CHECKS, KIND_CHECKS, NATIVE_RULES  # the kinds import this module
 
     compiled: list[CompiledRule] = []
     skipped: list[str] = []
@@ -94,4 +94,10 @@ def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
                 skipped.append(rule.rule_id)
                 continue
             compiled.append(CompiledRule(rule, policy, check, warning))
+    present = {r.rule_id for r in compiled} | set(skipped)
+    by_name = {p.name: p for p in policies}
+    for rule_id, (pack, citation) in NATIVE_RULES.items():
+        if pack in by_name and rule_id not in present:
+            native = ast.Rule(rule_id, citation, None, "judged by the guard from the case's facts")
+            compiled.append(CompiledRule(native, by_name[pack], BUILTIN_CHECKS[rule_id]))
     return GuardRules(tuple(compiled), tuple(skipped))

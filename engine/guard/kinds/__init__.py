@@ -26,6 +26,16 @@ KIND_CHECKS = {
     # RequireContent and ForbidContent judge a rendered message, which a case does not carry.
 }
 
+# Catalog rules no v1 constraint kind can state (policies/README.md, "Not expressible in v1"):
+# the guard judges them natively wherever the pack they belong to applies, with the catalog's
+# citation, until the pack carries a rule of that id (then the pack's rule and citation win).
+NATIVE_RULES = {
+    "REGF-TIME-DESIGNATED": ("us.fdcpa_regf", "12 CFR 1006.6(b)(1)(i); comments 6(b)(1)-1, -2"),
+    "REGF-PLACE-INCONVENIENT": ("us.fdcpa_regf", "12 CFR 1006.6(b)(1)(ii); comment 6(b)(1)(ii)-1"),
+    "REGF-MEDIUM": ("us.fdcpa_regf", "12 CFR 1006.14(h); comments 14(h)(1)-1 to -3"),
+    "HIPAA-CONF-COMM": ("us.hipaa", "45 CFR 164.522(b)(1)–(2)"),
+}
+
 BUILTIN_CHECKS = {
     "REGF-TIME-DESIGNATED": check_designated_times,
     "REGF-PLACE-INCONVENIENT": check_designated_places,

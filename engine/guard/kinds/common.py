@@ -25,9 +25,25 @@ def words(idents: tuple[ast.Ident, ...]) -> tuple[str, ...]:
     return tuple(i.name for i in idents)
 
 
-def action_matches(word: str, channel: str) -> bool:
-    """Whether a pack's action word (`collection`, `call`, `credit_report`…) covers a channel."""
-    return channel in CHANNEL_WORDS.get(word, frozenset({word}))
+def action_matches(word: str, channel: str, template: str | None = None) -> bool:
+    """Whether a pack's action word (`collection`, `call`, `eca`…) covers a proposal.
+
+    A message kind (`validation_notice`, `eca_notice`) matches a proposal carrying that template;
+    `electronic_validation_notice` is the validation notice sent by email, text or chat.
+    """
+    if channel in CHANNEL_WORDS.get(word, frozenset({word})):
+        return True
+    if template is None:
+        return False
+    if word == "electronic_validation_notice":
+        return template == "validation_notice" and channel in ("email", "sms", "chat")
+    return word == template
+
+
+def proposal_does(view: View, word: str) -> bool:
+    """Whether the proposal is the action a pack word names."""
+    proposed = view.case.proposed
+    return action_matches(word, proposed.channel, proposed.template)
 
 
 def proposal_in(view: View, idents: tuple[ast.Ident, ...]) -> bool:

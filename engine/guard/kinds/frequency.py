@@ -19,7 +19,10 @@ from engine.guard.kinds.occurrences import occurrences
 from engine.guard.rules import CompiledRule
 from engine.guard.verdict import Finding
 
-ACCOUNT_UNITS = frozenset({"account", "patient", "person", "consumer", "debtor"})
+# `per patient` counts everything sent to the patient. `per account` is "all debts under one
+# account number": in a case every debt already is one particular debt (student loans under one
+# account number are listed as one), so `account` counts like `debt`.
+ACCOUNT_UNITS = frozenset({"patient", "person", "consumer", "debtor"})
 NUMBER_UNITS = frozenset({"number", "address", "contact_point"})
 
 

@@ -17,6 +17,8 @@ from engine.guard.history import CHANNEL_WORDS, View
 
 FIRST_COMMUNICATION = ("first_communication", "initial_communication")
 WRITTEN = frozenset({"letter", "email", "sms", "chat"})
+SENT_WORDS = {"letter_sent": frozenset({"letter"}), "electronic_message_sent": frozenset({"email", "sms", "chat"})}
+DEBT_DATES = {"delinquency": "delinquent_since", "placement": "placed"}
 STATEMENT = ("first_statement", "statement", "first_post_discharge_statement")
 
 
@@ -38,22 +40,25 @@ def occurrences(view: View, word: str, debt: str) -> list[Occurrence]:
             if debt == "*" or debt in view.discussed(e)
         ]
     if word in STATEMENT:
-        return statements(view, debt)
+        return statements(view, debt, "first_statement", "the first statement")
+    if word in DEBT_DATES:
+        return statements(view, debt, DEBT_DATES[word], word)
     if word in FIRST_COMMUNICATION:
         return first_communication(view, debt)
-    if word in CHANNEL_WORDS:
-        return communications(view, CHANNEL_WORDS[word], debt)
-    for event_type in (word, f"{word}_sent"):
-        if event_type in c.EVENT_TYPES:
-            return [
-                Occurrence(e.at, e.day, event_type.replace("_", " "))
-                for e in view.events_of(event_type, None if debt == "*" else debt)
-            ]
-    return [
-        Occurrence(e.at, e.day, f"`{word}`")
-        for e in view.entries
-        if e.template == word and e.outcome != "undeliverable" and about(e, debt)
+    if word in CHANNEL_WORDS or word in SENT_WORDS:
+        return communications(view, SENT_WORDS.get(word) or CHANNEL_WORDS[word], debt)
+    found = [
+        Occurrence(e.at, e.day, event_type.replace("_", " "))
+        for event_type in (word, f"{word}_sent")
+        if event_type in c.EVENT_TYPES
+        for e in view.events_of(event_type, None if debt == "*" else debt)
     ]
+    found += [
+        Occurrence(e.at, e.day, f"the `{word}`")
+        for e in view.entries
+        if e.template == word and e.direction == "outbound" and e.outcome != "undeliverable" and about(e, debt)
+    ]
+    return sorted(found, key=lambda o: o.at)
 
 
 def about(entry: c.Entry, debt: str) -> bool:
@@ -87,11 +92,12 @@ def first_communication(view: View, debt: str) -> list[Occurrence]:
     return []
 
 
-def statements(view: View, debt: str) -> list[Occurrence]:
-    """The first billing statement of the debt (or of every debt)."""
+def statements(view: View, debt: str, field: str, what: str) -> list[Occurrence]:
+    """A dated fact of the debt (first statement, delinquency, placement), or of every debt."""
     found = []
     for d in view.case.debts:
-        if (debt in ("*", d.id)) and d.first_statement is not None:
-            day = d.first_statement.toordinal()
-            found.append(Occurrence(start_of_day(day, view.case.patient.zone), day, "the first statement"))
+        date = getattr(d, field)
+        if debt in ("*", d.id) and date is not None:
+            day = date.toordinal()
+            found.append(Occurrence(start_of_day(day, view.case.patient.zone), day, what))
     return sorted(found, key=lambda o: o.at)

@@ -12,7 +12,7 @@ from dsl import ast
 from engine.guard.clock import iso_date, start_of_day
 from engine.guard.facts import TIME_DEPENDENT, evaluate, fact, names_in, tcpa_consent
 from engine.guard.history import View
-from engine.guard.kinds.common import action_matches, proposal_debts, proposal_in, words
+from engine.guard.kinds.common import proposal_debts, proposal_does, proposal_in, words
 from engine.guard.rules import CompiledRule
 from engine.guard.verdict import Finding
 
@@ -27,15 +27,13 @@ STATE_WORDS = {
     "paid": "{debt} was paid{on}",
     "fa_application_pending": "a financial-assistance application about {debt} received on {date} is undecided",
 }
-AUTOMATED_BY_DEFAULT = frozenset({"sms", "voicemail"})
 
 
 def check_hold(rule: CompiledRule, view: View) -> list[Finding]:
     """While the condition holds (and the `until` state does not), the listed actions wait."""
     hold = rule.constraint
     assert isinstance(hold, ast.Hold)
-    channel = view.case.proposed.channel
-    if not any(action_matches(a, channel) for a in words(hold.actions)):
+    if not any(proposal_does(view, a) for a in words(hold.actions)):
         return []
     findings = []
     for debt in proposal_debts(view):
@@ -56,7 +54,7 @@ def check_forbid(rule: CompiledRule, view: View) -> list[Finding]:
     """The action is never taken while the condition holds (`forbid credit_report when paid`)."""
     forbid = rule.constraint
     assert isinstance(forbid, ast.ForbidAction)
-    if not action_matches(forbid.action.name, view.case.proposed.channel):
+    if not proposal_does(view, forbid.action.name):
         return []
     findings = []
     for debt in proposal_debts(view):
@@ -77,12 +75,9 @@ def check_consent(rule: CompiledRule, view: View) -> list[Finding]:
     if not proposal_in(view, need.channels):
         return []
     kind = need.kind.name
-    if kind.startswith("autodialed") or kind.startswith("prerecorded"):
-        automated = proposed.automated
-        if automated is None:
-            automated = proposed.channel in AUTOMATED_BY_DEFAULT
-        if not automated:
-            return []
+    robotic = kind.startswith(("autodialed", "prerecorded"))
+    if robotic and proposed.automated is False:
+        return []  # a person dialling by hand, in a live voice: the TCPA consent rule does not reach it
     if tcpa_consent(view, kind, proposed.channel):
         return []
     revoked = [
@@ -91,10 +86,9 @@ def check_consent(rule: CompiledRule, view: View) -> list[Finding]:
     if revoked:
         why = f"the patient revoked it on {iso_date(revoked[-1].day)} (revocation takes effect at once)"
     else:
-        why = "the case records no such consent"
-    message = f"an automated {proposed.channel} needs the patient's `{kind}` consent; {why}"
-    if not (kind.startswith("autodialed") or kind.startswith("prerecorded")):
-        message = f"a {proposed.channel} needs the patient's `{kind}` consent; {why}"
+        why = "the patient has not given it"
+    what = f"an automated {proposed.channel} (unless the case says `automated: false`)" if robotic else "this"
+    message = f"{what} needs the patient's `{kind}` consent; {why}"
     return [rule.finding(message, None)]
 
 

@@ -13,13 +13,17 @@ import datetime as dt
 from dsl import ast
 from engine.guard.clock import iso_date
 from engine.guard.history import View
-from engine.guard.kinds.common import action_matches, day_start, days_of, proposal_debts
+from engine.guard.kinds.common import day_start, days_of, proposal_debts, proposal_does
 from engine.guard.kinds.occurrences import Occurrence, occurrences
 from engine.guard.rules import CompiledRule
 from engine.guard.verdict import Finding
 
-# 1006.30(a)(1)(i): speaking to the consumer about the debt also allows furnishing, at once.
-WRITTEN_WORDS = frozenset({"letter", "email", "sms", "message", "electronic", "mail", "text"})
+# 1006.30(a)(1): before furnishing, speak with the consumer about the debt (no wait), or mail a
+# letter or send an electronic message about it and wait. Whichever written word a pack names,
+# the guard reads the regulation's alternatives.
+WRITTEN_WORDS = frozenset(
+    {"letter", "email", "sms", "message", "electronic", "mail", "text", "letter_sent", "electronic_message_sent"}
+)
 
 
 def check_waiting_period(rule: CompiledRule, view: View) -> list[Finding]:
@@ -27,13 +31,14 @@ def check_waiting_period(rule: CompiledRule, view: View) -> list[Finding]:
     wait = rule.constraint
     assert isinstance(wait, ast.WaitingPeriod)
     action = wait.action.name
-    if not action_matches(action, view.case.proposed.channel):
+    if not proposal_does(view, action):
         return []
     findings = []
+    passive = action == "credit_report" and wait.event.name in WRITTEN_WORDS
     for debt in proposal_debts(view):
-        if action == "credit_report" and wait.event.name in WRITTEN_WORDS and occurrences(view, "conversation", debt):
+        if passive and occurrences(view, "conversation", debt):
             continue
-        found = occurrences(view, wait.event.name, debt)
+        found = occurrences(view, "message" if passive else wait.event.name, debt)
         finding = judge_wait(rule, view, found, wait.duration, debt, f"`{action}`", wait.event.name)
         if finding is not None:
             findings.append(finding)
@@ -45,7 +50,7 @@ def check_prior_notice(rule: CompiledRule, view: View) -> list[Finding]:
     notice = rule.constraint
     assert isinstance(notice, ast.PriorNotice)
     action = notice.action.name
-    if not action_matches(action, view.case.proposed.channel):
+    if not proposal_does(view, action):
         return []
     findings = []
     for debt in proposal_debts(view):
