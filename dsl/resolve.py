@@ -208,6 +208,7 @@ def strategy_conditions(strategy: ast.Strategy) -> Iterator[ast.Expr]:
 
 
 def branch_conditions(body: tuple[ast.Stmt, ...]) -> Iterator[ast.Expr]:
+    """Conditions of `when … otherwise` branches, nested ones too."""
     for stmt in body:
         if isinstance(stmt, ast.Branch):
             yield stmt.condition
@@ -235,6 +236,7 @@ def check_steps(steps: tuple[ast.Step, ...]) -> list[Diagnostic]:
 
 
 def check_schedule(step: ast.Step) -> list[Diagnostic]:
+    """`on day` steps take no `at most`; `every` steps repeat daily or less, forwards."""
     schedule = step.schedule
     findings: list[Diagnostic] = []
     if isinstance(schedule, ast.OnDay):
@@ -271,6 +273,7 @@ def check_schedule(step: ast.Step) -> list[Diagnostic]:
 
 
 def check_at_most(at_most: ast.AtMost | None) -> list[Diagnostic]:
+    """`at most N times` with N of at least 1."""
     if at_most is None or at_most.times >= 1:
         return []
     message = f"`at most {at_most.times} times` means it never runs"
@@ -308,6 +311,7 @@ def check_action(action: ast.Action) -> list[Diagnostic]:
 
 
 def check_send_channel(send: ast.Send) -> list[Diagnostic]:
+    """`send` takes a message channel; calls have their own action."""
     if send.channel == "call":
         span = word_span(send.span, "call")
         return [error("NAME", span, "calls are made with `call`, not `send call`", f'write `call "{send.template}"`')]
@@ -315,6 +319,7 @@ def check_send_channel(send: ast.Send) -> list[Diagnostic]:
 
 
 def check_tone(span: Span, tone: str | None) -> list[Diagnostic]:
+    """An action's `tone` is one Parley knows."""
     return [] if tone is None else check_word(span, tone, TONES, "a tone", after="tone")
 
 

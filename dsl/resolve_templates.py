@@ -57,6 +57,7 @@ def check_templates(strategy: ast.Strategy, templates: TemplateSet) -> list[Diag
 
 
 def template_name(action: Messaging) -> str:
+    """The template a `send` or `call` names."""
     return action.template if isinstance(action, ast.Send) else action.script
 
 
@@ -86,6 +87,7 @@ def check_reference(
 def missing_template(
     action: Messaging, name: str, span: Span, templates: TemplateSet, languages: tuple[str, ...]
 ) -> Diagnostic:
+    """The finding for a template that exists in no language."""
     what = "call script" if isinstance(action, ast.Call) else "template"
     hint = (
         did_you_mean(name, templates.names()) or f"add `{name}/{(languages or ('en',))[0]}.j2` to the templates folder"
@@ -94,6 +96,7 @@ def missing_template(
 
 
 def missing_languages(name: str, span: Span, missing: list[str]) -> Diagnostic:
+    """The finding for promised languages a template lacks."""
     shown = ", ".join(f"`{lang}`" for lang in missing)
     files = ", ".join(f"`{name}/{lang}.j2`" for lang in missing)
     return error(
@@ -135,6 +138,7 @@ def check_versions(action: Messaging, name: str, span: Span, versions: list[Temp
 
 
 def wrong_channel(action: Messaging, name: str, span: Span, channel: str, wrong: list[Template]) -> Diagnostic:
+    """The finding for versions whose front matter does not allow the action's channel."""
     allowed = ", ".join(f"`{c}`" for c in dict.fromkeys(c for t in wrong for c in t.channels)) or "no channel"
     if isinstance(action, ast.Call):
         message = f"`{name}` is not a call script: its front matter allows {allowed} ({languages_of(wrong)})"
@@ -146,8 +150,10 @@ def wrong_channel(action: Messaging, name: str, span: Span, channel: str, wrong:
 
 
 def languages_of(templates: list[Template]) -> str:
+    """`en`, `es` for a message."""
     return ", ".join(f"`{t.language}`" for t in templates)
 
 
 def paths_of(templates: list[Template]) -> str:
+    """The template files, for a hint."""
     return ", ".join(f"`{t.path}`" for t in templates)

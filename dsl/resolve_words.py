@@ -6,22 +6,35 @@ Actions keep only their words (a `send` knows its channel as text, not where it 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
 from dsl import ast
 from dsl.diagnostics import Diagnostic, error
 from dsl.schema import did_you_mean
-from dsl.source import Span
+from dsl.source import Source, Span
 
 LISTED_IN_FULL = 8  # a closed list this short is shown whole when no near word exists
+
+
+@functools.lru_cache(maxsize=16)
+def lines_of(text: str) -> tuple[str, ...]:
+    """A text's lines, computed once per text (a long strategy asks for many of them)."""
+    return tuple(text.splitlines())
+
+
+def line_of(source: Source, number: int) -> str:
+    """The 1-based line `number` of `source` (empty past the end), without re-splitting the text."""
+    lines = lines_of(source.text)
+    return lines[number - 1] if 1 <= number <= len(lines) else ""
 
 
 def word_span(span: Span, word: str, after: str | None = None) -> Span:
     """The first `word` on the span's first line, from the span's start (after `after` if given)."""
     if not span.known:
         return span
-    text = span.source.line(span.line)
+    text = line_of(span.source, span.line)
     start = span.column - 1
     if after is not None:
         found_after = re.compile(rf"(?<![\w.]){re.escape(after)}(?![\w])").search(text, start)

@@ -13,6 +13,7 @@ what a strategy must not rely on: variables and filters Parley does not know.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,9 +22,10 @@ from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from dsl.diagnostics import Diagnostic, error, warning
+from dsl.front_matter import line_span, read_front_matter
 from dsl.schema import TEMPLATE_VARIABLES, did_you_mean
 from dsl.source import Source, Span
-from dsl.vocabulary import CHANNELS, language_problem
+from dsl.vocabulary import language_problem
 
 # Filters the renderer adds to Jinja2's own (INVARIANT: the runtime renderer registers each one).
 CUSTOM_FILTERS: dict[str, str] = {
@@ -31,12 +33,6 @@ CUSTOM_FILTERS: dict[str, str] = {
     "date": "a date in the patient's language",
     "percent": "a share as a percentage, `5%`",
 }
-FRONT_MATTER_KEYS: dict[str, str] = {
-    "channels": "the channels the template may go in",
-    "subject": "an email's subject line",
-    "description": "what the template is for",
-}
-FENCE = "---"
 # Jinja2's own names that a template may use without our schema knowing them.
 JINJA_NAMES = frozenset({"loop", "self", "super", "caller", "varargs", "kwargs", "range", "dict", "namespace"})
 
@@ -96,13 +92,21 @@ class TemplateSet:
         """The template `name` in `language`, or None."""
         return self.templates.get((name, language))
 
+    @functools.cached_property
+    def by_name(self) -> dict[str, tuple[str, ...]]:
+        """Each template name with its languages, sorted (built once: strategies ask per action)."""
+        index: dict[str, list[str]] = {}
+        for name, language in self.templates:
+            index.setdefault(name, []).append(language)
+        return {name: tuple(sorted(languages)) for name, languages in index.items()}
+
     def languages_of(self, name: str) -> tuple[str, ...]:
         """The languages `name` exists in, sorted."""
-        return tuple(sorted(lang for (n, lang) in self.templates if n == name))
+        return self.by_name.get(name, ())
 
     def names(self) -> tuple[str, ...]:
         """Every template name, sorted."""
-        return tuple(sorted({n for (n, _lang) in self.templates}))
+        return tuple(sorted(self.by_name))
 
     def __iter__(self) -> Iterator[Template]:
         return iter(self.templates[key] for key in sorted(self.templates))
@@ -154,75 +158,6 @@ def read_template(name: str, language: str, text: str, path: str) -> tuple[Templ
         front_matter=tuple(front.items()),
     )
     return template, problems
-
-
-# ---------------------------------------------------------------- front matter
-
-
-def read_front_matter(source: Source) -> tuple[dict[str, str | tuple[str, ...]], int, list[Diagnostic]]:
-    """The `key: value` lines between the opening `---` lines, the body's first line, and problems."""
-    lines = source.text.splitlines()
-    if not lines or lines[0].strip() != FENCE:
-        return {}, 1, []
-    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == FENCE), None)
-    if closing is None:
-        problem = error(
-            "TEMPLATE",
-            line_span(source, 1),
-            "the front matter has no closing `---` line",
-            "end the front matter with a line holding only `---`",
-        )
-        return {}, 1, [problem]
-    front: dict[str, str | tuple[str, ...]] = {}
-    problems: list[Diagnostic] = []
-    for number in range(2, closing + 1):
-        read_front_line(source, number, front, problems)
-    return front, closing + 2, problems
-
-
-def read_front_line(
-    source: Source, number: int, front: dict[str, str | tuple[str, ...]], problems: list[Diagnostic]
-) -> None:
-    """Read one front-matter line into `front`."""
-    line = source.line(number)
-    if not line.strip() or line.lstrip().startswith("#"):
-        return
-    key, colon, raw = line.partition(":")
-    key = key.strip()
-    if not colon or not re.fullmatch(r"[a-z_]+", key):
-        problems.append(
-            error("TEMPLATE", line_span(source, number), "this front-matter line is not `key: value`", None)
-        )
-        return
-    if key not in FRONT_MATTER_KEYS:
-        hint = did_you_mean(key, FRONT_MATTER_KEYS) or "known keys: " + ", ".join(f"`{k}`" for k in FRONT_MATTER_KEYS)
-        problems.append(warning("TEMPLATE", word_span(source, number, key), f"unknown front-matter key `{key}`", hint))
-    value = parse_front_value(raw.strip())
-    front[key] = value
-    if key == "channels":
-        check_channels(source, number, value, problems)
-
-
-def parse_front_value(raw: str) -> str | tuple[str, ...]:
-    """`[a, b]` as a tuple of words, anything else as one unquoted string."""
-    if raw.startswith("[") and raw.endswith("]"):
-        return tuple(unquote(item) for item in raw[1:-1].split(",") if item.strip())
-    return unquote(raw)
-
-
-def unquote(item: str) -> str:
-    item = item.strip()
-    return item[1:-1] if len(item) >= 2 and item[0] == item[-1] and item[0] in "\"'" else item
-
-
-def check_channels(source: Source, number: int, value: str | tuple[str, ...], problems: list[Diagnostic]) -> None:
-    """Every channel in `channels:` is a channel Parley knows."""
-    for channel in (value,) if isinstance(value, str) else value:
-        if channel not in CHANNELS:
-            hint = did_you_mean(channel, CHANNELS) or "channels are " + ", ".join(f"`{c}`" for c in CHANNELS)
-            problems.append(
-                error("TEMPLATE", word_span(source, number, channel), f"`{channel}` is not a channel", hint)
-            )
 
 
 # ---------------------------------------------------------------- the body
@@ -296,6 +231,7 @@ class Walker:
         self.cursor: dict[int, int] = {}
 
     def visit(self, node: nodes.Node) -> None:
+        """Collect the uses under `node`, in text order."""
         if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
             # `x.upper()` is a method of `x`: the variable is `x`.
             self.visit(node.node.node)
@@ -366,20 +302,6 @@ def unknown_variable(use: VariableUse) -> Diagnostic:
         f"`{use.path}` is not a template variable Parley knows",
         did_you_mean(use.path, TEMPLATE_VARIABLES) or "template variables are listed in the language guide",
     )
-
-
-# ---------------------------------------------------------------- spans
-
-
-def line_span(source: Source, line: int) -> Span:
-    """The whole of one line of a template file."""
-    return Span(source, line, 1, line, len(source.line(line)) + 1)
-
-
-def word_span(source: Source, line: int, word: str) -> Span:
-    """The first occurrence of `word` on `line` (the whole line when it is not there)."""
-    column = source.line(line).find(word)
-    return Span(source, line, column + 1, line, column + 1 + len(word)) if column >= 0 else line_span(source, line)
 
 
 __all__ = [

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from dsl import ast
 from dsl.diagnostics import Diagnostic, error
+from dsl.resolve_words import line_of
 from dsl.schema import ORDERED_KINDS, Fact, Kind, did_you_mean, fact, fact_names
 from dsl.source import Span
 from dsl.vocabulary import CHANNELS, jurisdiction_problem, language_problem, timezone_problem
@@ -65,7 +66,7 @@ def text_of(node: ast.Node) -> str:
     """The node's own text in its source, for messages (its value when it has no place)."""
     span = node.span
     if span.known and span.end_line == span.line:
-        return span.source.line(span.line)[span.column - 1 : span.end_column - 1]
+        return line_of(span.source, span.line)[span.column - 1 : span.end_column - 1]
     if isinstance(node, ast.BoolLit):
         return "true" if node.value else "false"
     if isinstance(node, ast.Name):
@@ -109,6 +110,7 @@ class ConditionChecker:
         self.diagnostics: list[Diagnostic] = []
 
     def report(self, rule: str, span: Span, message: str, hint: str | None) -> None:
+        """Record one error finding."""
         self.diagnostics.append(error(rule, span, message, hint))
 
     # ------------------------------------------------------------ yes/no conditions
@@ -137,6 +139,7 @@ class ConditionChecker:
             )
 
     def bare_name(self, name: ast.Name) -> None:
+        """A name used on its own must be a yes/no state or a segment."""
         resolved = self.resolve(name)
         if resolved is None or resolved.kind is Kind.BOOLEAN:
             return
@@ -189,6 +192,7 @@ class ConditionChecker:
         return left_side, right_side
 
     def is_text_fact(self, expr: ast.Expr) -> bool:
+        """Whether `expr` names a fact whose values are words (channel, language, place)."""
         found = fact(expr.path) if isinstance(expr, ast.Name) else None
         return found is not None and found.kind in TEXT_KINDS
 
@@ -204,6 +208,7 @@ class ConditionChecker:
     # ------------------------------------------------------------ comparisons
 
     def compare(self, expr: ast.Compare) -> None:
+        """`left OP right`: like kinds, an order where `<` is used, values in range."""
         left, right = self.sides(expr.left, expr.right)
         if left is None or right is None or self.not_yes_no(left) or self.not_yes_no(right):
             return
@@ -218,6 +223,7 @@ class ConditionChecker:
         self.against(subject, other)
 
     def between(self, expr: ast.Between) -> None:
+        """`subject between low and high`: an ordered kind, like ends, low end first."""
         subject = self.operand(expr.subject)
         low, high = self.operand(expr.low), self.operand(expr.high)
         if subject is None or low is None or high is None:
@@ -234,6 +240,7 @@ class ConditionChecker:
             self.range_in_order(expr)
 
     def range_in_order(self, expr: ast.Between) -> None:
+        """Report a `between` whose written low end is above its high end."""
         low, high = literal_value(expr.low), literal_value(expr.high)
         if low is not None and high is not None and low > high:
             first, second = text_of(expr.low), text_of(expr.high)
@@ -245,6 +252,7 @@ class ConditionChecker:
             )
 
     def in_list(self, expr: ast.InList) -> None:
+        """`subject in [...]`: a non-empty list of values of the subject's kind."""
         subject = self.operand(expr.subject)
         if subject is None or self.not_yes_no(subject):
             return
@@ -258,6 +266,7 @@ class ConditionChecker:
             self.against(subject, Operand(option, LITERAL_KINDS[type(option)]))
 
     def fixed_values(self, expr: ast.Expr) -> None:
+        """Report a comparison of written values with each other."""
         self.report(
             "TYPE",
             expr.span,
@@ -266,6 +275,7 @@ class ConditionChecker:
         )
 
     def unordered(self, subject: Operand, span: Span) -> None:
+        """Report `<`, `>` or `between` on a kind without an order."""
         shown = text_of(subject.node)
         assert subject.kind is not None
         self.report(
@@ -286,6 +296,7 @@ class ConditionChecker:
         return self.value_fits(subject, other.node)
 
     def like_names(self, subject: Operand, other: Operand) -> bool:
+        """Two names compare only when they are of one kind (days and numbers mix)."""
         assert subject.kind is not None and other.kind is not None
         numbers = {Kind.NUMBER, Kind.DAYS}
         if subject.kind is other.kind or {subject.kind, other.kind} <= numbers:
@@ -300,6 +311,7 @@ class ConditionChecker:
         return False
 
     def kind_mismatch(self, subject: Operand, other: Operand) -> None:
+        """Report a written value of another kind than the fact's, with the way to write it."""
         assert subject.kind is not None and other.kind is not None
         shown = text_of(other.node)
         hint = EXAMPLE_FOR.get(subject.kind)
@@ -335,6 +347,7 @@ class ConditionChecker:
         return True
 
     def out_of_range(self, found: Fact, node: ast.Node, value: Decimal) -> None:
+        """Report a value the fact can never take."""
         low = "" if found.low is None else f"{found.low}"
         limits = f"from {low} to {found.high}" if found.high is not None else f"from {low} up"
         hint = None

@@ -8,6 +8,7 @@ words in policies (`contact` for every channel, `phi` for every PHI class) are e
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -247,6 +248,7 @@ def jurisdiction_problem(code: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def language_problem(code: str) -> str | None:
     """Why `code` is not a language code babel knows (`en`, `es`, `zh_Hant`), or None when it is one."""
     if not LANGUAGE_SHAPE.fullmatch(code):
