@@ -30,6 +30,7 @@ from dsl.vocabulary import expand_channels, expand_content
 
 NOT_COMMUNICATIONS = {"mini_miranda": ("voicemail",), "debt_collector": ("voicemail",)}
 MAX_LISTED = 3
+SKIPPED = "CONTENT-SKIPPED"
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def skipped(program: ast.Strategy, rules: list[ApplicableRule]) -> Diagnostic:
     """One note when templates were not given: the content rules went unchecked."""
     ids = ", ".join(f"`{r.rule_id}`" for r in rules[:MAX_LISTED]) + (" and more" if len(rules) > MAX_LISTED else "")
     return info(
-        "TEMPLATE",
+        SKIPPED,
         Span(program.span.source, program.span.line, program.span.column, program.span.line, program.span.column + 8),
         f"templates were not given, so {len(rules)} content rule(s) were not checked: {ids}",
         "check with the templates folder so disclosures and protected health information are checked too",
