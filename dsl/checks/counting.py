@@ -114,7 +114,10 @@ class Counter:
         return self.best_cache[key]
 
     def worst(self, days: int, above: int) -> Worst | None:
-        """The worst window of `days` days if it can hold more than `above` counted contacts, else None."""
+        """The worst window of `days` days if it can hold more than `above` counted contacts, else None.
+
+        The witness is the window with the most contacts any admitted account can get.
+        """
         handlers = [r for r in self.rows if isinstance(r.owner, ast.Handler)]
         for row in handlers:
             weight, path = self.best(row, None)
@@ -124,20 +127,22 @@ class Counter:
         fixed = sum(self.best(r, None)[0] * (r.limit or 0) for r in handlers)
         starts = sorted({d for r in steps for d in r.days}) or [0]
         bounds = sorted(((self.bound(steps, s, days) + fixed, s) for s in starts), key=lambda bs: (-bs[0], bs[1]))
-        tried: dict[tuple[object, ...], bool] = {}
+        # Windows in order of their upper bound; stop once no remaining bound beats the best found.
+        found_best: Worst | None = None
+        exact: dict[tuple[object, ...], int] = {}
         for attempt, (bound, start) in enumerate(bounds):
-            if bound <= above:
-                return None
+            floor = max(above, found_best.count if found_best else above)
+            if bound <= floor:
+                break
             if attempt >= MAX_EXACT_WINDOWS:
-                return self.greedy_witness(steps, handlers, start, days, bound)
+                return found_best or self.greedy_witness(steps, handlers, start, days, bound)
             signature = self.signature(steps, start, days)
-            if tried.get(signature) is False:
-                continue
-            found = self.witness(steps, handlers, start, days, above, bound)
-            tried[signature] = found is not None
-            if found is not None:
-                return found
-        return None
+            if exact.get(signature, bound) <= floor:
+                continue  # a window with the same runs was already answered
+            found = self.witness(steps, handlers, start, days, floor, bound)
+            exact[signature] = found.count if found else floor
+            found_best = found or found_best
+        return found_best
 
     # ------------------------------------------------------------ upper bound
 
