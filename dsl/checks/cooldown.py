@@ -10,6 +10,8 @@ holds such contacts, but the strategy asks for them.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dsl import ast
 from dsl.checks import solver, timeline, trace
 from dsl.checks.context import ApplicableRule, CheckContext
@@ -47,7 +49,7 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
                     continue
                 found = scenario.satisfiable(path.conditions)
                 if found is not None:
-                    findings.append(finding(applicable, rule, handler, path, channels, found))
+                    findings.append(finding(applicable, rule, handler, path, channels, found, trace.origin_of(ctx)))
                     break
     return findings
 
@@ -59,6 +61,7 @@ def finding(
     path: timeline.Path,
     channels: frozenset[str],
     found: solver.Assignment,
+    origin: dt.date = trace.PLACEMENT_DATE,
 ) -> Diagnostic:
     """The diagnostic for a handler that contacts the patient inside the quiet period."""
     event, quiet = rule.event.name, rule.duration
@@ -68,7 +71,7 @@ def finding(
     minute = contact_minute % timeline.MINUTES_PER_DAY
     action = next(a for a in path.actions if timeline.channel_of(a) in channels)
     quiet_days = quiet.minutes // timeline.MINUTES_PER_DAY
-    first_allowed = trace.date_of(EVENT_DAY + quiet_days)
+    first_allowed = trace.date_of(EVENT_DAY + quiet_days, origin)
     soon = (
         f"{handler.delay.amount} {handler.delay.unit}{'s' if handler.delay.amount != 1 else ''} after"
         if handler.delay
@@ -80,7 +83,9 @@ def finding(
             f"the `on {event}` handler makes a {trace.describe(action).split(' ')[0]} {soon} a {event}; "
             f"`{applicable.rule_id}` allows none for {quiet.amount} {quiet.unit}s (the {event}'s own day is day 1)"
         )
-        opening = TraceEvent(trace.when(EVENT_DAY, EVENT_MINUTE), f"a {event} about the debt (day 1 of {quiet_days})")
+        opening = TraceEvent(
+            trace.when(EVENT_DAY, EVENT_MINUTE, origin=origin), f"a {event} about the debt (day 1 of {quiet_days})"
+        )
     else:
         severity = Severity.WARNING if severity is Severity.ERROR else severity
         message = (
@@ -89,11 +94,14 @@ def finding(
             f"{quiet.amount} {quiet.unit}s"
         )
         opening = TraceEvent(
-            trace.when(EVENT_DAY, EVENT_MINUTE), f"a {event} in which the patient's {handler.event.name} happens"
+            trace.when(EVENT_DAY, EVENT_MINUTE, origin=origin),
+            f"a {event} in which the patient's {handler.event.name} happens",
         )
     events = (
         opening,
-        TraceEvent(trace.when(day, minute), f"{trace.describe(action)} ({timeline.owner_name(handler)})"),
+        TraceEvent(
+            trace.when(day, minute, origin=origin), f"{trace.describe(action)} ({timeline.owner_name(handler)})"
+        ),
         TraceEvent(first_allowed, f"the first day a {'/'.join(sorted(channels))} is allowed again"),
     )
     return Diagnostic(

@@ -8,6 +8,8 @@ with the account facts and the dated timeline that break the rule.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dsl import ast
 from dsl.checks import solver, trace
 from dsl.checks.context import ApplicableRule, CheckContext
@@ -35,7 +37,7 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         days = window_days(cap.window)
         worst = counter_for(program, scenario, channels, ctx.extras).worst(days, cap.limit)
         if worst is not None:
-            findings.append(finding(program, applicable, cap, channels, days, worst))
+            findings.append(finding(program, applicable, cap, channels, days, worst, trace.origin_of(ctx)))
     return findings
 
 
@@ -51,6 +53,7 @@ def finding(
     channels: frozenset[str],
     days: int,
     worst: Worst,
+    origin: dt.date = trace.PLACEMENT_DATE,
 ) -> Diagnostic:
     """The diagnostic for a cap some account can exceed."""
     what = noun(channels)
@@ -70,7 +73,7 @@ def finding(
         hint = (
             f"add `at most N times` to `on {event}` so that, with the steps, no {days} days hold more than {cap.limit}"
         )
-        events = trace.contact_events(worst.contacts, cap.limit)
+        events = trace.contact_events(worst.contacts, cap.limit, origin)
     else:
         over = worst.contacts[min(cap.limit, len(worst.contacts) - 1)]
         span = over.owner.span
@@ -79,7 +82,7 @@ def finding(
             f"space the steps out or cap them with `at most N times` so that no {days} consecutive days "
             f"hold more than {cap.limit} {what}"
         )
-        events = trace.contact_events(worst.contacts, cap.limit)
+        events = trace.contact_events(worst.contacts, cap.limit, origin)
     events.append(TraceEvent(f"{days} days", f"{worst.count} {what}, above the limit of {cap.limit}"))
     return Diagnostic(
         rule=applicable.rule_id,
