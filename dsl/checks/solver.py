@@ -228,6 +228,8 @@ class Scenario:
         self.side: list[z3.BoolRef] = []
         self.variables: dict[tuple[str, str], tuple[z3.BoolRef, z3.ExprRef, schema.Kind | None]] = {}
         self.cache: dict[tuple[Any, ...], Assignment | None] = {}
+        self.base: z3.Solver | None = None
+        self.side_added = 0
         self.audience = Encoder(self, PLACEMENT, 0).condition(strategy.audience) if strategy.audience else None
         self.audience_names = mentioned_names([strategy.audience] if strategy.audience else [], self.segments)
 
@@ -276,19 +278,30 @@ class Scenario:
         return z3.And(*parts) if parts else z3.BoolVal(True)
 
     def solve(self, formulas: Sequence[z3.BoolRef]) -> z3.ModelRef | bool | None:
-        """A model of the formulas with the audience and ranges; None when impossible; True when z3 gave up."""
-        solver = z3.Solver()
-        solver.set("timeout", self.timeout_ms)
-        if self.audience is not None:
-            solver.add(self.audience)
-        solver.add(*formulas)
-        solver.add(*self.side)
-        verdict = solver.check()
-        if verdict == z3.unsat:
-            return None
-        if verdict == z3.unknown:
-            return True  # sound: what we cannot refute, we treat as possible
-        return solver.model()
+        """A model of the formulas with the audience and ranges; None when impossible; True when z3 gave up.
+
+        One incremental solver holds the audience and every fact's range; each question is a
+        push/pop on top of it, which is several times cheaper than a fresh solver per question.
+        """
+        if self.base is None:
+            self.base = z3.SimpleSolver()
+            self.base.set("timeout", self.timeout_ms)
+            if self.audience is not None:
+                self.base.add(self.audience)
+        # INVARIANT: range constraints only speak of facts that are known, so they hold in every question.
+        self.base.add(*self.side[self.side_added :])
+        self.side_added = len(self.side)
+        self.base.push()
+        try:
+            self.base.add(*formulas)
+            verdict = self.base.check()
+            if verdict == z3.unsat:
+                return None
+            if verdict == z3.unknown:
+                return True  # sound: what we cannot refute, we treat as possible
+            return self.base.model()
+        finally:
+            self.base.pop()
 
     def satisfiable(
         self, conditions: Sequence[ast.Expr], day: int | None = None, acting: bool = True
