@@ -55,7 +55,12 @@ def weekday_date(day: int) -> str:
 
 
 def render_instant(at: dt.datetime, zones: tuple[ZoneInfo, ...]) -> str:
-    """An instant for people: patient-local without offset for one zone, with offset for several."""
+    """An instant for people: patient-local without offset for one zone, with offset for several.
+
+    Rounded up to the second, so the instant shown is never before the one found.
+    """
+    if at.microsecond:
+        at = at + dt.timedelta(microseconds=1_000_000 - at.microsecond)
     local = at.astimezone(zones[0])
     if len(zones) == 1:
         return local.replace(tzinfo=None).isoformat(timespec="seconds")

@@ -21,6 +21,7 @@ from engine.guard.verdict import Finding, Verdict
 HORIZON = dt.timedelta(days=400)
 MAX_JUMPS = 2000
 NUDGE = dt.timedelta(minutes=1)
+TICK = dt.timedelta(microseconds=1)  # a ledger row counts from just after its instant
 
 
 def judge(case: Case, policies: Sequence[ast.Policy] | GuardRules) -> Verdict:
@@ -55,14 +56,26 @@ def applicable(case: Case, rules: GuardRules, view: View) -> tuple[CompiledRule,
 
 
 def next_allowed(case: Case, rules: GuardRules, at: dt.datetime, blocking: tuple[Finding, ...]) -> dt.datetime | None:
-    """The earliest instant after `at` at which the same proposal passes, or None within the horizon."""
+    """The earliest instant after `at` at which the same proposal passes, or None within the horizon.
+
+    A finding's `clears_at` is a lower bound only while the facts stay as they are, so the search
+    also stops at the next ledger row or event after the current instant (an audit of a past
+    proposal may have later facts), and judges again there.
+    """
     horizon = at + HORIZON
+    changes = sorted({*case.history_times, *case.event_times})
     current = at
     for _ in range(MAX_JUMPS):
         hints = [f.clears_at for f in blocking]
+        change = next((c for c in changes if c > current), None)
         if any(h is None for h in hints):
-            return None
-        target = max(h for h in hints if h is not None)
+            if change is None:
+                return None
+            target = change
+        else:
+            target = max(h for h in hints if h is not None)
+            if change is not None:
+                target = min(target, change + TICK)
         current = target if target > current else current + NUDGE
         if current > horizon:
             return None
