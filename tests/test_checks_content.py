@@ -37,24 +37,26 @@ def test_content_findings_name_the_step_that_sends_the_template(case: Case) -> N
 
 
 THREAT_CASES = [
-    ("Pay now to avoid legal action.", ["legal action"]),
-    ("If you do not pay, legal action will follow.", ["legal action"]),
-    ("We will not take legal action.", []),
-    ("There is no deadline and no lawsuit.", []),
-    ("This is your FINAL\nNOTICE.", ["FINAL NOTICE"]),
-    ("We may garnish your wages.", ["garnish"]),
-    ("Nonpayment may hurt your credit.", ["hurt your credit"]),
-    ("Podría ir a la cárcel.", ["cárcel"]),
-    ("Tomaremos acción legal.", ["acción legal"]),
-    ("No habrá acción legal.", []),
-    ("Call {{ org.phone }} about your lawsuit_free plan.", []),
-    ("{{ legal.action }} is a variable, not words.", []),
+    ("en", "Pay now to avoid legal action.", ["legal action"]),
+    ("en", "If you do not pay, legal action will follow.", ["legal action"]),
+    ("en", "We will not take legal action.", []),
+    ("en", "There is no deadline and no lawsuit.", []),
+    ("en", "This is your FINAL\nNOTICE.", ["FINAL NOTICE"]),
+    ("en", "We may garnish your wages.", ["garnish"]),
+    ("en", "Nonpayment may hurt your credit.", ["hurt your credit"]),
+    ("es", "Podría ir a la cárcel.", ["cárcel"]),
+    ("es", "Tomaremos acción legal.", ["acción legal"]),
+    ("es", "No habrá acción legal.", []),
+    ("en", "Call {{ org.phone }} about your lawsuit_free plan.", []),
+    ("en", "{{ legal.action }} is a variable, not words.", []),
+    ("en", "Nuestro abogado tomará acción legal.", []),  # English templates are read with English words
+    ("vi", "We may take legal action.", ["legal action"]),  # a language without tables: every table
 ]
 
 
-@pytest.mark.parametrize(("body", "said"), THREAT_CASES)
-def test_threat_words_are_read_outside_template_marks_and_denials(body: str, said: list[str]) -> None:
-    template, _ = read_template("t", "en", f"---\nchannels: [sms]\n---\n{body}\n", "t.j2")
+@pytest.mark.parametrize(("language", "body", "said"), THREAT_CASES)
+def test_threat_words_are_read_outside_template_marks_and_denials(language: str, body: str, said: list[str]) -> None:
+    template, _ = read_template("t", language, f"---\nchannels: [sms]\n---\n{body}\n", "t.j2")
     assert [hit.text for hit in hits(template, THREATS)] == said
 
 

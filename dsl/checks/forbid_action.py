@@ -23,8 +23,43 @@ def run_day(act: Act) -> int | None:
 
 def can_act_while(ctx: CheckContext, act: Act, extra: tuple[ast.Expr, ...]) -> tuple[tuple[str, str], ...] | None:
     """The facts of an account on which `act` happens while every `extra` condition holds, or None."""
+    if ruled_out(ctx.strategy, act, extra):
+        return None
     found = scenario_of(ctx).satisfiable((*act.conditions, *extra), run_day(act))
     return None if found is None else found.facts
+
+
+def ruled_out(strategy: ast.Strategy, act: Act, extra: tuple[ast.Expr, ...]) -> bool:
+    """A quick, certain answer for the usual case: a state the conditions need ends the strategy.
+
+    `stop when paid or disputed` and a step guard `unless disputed` both rule out acting while
+    `disputed`; so does a handler that stops on it (the holds check passes those as `not …`).
+    Seeing that needs no solver, and most holds and forbidden actions are this case.
+    """
+    needed = {e.path for c in extra for e in conjuncts(c) if isinstance(e, ast.Name)}
+    if not needed:
+        return False
+    stopping = {d.path for stop in strategy.stops for d in disjuncts(stop.condition) if isinstance(d, ast.Name)}
+    skipped = {
+        d.path
+        for c in (*act.conditions, *extra)
+        for e in conjuncts(c)
+        if isinstance(e, ast.Not)
+        for d in disjuncts(e.operand)
+        if isinstance(d, ast.Name)
+    }
+    segments = {s.name for s in strategy.segments}
+    return bool((needed & (stopping | skipped)) - segments)
+
+
+def conjuncts(expr: ast.Expr) -> list[ast.Expr]:
+    """The top-level `and` parts of a condition."""
+    return [p for o in expr.operands for p in conjuncts(o)] if isinstance(expr, ast.And) else [expr]
+
+
+def disjuncts(expr: ast.Expr) -> list[ast.Expr]:
+    """The top-level `or` parts of a condition."""
+    return [p for o in expr.operands for p in disjuncts(o)] if isinstance(expr, ast.Or) else [expr]
 
 
 def always_with(ctx: CheckContext, later: Act, earlier: Act) -> bool:

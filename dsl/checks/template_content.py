@@ -19,6 +19,7 @@ English and Spanish (the languages Parley ships templates in; other languages ar
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from dsl.diagnostics import Diagnostic
 from dsl.source import span_of_offset
 from dsl.templates import Template, TemplateSet
 
+PHRASE_LANGUAGES = frozenset({"en", "es"})
 LCM_VARIABLES = frozenset({"org.name", "agent.name", "org.phone"})
 VALIDATION_PERIOD_DAYS = 37
 CO_RULE = "CREDIT-CO-HB23-1126"
@@ -40,48 +42,53 @@ CO_RULE = "CREDIT-CO-HB23-1126"
 class Phrase:
     """A phrase to look for, what it claims, and the strategy action that would make it true."""
 
+    language: str
     pattern: str
     claim: str
     allowed_by: str | None = None  # an action word (`eca`, `credit_report`, `last_contact`); None: never
 
 
-def phrases(*rows: tuple[str, str, str | None]) -> tuple[Phrase, ...]:
-    """Rows of (regular expression, claim, allowing action)."""
-    return tuple(Phrase(p, c, a) for p, c, a in rows)
+def phrases(*rows: tuple[str, str, str, str | None]) -> tuple[Phrase, ...]:
+    """Rows of (language, regular expression, claim, allowing action)."""
+    return tuple(Phrase(lang, p, c, a) for lang, p, c, a in rows)
 
 
 THREATS = phrases(
-    (r"arrest\w*|jail|prison|imprison\w*|criminal charges?|police", "threatens arrest or jail", None),
-    (r"detenid[oa]s?|c[aá]rcel|prisi[oó]n|polic[ií]a|cargos criminales", "threatens arrest or jail", None),
-    (r"lawsuits?|sue you|legal action|take you to court|court action", "threatens a lawsuit", "eca"),
-    (r"demanda(r|remos)?|acci[oó]n legal|acciones legales|tribunal", "threatens a lawsuit", "eca"),
-    (r"garnish\w*|seiz\w*|lien|attach your wages", "threatens garnishment or seizure", "eca"),
-    (r"embarg\w*|retenci[oó]n de (su )?salario", "threatens garnishment or seizure", "eca"),
-    (r"final notice|last notice|final warning", "says this is the last notice", "last_contact"),
-    (r"aviso final|[uú]ltimo aviso|advertencia final", "says this is the last notice", "last_contact"),
+    ("en", r"arrest\w*|jail|prison|imprison\w*|criminal charges?|police", "threatens arrest or jail", None),
+    ("es", r"detenid[oa]s?|c[aá]rcel|prisi[oó]n|polic[ií]a|cargos criminales", "threatens arrest or jail", None),
+    ("en", r"lawsuits?|sue you|legal action|take you to court|court action", "threatens a lawsuit", "eca"),
+    ("es", r"demanda(r|remos)?|acci[oó]n legal|acciones legales|tribunal", "threatens a lawsuit", "eca"),
+    ("en", r"garnish\w*|seiz\w*|lien|attach your wages", "threatens garnishment or seizure", "eca"),
+    ("es", r"embarg\w*|retenci[oó]n de (su )?salario", "threatens garnishment or seizure", "eca"),
+    ("en", r"final notice|last notice|final warning", "says this is the last notice", "last_contact"),
+    ("es", r"aviso final|[uú]ltimo aviso|advertencia final", "says this is the last notice", "last_contact"),
     (
+        "en",
         r"(hurt|damage|ruin|harm|lower)\w* your credit|credit score (will|could|may) (drop|fall|go down)",
         "threatens damage to the patient's credit",
         "credit_report",
     ),
     (
+        "es",
         r"(da[nñ]ar|perjudicar|afectar)\w* su cr[eé]dito|puntaje de cr[eé]dito (bajar|caer)\w*",
         "threatens damage to the patient's credit",
         "credit_report",
     ),
 )
 ABUSE = phrases(
-    (r"deadbeat|idiot|stupid|liar|shame on you|irresponsible|fuck\w*|shit\w*|damn\w*", "is abusive", None),
-    (r"moroso sinverg[uü]enza|idiota|est[uú]pid[oa]|mentiros[oa]|verg[uü]enza deber[ií]a", "is abusive", None),
+    ("en", r"deadbeat|idiot|stupid|liar|shame on you|irresponsible|fuck\w*|shit\w*|damn\w*", "is abusive", None),
+    ("es", r"moroso sinverg[uü]enza|idiota|est[uú]pid[oa]|mentiros[oa]|verg[uü]enza deber[ií]a", "is abusive", None),
 )
 OVERSHADOWING = phrases(
     (
+        "en",
         r"pay (in full )?(within|in) \d+ days|pay (today|now|immediately)|act now|avoid (further )?collection",
         "demands payment now",
         None,
     ),
-    (r"offer expires|expires (on|in)|deadline", "sets a deadline", None),
+    ("en", r"offer expires|expires (on|in)|deadline", "sets a deadline", None),
     (
+        "es",
         r"pague (hoy|ahora|de inmediato|dentro de \d+ d[ií]as)|act[uú]e ahora|la oferta vence|fecha l[ií]mite",
         "demands payment now",
         None,
@@ -89,11 +96,13 @@ OVERSHADOWING = phrases(
 )
 CREDIT_CLAIMS = phrases(
     (
+        "en",
         r"credit (report|score|bureau|record|history)\w*|reported to (the )?(credit|three)",
         "speaks of credit reporting or scores",
         None,
     ),
     (
+        "es",
         r"informe de cr[eé]dito|puntaje de cr[eé]dito|bur[oó]s? de cr[eé]dito|historial de cr[eé]dito",
         "speaks of credit reporting or scores",
         None,
@@ -101,11 +110,13 @@ CREDIT_CLAIMS = phrases(
 )
 LCM_WORDS = phrases(
     (
+        "en",
         r"debts?|collect\w*|balance|bill\w*|owe\w*|payments?|past due|overdue|account",
         "tells whoever hears it that the call is about a debt or a bill",
         None,
     ),
     (
+        "es",
         r"deudas?|cobr\w*|saldo|factura\w*|pagos?|vencid[oa]|cuenta",
         "tells whoever hears it that the call is about a debt or a bill",
         None,
@@ -165,6 +176,7 @@ class Hit:
     end: int
 
 
+@functools.cache
 def readable_text(template: Template) -> str:
     """The file's text with template marks and front matter blanked out (same length, same lines).
 
@@ -183,12 +195,21 @@ def readable_text(template: Template) -> str:
 def hits(template: Template, table: tuple[Phrase, ...]) -> Iterator[Hit]:
     """Every phrase of the table in the template's words, case and line breaks ignored."""
     text = readable_text(template)
+    # A template in a language the tables do not know is read with every table.
+    known = template.language.split("_")[0] in PHRASE_LANGUAGES
     for phrase in table:
-        pattern = r"(?<!\w)(" + phrase.pattern.replace(" ", r"\s+") + r")(?!\w)"
-        for found in re.finditer(pattern, text, re.IGNORECASE):
+        if known and phrase.language != template.language.split("_")[0]:
+            continue
+        for found in compiled(phrase.pattern).finditer(text):
             if denied(text, found.start()):
                 continue
             yield Hit(phrase, " ".join(found.group().split()), found.start(), found.end())
+
+
+@functools.cache
+def compiled(pattern: str) -> re.Pattern[str]:
+    """A phrase pattern as whole words, any run of spaces or line breaks between them."""
+    return re.compile(r"(?<!\w)(" + pattern.replace(" ", r"\s+") + r")(?!\w)", re.IGNORECASE)
 
 
 def denied(text: str, start: int) -> bool:
