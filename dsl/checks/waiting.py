@@ -321,6 +321,9 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         if event_word in CLOCK_FACTS:
             findings.extend(clock_wait(program, rule, constraint, event_word, targets))
         elif event_word in MESSAGE_EVENTS or event_word in TEMPLATE_WORDS or event_word in SCREEN_WORDS:
+            # Imported here: notice.py builds on this module (a message that must come first is a notice).
+            from dsl.checks.notice import message_wait
+
             findings.extend(message_wait(ctx, rule, constraint, event_word, targets, all_acts))
         elif event_word == "placement":
             findings.extend(placement_wait(rule, constraint, targets))
@@ -362,73 +365,6 @@ def clock_wait(
             ],
             [(fact, f"{gap - act.first_day} on the placement day")],
         )
-
-
-def message_sent_by(act: Act, event_word: str) -> bool:
-    """Whether an action is what an event names: a channel's message, a template, or a screening."""
-    if isinstance(act.action, ast.Screen):
-        return event_word in SCREEN_WORDS
-    if not isinstance(act.action, ast.Send):
-        return False
-    if event_word in MESSAGE_EVENTS:
-        return act.action.channel in MESSAGE_EVENTS[event_word]
-    return sends(act.action, event_word)
-
-
-def message_wait(
-    ctx: CheckContext,
-    rule: ApplicableRule,
-    constraint: ast.WaitingPeriod,
-    event_word: str,
-    targets: list[Act],
-    all_acts: list[Act],
-) -> Iterator[Diagnostic]:
-    """Actions no message (or screening) precedes by the period on every path; a conversation counts for messages."""
-    # Imported here: the solver module builds on this one's walk and vocabulary.
-    from dsl.checks.forbid_action import always_with
-
-    need = needed_gap(rule, constraint.duration)
-    senders = [a for a in all_acts if message_sent_by(a, event_word) and isinstance(a.owner, ast.Step)]
-    for act in targets:
-        if act.handler_event == "conversation" and event_word in MESSAGE_EVENTS:
-            continue  # Reg F 1006.30(a)(1)(i): speaking with the patient first is the other way to comply
-        ahead = [a for a in senders if a.last_day is not None and a.last_day <= act.first_day - need]
-        if any(always_with(ctx, act, a) for a in ahead):
-            continue
-        yield unmet_message_wait(rule, act, senders, event_word, need)
-
-
-def event_words(event_word: str) -> str:
-    """A message event in words: `letter_sent` is "letter or electronic message"."""
-    if event_word in SCREEN_WORDS:
-        return "financial-assistance screening"
-    if event_word in MESSAGE_EVENTS:
-        channels = MESSAGE_EVENTS[event_word]
-        return "letter or electronic message" if "letter" in channels and len(channels) > 1 else " or ".join(channels)
-    return event_word.removesuffix("_sent").replace("_", " ")
-
-
-def unmet_message_wait(rule: ApplicableRule, act: Act, senders: list[Act], event_word: str, need: int) -> Diagnostic:
-    """The finding for an action no message precedes by the period on every path."""
-    what = event_words(event_word)
-    trace = [event(act.first_day, f"{act.owner_label}: `{act.text}`", act.window_start)]
-    first = min(senders, key=lambda a: a.first_day, default=None)
-    if first is None:
-        message = f"{act.owner_label} can `{act.text}` with no {what} before it"
-        hint = f"add a step with a {what} on day {act.first_day - need} or earlier, on every path to this one"
-    else:
-        gap = act.first_day - first.first_day
-        trace.append(event(first.first_day, f"{first.owner_label}: `{first.text}`", first.window_start))
-        if gap < need:
-            message = f"{act.owner_label} can `{act.text}` {gap} days after the first {what}"
-        else:
-            message = f"{act.owner_label} can `{act.text}` on a path that skips the {what} of {first.owner_label}"
-        message += f"; `{rule.rule_id}` requires {need} days or more"
-        hint = f"put the {what} on day {act.first_day - need} or earlier, with no guard the action's step lacks"
-        if gap < need:
-            hint += f", or move the action to day {first.first_day + need} or later"
-    facts = [("conversation", "none before this action")] if event_word in MESSAGE_EVENTS else []
-    return finding(rule, act.action.span, message, hint, trace, facts)
 
 
 def placement_wait(rule: ApplicableRule, constraint: ast.WaitingPeriod, targets: list[Act]) -> Iterator[Diagnostic]:
