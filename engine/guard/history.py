@@ -32,15 +32,19 @@ CHANNEL_WORDS: dict[str, frozenset[str]] = {
     "electronic": frozenset({"email", "sms", "chat"}),
     "contact": frozenset(c.CONTACT_CHANNELS),
     "communication": frozenset(c.CONTACT_CHANNELS),
+    "communications": frozenset(c.CONTACT_CHANNELS),
+    "outreach": frozenset(c.CONTACT_CHANNELS),
     "any": frozenset(c.CONTACT_CHANNELS),
     "credit_report": frozenset({"credit_report"}),
     # An extraordinary collection action (26 CFR 1.501(r)-6(b)): reporting to a bureau, selling the
     # debt, and legal process are each one.
     "eca": frozenset({"eca", "credit_report", "debt_sale", "lawsuit", "lien", "garnishment"}),
-    "debt_sale": frozenset({"debt_sale"}),
-    "lawsuit": frozenset({"lawsuit"}),
-    "lien": frozenset({"lien"}),
-    "garnishment": frozenset({"garnishment"}),
+    # A proposal that only says `eca` may be any of them, as the static checker reads `escalate eca`.
+    "debt_sale": frozenset({"debt_sale", "eca"}),
+    "lawsuit": frozenset({"lawsuit", "eca"}),
+    "civil_action": frozenset({"lawsuit", "eca"}),
+    "lien": frozenset({"lien", "eca"}),
+    "garnishment": frozenset({"garnishment", "eca"}),
     "agency": frozenset({"agency"}),
     "collection": frozenset(c.PROPOSAL_CHANNELS),
     "all": frozenset(c.PROPOSAL_CHANNELS),

@@ -69,23 +69,23 @@ def judge_window(
     noun = noun_for(channels)
     about = "" if debt == "*" else f" about {debt}"
     ordinal = len(in_window) + 1
-    per = f"{cap.limit} per {cap.per.name} per {cap.window.amount} {cap.window.unit}s"
+    per = f"{cap.limit} per {cap.per.name} per {span(cap.window)}"
     if cap.limit == 0:
         return rule.finding(f"no {noun}s{about} are allowed ({per})")
     oldest_that_must_leave = in_window[-cap.limit]
     if n_days is not None:
         clears_day = oldest_that_must_leave.day + n_days
-        span = f"from {weekday_date(in_window[0].day)} to {weekday_date(in_window[-1].day)}"
+        dates = f"from {weekday_date(in_window[0].day)} to {weekday_date(in_window[-1].day)}"
         message = (
-            f"{plural(len(in_window), noun)}{about} already count {span}; another on "
+            f"{plural(len(in_window), noun)}{about} already count {dates}; another on "
             f"{weekday_date(view.day)} would be the {ordinal_word(ordinal)} within {n_days} consecutive days "
             f"(limit {per}); the first allowed day is {weekday_date(clears_day)}"
         )
         return rule.finding(message, day_start(view, clears_day))
     clears = oldest_that_must_leave.at + dt.timedelta(minutes=cap.window.minutes)
     message = (
-        f"{plural(len(in_window), noun)}{about} already count in the last {cap.window.amount} "
-        f"{cap.window.unit}s; another now would be the {ordinal_word(ordinal)} (limit {per})"
+        f"{plural(len(in_window), noun)}{about} already count in the last {span(cap.window)}; "
+        f"another now would be the {ordinal_word(ordinal)} (limit {per})"
     )
     return rule.finding(message, clears)
 
@@ -124,10 +124,15 @@ def check_cool_down(rule: CompiledRule, view: View) -> list[Finding]:
                 continue
             message = (
                 f"{last.what} about {label(view, debt)} at {last.at.astimezone(view.case.patient.zone):%Y-%m-%d %H:%M}"
-                f" starts {cool.duration.amount} {cool.duration.unit}s without {noun}s about it"
+                f" starts {span(cool.duration)} without {noun}s about it"
             )
             findings.append(rule.finding(message, clears))
     return findings
+
+
+def span(duration: ast.Duration) -> str:
+    """`7 days`, `1 week`."""
+    return plural(duration.amount, duration.unit)
 
 
 def ordinal_word(n: int) -> str:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dsl.checks.waiting import EVENT_ALIASES, MESSAGE_EVENTS
 from engine.guard import case as c
 from engine.guard.clock import start_of_day
 from engine.guard.history import CHANNEL_WORDS, View
 
 FIRST_COMMUNICATION = ("first_communication", "initial_communication")
 WRITTEN = frozenset({"letter", "email", "sms", "chat"})
-SENT_WORDS = {"letter_sent": frozenset({"letter"}), "electronic_message_sent": frozenset({"email", "sms", "chat"})}
+# The static checker's readings, shared so the two agree: a letter or an electronic message meets
+# any written-message word (1006.30(a)(1)(ii) accepts either), and aliases of the dated events.
+SENT_WORDS = MESSAGE_EVENTS
 DEBT_DATES = {"delinquency": "delinquent_since", "placement": "placed"}
 STATEMENT = ("first_statement", "statement", "first_post_discharge_statement")
 
@@ -33,6 +36,7 @@ class Occurrence:
 
 def occurrences(view: View, word: str, debt: str) -> list[Occurrence]:
     """Every happening of `word` concerning `debt` (`*`: any debt) before the view's instant, oldest first."""
+    word = EVENT_ALIASES.get(word, word)
     if word == "conversation":
         return [
             Occurrence(e.at, e.day, "a telephone conversation")
@@ -45,8 +49,10 @@ def occurrences(view: View, word: str, debt: str) -> list[Occurrence]:
         return statements(view, debt, DEBT_DATES[word], word)
     if word in FIRST_COMMUNICATION:
         return first_communication(view, debt)
-    if word in CHANNEL_WORDS or word in SENT_WORDS:
-        return communications(view, SENT_WORDS.get(word) or CHANNEL_WORDS[word], debt)
+    if word in SENT_WORDS:
+        return communications(view, SENT_WORDS[word], debt)
+    if word in CHANNEL_WORDS:
+        return communications(view, CHANNEL_WORDS[word], debt)
     found = [
         Occurrence(e.at, e.day, event_type.replace("_", " "))
         for event_type in (word, f"{word}_sent")

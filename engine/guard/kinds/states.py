@@ -26,6 +26,9 @@ STATE_WORDS = {
     "deceased": "the patient's death was recorded on {date}",
     "paid": "{debt} was paid{on}",
     "fa_application_pending": "a financial-assistance application about {debt} received on {date} is undecided",
+    "intent.stop": "the patient asked on {date} that we stop",
+    "intent.wrong_person": "we learned on {date} that a message reached someone else",
+    "intent.hardship": "the patient told us on {date} that they cannot afford to pay",
 }
 
 
@@ -45,7 +48,7 @@ def check_hold(rule: CompiledRule, view: View) -> list[Finding]:
         reason = describe(hold.condition, view, debt, held)
         until = f" until `{hold.until.name}`" if hold.until else ""
         actions = ", ".join(f"`{a}`" for a in words(hold.actions))
-        message = f"{reason}: {actions} about {debt} is on hold{until}"
+        message = f"{reason}: {actions} about {debt} must wait{until}"
         findings.append(rule.finding(message, clears_at(hold.condition, view)))
     return findings
 

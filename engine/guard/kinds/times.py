@@ -46,7 +46,9 @@ def check_time_window(rule: CompiledRule, view: View) -> list[Finding]:
     if not outside:
         return []
     bounds = f"{window.start.hour:02d}:{window.start.minute:02d} and {window.end.hour:02d}:{window.end.minute:02d}"
-    message = f"{'; '.join(outside)} is outside {bounds} local time"
+    message = f"outside {bounds} local time where the patient may be: {', '.join(outside)}"
+    if len(outside) == 1 and len(patient.zones) == 1:
+        message = f"{outside[0]} is outside {bounds} local time"
     if not patient.zones_known:
         message += " (the patient's time zone is unknown, so every US time zone must be convenient)"
     elif len(patient.zones) > 1:

@@ -3,7 +3,8 @@
 The event's day is day 1 of a waiting period, as in Regulation F's own counts: a letter mailed
 May 11 is monitored May 11-24 and credit reporting may follow on May 25 (comment 30(a)(1)-3.ii).
 So `wait 14 days after message before credit_report` allows the report from the 15th day, the
-event day plus 14. A pack that wants "more than N full days" writes N+1.
+event day plus 14, as the static checker counts it; the rules the checker reads strictly
+(`STRICT_BOUNDARY`) wait one day more.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dsl import ast
+from dsl.checks.waiting import MESSAGE_EVENTS, STRICT_BOUNDARY
 from engine.guard.clock import iso_date
 from engine.guard.history import View
 from engine.guard.kinds.common import day_start, days_of, proposal_debts, proposal_does
@@ -20,10 +22,8 @@ from engine.guard.verdict import Finding
 
 # 1006.30(a)(1): before furnishing, speak with the consumer about the debt (no wait), or mail a
 # letter or send an electronic message about it and wait. Whichever written word a pack names,
-# the guard reads the regulation's alternatives.
-WRITTEN_WORDS = frozenset(
-    {"letter", "email", "sms", "message", "electronic", "mail", "text", "letter_sent", "electronic_message_sent"}
-)
+# the guard reads the regulation's alternatives, as the static checker does.
+WRITTEN_WORDS = frozenset({*MESSAGE_EVENTS, "email", "sms", "electronic", "mail", "text"})
 
 
 def check_waiting_period(rule: CompiledRule, view: View) -> list[Finding]:
@@ -39,7 +39,8 @@ def check_waiting_period(rule: CompiledRule, view: View) -> list[Finding]:
         if passive and occurrences(view, "conversation", debt):
             continue
         found = occurrences(view, "message" if passive else wait.event.name, debt)
-        finding = judge_wait(rule, view, found, wait.duration, debt, f"`{action}`", wait.event.name)
+        strict = rule.rule_id in STRICT_BOUNDARY
+        finding = judge_wait(rule, view, found, wait.duration, debt, f"`{action}`", wait.event.name, strict)
         if finding is not None:
             findings.append(finding)
     return findings
@@ -69,9 +70,16 @@ def judge_wait(
     debt: str,
     action: str,
     event: str,
+    strict: bool = False,
 ) -> Finding | None:
-    """The finding when no occurrence is old enough, naming when the wait ends."""
+    """The finding when no occurrence is old enough, naming when the wait ends.
+
+    `strict`: the catalog leaves the last day open, so the action waits one day more (the checker's
+    STRICT_BOUNDARY, e.g. 501(r)'s earliest ECA on the statement date plus 121 days).
+    """
     n_days = days_of(duration)
+    if n_days is not None and strict:
+        n_days += 1
     span = f"{duration.amount} {duration.unit}s"
     if not found:
         return rule.finding(f"{action} about {debt} needs {event} at least {span} before; the case records none")
