@@ -8,7 +8,7 @@ because a content finding points at the words in the template, not at the strate
 from __future__ import annotations
 
 import pytest
-from test_checks_timing import Case, cases, findings, run_case
+from test_checks_timing import Case, cases, findings, golden_check, run_case
 
 from dsl.checks.template_content import THREATS, hits, readable_text
 from dsl.templates import read_template
@@ -34,6 +34,11 @@ def test_content_findings_name_the_step_that_sends_the_template(case: Case) -> N
     for diagnostic in compliance:
         assert diagnostic.span.file.startswith("templates/")
         assert "sent by step `" in diagnostic.message, diagnostic.message
+
+
+@pytest.mark.parametrize("case", [c for c in CONTENT if c.expected], ids=lambda c: c.path.stem)
+def test_content_finding_reads_as_its_golden_text(case: Case) -> None:
+    golden_check(case)
 
 
 THREAT_CASES = [

@@ -16,6 +16,7 @@ breaking fixture proves the rule fires exactly there and its near miss proves it
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import pytest
 
 from dsl import ast, parse
 from dsl.check import CheckOptions, check_text
-from dsl.diagnostics import Diagnostic
+from dsl.diagnostics import Diagnostic, render_all_text
 from dsl.templates import TemplateSet, build_template_set
 
 CHECKS = Path(__file__).parent / "fixtures" / "checks"
@@ -146,3 +147,27 @@ def test_timing_findings_carry_a_dated_trace(case: Case) -> None:
             continue
         assert diagnostic.trace, diagnostic.rule
         assert all(event.when[:4].isdigit() for event in diagnostic.trace)
+
+
+# ---------------------------------------------------------------- golden renderings
+
+UPDATE_GOLDEN = os.environ.get("PARLEY_UPDATE_GOLDEN") == "1"
+
+
+def golden_check(case: Case) -> None:
+    """The findings as `parley check` prints them equal the fixture's `.golden` file beside it.
+
+    Set PARLEY_UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate change, and read
+    the diff before committing it.
+    """
+    _, compliance = findings(case)
+    rendered = render_all_text(compliance) + "\n"
+    golden = case.path.with_suffix(".golden")
+    if UPDATE_GOLDEN or not golden.exists():
+        golden.write_text(rendered, encoding="utf-8")
+    assert rendered == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", [c for c in TIMING if c.expected], ids=lambda c: c.path.stem)
+def test_timing_finding_reads_as_its_golden_text(case: Case) -> None:
+    golden_check(case)

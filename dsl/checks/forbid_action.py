@@ -104,13 +104,30 @@ def forbidden(ctx: CheckContext, rule: ApplicableRule, constraint: ast.ForbidAct
         rule,
         act.action.span,
         f"{act.owner_label} can `{act.text}` when `{condition}`, which `{rule.rule_id}` forbids",
-        f"guard the step `unless {condition}`, or add `stop when {condition}`, or narrow the audience",
+        tone_hint(constraint, condition) or avoid_hint(constraint.condition, condition),
         [
             event(0, "the account enters the strategy"),
             event(act.first_day, f"{act.owner_label}: `{act.text}`", act.window_start),
         ],
         list(facts),
     )
+
+
+def tone_hint(constraint: ast.ForbidAction, condition: str) -> str | None:
+    """For a forbidden tone (`forbid firm_tone when …`): choose another tone there."""
+    word = constraint.action.name
+    if not word.endswith("_tone"):
+        return None
+    tone = word.removesuffix("_tone")
+    return f"send it in another tone than `{tone}` when `{condition}`, with a `when … otherwise` branch"
+
+
+def avoid_hint(condition: ast.Expr, text: str) -> str:
+    """How to keep a step away from a condition: `unless C`, or `when X` for a condition `not X`."""
+    if isinstance(condition, ast.Not):
+        positive = quoted(condition.operand)
+        return f"guard the step `when {positive}`, or narrow the audience to accounts where `{positive}`"
+    return f"guard the step `unless {text}`, or add `stop when {text}`, or narrow the audience"
 
 
 def quoted(expr: ast.Expr) -> str:

@@ -124,7 +124,7 @@ def collection_through_hold(
         rule,
         first.action.span,
         f"nothing in the strategy stops {listed} while {describe(constraint)}; the runtime guard will hold "
-        f"them under `{rule.rule_id}`",
+        f"{'them' if len(owners) > 1 else 'it'} under `{rule.rule_id}`",
         f"add `stop when {condition}`, or guard those steps `unless {condition}`",
         [
             event(0, "the account enters the strategy"),

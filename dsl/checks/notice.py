@@ -82,10 +82,12 @@ def late_notice(
             f"{act.owner_label} can `{act.text}` {reason} the notice in {notice.owner_label}; "
             f"`{rule.rule_id}` requires the notice {lead} days before"
         )
-        hint = (
-            f"move the action to day {notice.first_day + lead} or later, and guard the notice step with "
-            "nothing the action's step does not also require"
-        )
+        if gap < lead:
+            hint = f"move the action to day {notice.first_day + lead} or later"
+            if act.first_day - lead >= 0:
+                hint += f", or send the notice by day {act.first_day - lead}"
+        else:
+            hint = "give the notice step no guard that the action's step does not also have"
     return finding(rule, act.action.span, message, hint, trace, [])
 
 
@@ -140,7 +142,9 @@ def unmet_message_wait(rule: ApplicableRule, act: Act, senders: list[Act], event
     first = min(senders, key=lambda a: a.first_day, default=None)
     if first is None:
         message = f"{act.owner_label} can `{act.text}` with no {what} before it"
-        hint = f"add a step with a {what} on day {act.first_day - need} or earlier, on every path to this one"
+        hint = f"add a step with a {what} on day {max(0, act.first_day - need)}, on every path to this one"
+        if act.first_day < need:
+            hint += f", and move this action to day {need} or later"
     else:
         gap = act.first_day - first.first_day
         trace.append(event(first.first_day, f"{first.owner_label}: `{first.text}`", first.window_start))
@@ -149,8 +153,11 @@ def unmet_message_wait(rule: ApplicableRule, act: Act, senders: list[Act], event
         else:
             message = f"{act.owner_label} can `{act.text}` on a path that skips the {what} of {first.owner_label}"
         message += f"; `{rule.rule_id}` requires {need} days or more"
-        hint = f"put the {what} on day {act.first_day - need} or earlier, with no guard the action's step lacks"
-        if gap < need:
-            hint += f", or move the action to day {first.first_day + need} or later"
+        hint = f"move the action to day {first.first_day + need} or later" if gap < need else ""
+        if act.first_day - need >= 0:
+            also = ", or " if hint else ""
+            hint += (
+                f"{also}put the {what} on day {act.first_day - need} or earlier, with no guard the action's step lacks"
+            )
     facts = [("conversation", "none before this action")] if event_word in MESSAGE_EVENTS else []
     return finding(rule, act.action.span, message, hint, trace, facts)

@@ -134,6 +134,10 @@ CLASSES: dict[str, tuple[Phrase, ...]] = {
 NEGATION = re.compile(r"(?<!\w)(no|not|never|without|won't|will not|nunca|sin|ni|jam[aá]s)(?!\w)", re.IGNORECASE)
 NEGATION_REACH = 40
 NEGATION_WORDS = 3
+LCM_HINT = "leave a business name, a person's name and a number to call back; say why when the patient calls"
+OVERSHADOWING_HINT = "send no deadline while the patient may still dispute: move this after the validation period"
+CREDIT_HINT = "say nothing of credit reports or scores: Colorado keeps medical debt out of them"
+HINTS = {"abusive_language": "remove these words; speak to the patient with respect"}
 MARKS = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 
 
@@ -154,12 +158,13 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         if word == "beyond_limited_content":
             findings.extend(beyond_limited_content(rule, covered))
         elif word == "overshadowing_demand":
-            findings.extend(said(rule, during_validation(covered, all_acts), CLASSES[word], all_acts))
+            early = during_validation(covered, all_acts)
+            findings.extend(said(rule, early, CLASSES[word], all_acts, OVERSHADOWING_HINT))
         else:
-            findings.extend(said(rule, covered, CLASSES[word], all_acts))
+            findings.extend(said(rule, covered, CLASSES[word], all_acts, HINTS.get(word)))
     colorado = next((r for r in ctx.rules if r.rule_id == CO_RULE), None)
     if colorado is not None:
-        findings.extend(said(colorado, uses, CREDIT_CLAIMS, all_acts))
+        findings.extend(said(colorado, uses, CREDIT_CLAIMS, all_acts, CREDIT_HINT))
     return findings
 
 
@@ -227,7 +232,11 @@ def denied(text: str, start: int) -> bool:
 
 
 def said(
-    rule: ApplicableRule, uses: list[TemplateUse], table: tuple[Phrase, ...], all_acts: list[Act]
+    rule: ApplicableRule,
+    uses: list[TemplateUse],
+    table: tuple[Phrase, ...],
+    all_acts: list[Act],
+    hint: str | None = None,
 ) -> Iterator[Diagnostic]:
     """One finding per phrase per template file, unless every step sending it makes the phrase true."""
     by_file: dict[str, list[TemplateUse]] = {}
@@ -245,7 +254,7 @@ def said(
                 span_of_offset(template.source, hit.start, hit.end),
                 f"template `{template.name}` ({template.language}) says “{hit.text}”, which {hit.phrase.claim}; "
                 f"`{rule.rule_id}` forbids it here; sent by {listed(group_uses)}",
-                hint_for(hit.phrase),
+                hint or hint_for(hit.phrase),
             )
 
 
@@ -301,4 +310,4 @@ def beyond_limited_content(rule: ApplicableRule, uses: list[TemplateUse]) -> Ite
                 "keep only `org.name`, `agent.name`, `org.phone` and a greeting; "
                 "say the rest when the patient calls back",
             )
-        yield from said(rule, group_uses, LCM_WORDS, [])
+        yield from said(rule, group_uses, LCM_WORDS, [], LCM_HINT)
