@@ -13,6 +13,8 @@ hold's condition and without its `until` state, while no `stop when` has ended t
 
 from __future__ import annotations
 
+import dataclasses
+
 from dsl import ast
 from dsl.checks.context import ApplicableRule, CheckContext
 from dsl.checks.forbid_action import can_act_while, quoted
@@ -107,7 +109,7 @@ def eca_through_hold(
         ],
         list(facts),
     )
-    return Diagnostic(**{**found.__dict__, "severity": Severity.ERROR})
+    return dataclasses.replace(found, severity=Severity.ERROR)
 
 
 def collection_through_hold(
@@ -132,4 +134,4 @@ def collection_through_hold(
         ],
         list(facts),
     )
-    return Diagnostic(**{**found.__dict__, "severity": Severity.WARNING})
+    return dataclasses.replace(found, severity=Severity.WARNING)
