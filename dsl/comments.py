@@ -1,8 +1,10 @@
-"""Comments and block outline of Parley source, for the formatter.
+"""Comments of Parley source, and the output lines they are woven back into, for the formatter.
 
 The parser drops `#` comments, so the formatter finds them here, together with the lines that
 the syntax tree does not record: where each block's `end` and `otherwise` sit, and which line
-holds each header clause. Every statement is one line, so a line number is a statement's identity.
+holds each header clause. Every statement is one line, so a line number is a statement's
+identity: the `Printer` ties each output line to the source lines it stands for, and `render`
+puts every comment back beside the statement it was written with.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from dsl import ast
 
 # Words that open a block closed by `end`; each can start a line only as that block's header.
 OPENERS = frozenset({"strategy", "policy", "step", "rule", "on", "when"})
@@ -127,6 +131,40 @@ class Line:
 
 
 BLANK = Line(0, "")
+
+
+class Printer:
+    """Collects the output lines of one program, each tied to the source lines it stands for."""
+
+    def __init__(self, source_outline: Outline | None) -> None:
+        self.outline = source_outline or Outline({})
+        self.lines: list[Line] = []
+
+    def emit(self, depth: int, text: str, *nodes: ast.Node | None, lines: Sequence[int] = ()) -> None:
+        """One line of text standing for the source lines of `nodes` and `lines`."""
+        anchors = [node.span.line for node in nodes if node is not None and node.span.known]
+        self.lines.append(Line(depth, text, tuple(dict.fromkeys([*anchors, *lines]))))
+
+    def blank(self) -> None:
+        """A blank line, unless there is one already or nothing yet."""
+        if self.lines and self.lines[-1] is not BLANK:
+            self.lines.append(BLANK)
+
+    def trim(self) -> None:
+        """Drop a blank line at the end: blocks close right after their last group."""
+        if self.lines and self.lines[-1] is BLANK:
+            self.lines.pop()
+
+    def close(self, depth: int, word: str, opener: ast.Node) -> None:
+        """`end` or `otherwise` of the block that starts at `opener`."""
+        block = self.outline.block(opener.span.line) if opener.span.known else None
+        line = getattr(block, word) if block is not None else None
+        anchors = (line,) if line is not None else ()
+        self.lines.append(Line(depth, word, anchors, closing=True))
+
+    def children(self, opener: ast.Node, word: str) -> tuple[int, ...]:
+        """The source lines of `opener`'s block that start with `word` (header clauses, rule metadata)."""
+        return self.outline.children(opener.span.line, word) if opener.span.known else ()
 
 
 def render(lines: Sequence[Line], comments: Sequence[Comment] = (), indent: str = "  ") -> str:

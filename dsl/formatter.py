@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dsl import ast
-from dsl.comments import BLANK, Comment, Line, Outline, outline, render, scan_comments
+from dsl.comments import Comment, Printer, outline, render, scan_comments
 from dsl.diagnostics import Diagnostic, error, has_errors
 from dsl.parser import parse
 from dsl.source import span_of_offset
@@ -148,35 +148,6 @@ def wrapped(expr: ast.Expr, weakest: int) -> str:
     return text if strength >= weakest else f"({text})"
 
 
-# ---------------------------------------------------------------- output lines
-
-
-class Printer:
-    """Collects the output lines of one program, each tied to the source lines it stands for."""
-
-    def __init__(self, source_outline: Outline | None) -> None:
-        self.outline = source_outline or Outline({})
-        self.lines: list[Line] = []
-
-    def emit(self, depth: int, text: str, *nodes: ast.Node | None, lines: Sequence[int] = ()) -> None:
-        anchors = [node.span.line for node in nodes if node is not None and node.span.known]
-        self.lines.append(Line(depth, text, tuple(dict.fromkeys([*anchors, *lines]))))
-
-    def blank(self) -> None:
-        if self.lines and self.lines[-1] is not BLANK:
-            self.lines.append(BLANK)
-
-    def close(self, depth: int, word: str, opener: ast.Node) -> None:
-        """`end` or `otherwise` of the block that starts at `opener`."""
-        block = self.outline.block(opener.span.line) if opener.span.known else None
-        line = getattr(block, word) if block is not None else None
-        anchors = (line,) if line is not None else ()
-        self.lines.append(Line(depth, "end" if word == "end" else word, anchors, closing=True))
-
-    def children(self, opener: ast.Node, word: str) -> tuple[int, ...]:
-        return self.outline.children(opener.span.line, word) if opener.span.known else ()
-
-
 def names(idents: Sequence[ast.Ident]) -> str:
     """`a, b, c`."""
     return ", ".join(ident.name for ident in idents)
@@ -206,8 +177,7 @@ def print_strategy(out: Printer, strategy: ast.Strategy) -> None:
         out.blank()
     for stop in strategy.stops:
         out.emit(1, f"stop when {format_expr(stop.condition)}", stop)
-    if out.lines[-1] is BLANK:
-        out.lines.pop()
+    out.trim()
     out.close(0, "end", strategy)
 
 
