@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 # Channels a contact can use; proposals may also be `credit_report` or `eca` (not contacts).
@@ -225,6 +226,13 @@ class Case:
             if debt.id == debt_id:
                 return debt
         return None
+
+    @cached_property
+    def index(self):  # type: ignore[no-untyped-def]  # -> engine.guard.index.CaseIndex
+        """Answers about the ledger that do not depend on the instant, worked out once."""
+        from engine.guard.index import CaseIndex  # the index reads this module
+
+        return CaseIndex(self)
 
     @property
     def first_debt(self) -> str:

@@ -82,29 +82,17 @@ class View:
         self.entries = case.history[: bisect_left(case.history_times, at)]
         self.events = case.events[: bisect_right(case.event_times, at)]
         self._counted: dict[tuple[frozenset[str], str, str | None], list[c.Entry]] = {}
+        self._consent_ends: dict[tuple[int, str], dt.datetime | None] = {}
 
     # ------------------------------------------------------------ contact points
 
     def resolve(self, channel: str, to: str | None) -> c.ContactPoint | None:
         """The contact point a contact used: the named one, or the patient's only one of its kind."""
-        patient = self.case.patient
-        if to is not None:
-            return patient.point(to)
-        kinds = c.REACHES.get(channel, ())
-        candidates = [p for p in patient.contact_points if p.kind in kinds]
-        return candidates[0] if len(candidates) == 1 else None
+        return self.case.index.resolve(channel, to)
 
     def place_words(self, channel: str, to: str | None) -> frozenset[str]:
-        """The `at PLACE` words a contact satisfies: `personal`/`home`, or `work`/`other`."""
-        point = self.resolve(channel, to)
-        if point is not None and (point.place == "work" or point.employer_provided):
-            return frozenset({"work", "other"})
-        words = {"personal"}
-        if point is not None and point.place == "home":
-            words.add("home")
-        if point is not None and point.kind == "mobile":
-            words.add("mobile")
-        return frozenset(words)
+        """The `at PLACE` words a contact satisfies: `personal` (`home`, `mobile`), or `work`/`other`."""
+        return self.case.index.place_words(channel, to)
 
     @cached_property
     def misdirected(self) -> frozenset[str]:
@@ -122,17 +110,8 @@ class View:
         return entry.to is None or entry.to not in self.misdirected
 
     def counted_debts(self, entry: c.Entry) -> tuple[str, ...]:
-        """The debts an outbound contact counts toward (comment 14(b)(4)-1.i).
-
-        A conversation or a voicemail counts toward each debt it names; an unanswered call, a
-        limited-content message or a contact naming no debt counts toward one: the first named,
-        else the account's first debt. `counted_for` on the row overrides, as the ledger decided.
-        """
-        if entry.counted_for is not None:
-            return entry.counted_for or (self.case.first_debt,)
-        if entry.outcome in c.COUNTS_FOR_EACH_DEBT and entry.debts:
-            return entry.debts
-        return entry.debts[:1] or (self.case.first_debt,)
+        """The debts an outbound contact counts toward (comment 14(b)(4)-1.i; see `CaseIndex`)."""
+        return self.case.index.counted_debts[entry.index]
 
     def discussed(self, entry: c.Entry) -> tuple[str, ...]:
         """The debts a conversation was about; a conversation about none counts for one (14(b)(4)-1.ii)."""
@@ -144,21 +123,22 @@ class View:
         cached = self._counted.get(key)
         if cached is not None:
             return cached
-        rows = []
-        for entry in self.entries:
-            if entry.channel not in channels or not self.connected(entry):
-                continue
-            if place is not None and place not in self.place_words(entry.channel, entry.to):
-                continue
-            if debt != "*" and debt not in self.counted_debts(entry):
-                continue
-            if debt != "*" and self.consented(entry.channel, debt, entry.at, entry.day) is not None:
-                continue
-            if debt == "*" and self.consented_any(entry):
-                continue
-            rows.append(entry)
+        rows = self.case.index.before(channels, debt, place, self.at)
+        if self.case.index.dynamic:
+            rows = [e for e in rows if self.still_counts(e, debt)]
         self._counted[key] = rows
         return rows
+
+    def still_counts(self, entry: c.Entry, debt: str) -> bool:
+        """Not to a number since learned to be someone else's, and not under a direct consent."""
+        if entry.to is not None and entry.to in self.misdirected:
+            return False
+        first_at, last_day = self.consent_span
+        if entry.at < first_at or entry.day > last_day:
+            return True  # outside every consent's days: nothing to look up
+        if debt == "*":
+            return not self.consented_any(entry)
+        return self.consented(entry.channel, debt, entry.at, entry.day) is None
 
     def consented_any(self, entry: c.Entry) -> bool:
         """Whether prior consent covers a contact for every debt it counts toward."""
@@ -166,16 +146,25 @@ class View:
         return all(self.consented(entry.channel, d, entry.at, entry.day) is not None for d in debts)
 
     @cached_property
-    def conversations(self) -> tuple[c.Entry, ...]:
+    def conversations(self) -> list[c.Entry]:
         """Telephone conversations, whoever placed the call (comment 14(b)(2)(i)-1.ii)."""
-        return tuple(e for e in self.entries if e.channel == "call" and e.outcome == "conversation")
+        index = self.case.index
+        return index.conversations[: bisect_left(index.conversation_times, self.at)]
 
     # ------------------------------------------------------------ prior consent to more calls
 
     @cached_property
     def direct_consents(self) -> tuple[c.Event, ...]:
         """Consents to more contacts given directly to the collector (no TCPA `kind`)."""
-        return tuple(e for e in self.events if e.type == "consent_given" and e.kind is None)
+        return tuple(e for e in self.case.index.events_until("consent_given", self.at) if e.kind is None)
+
+    @cached_property
+    def consent_span(self) -> tuple[dt.datetime, int]:
+        """The first instant and last day any direct consent can cover (an empty span when none)."""
+        if not self.direct_consents:
+            return self.at, -1
+        first = min(e.at for e in self.direct_consents)
+        return first, max(e.day + min(e.days or 7, 7) - 1 for e in self.direct_consents)
 
     def consented(self, channel: str, debt: str, at: dt.datetime, day: int) -> c.Event | None:
         """The consent that takes a contact out of the counts (1006.14(b)(3)(i)), if any.
@@ -191,28 +180,43 @@ class View:
                 continue
             if day > consent.day + min(consent.days or 7, 7) - 1:
                 continue
-            if not self.consent_ended(consent, debt, at):
+            ends = self.consent_end(consent, debt)
+            if ends is None or at <= ends:
                 return consent
         return None
 
-    def consent_ended(self, consent: c.Event, debt: str, at: dt.datetime) -> bool:
-        """Whether a revocation or a conversation about the debt came between consent and `at`."""
-        for event in self.events:
-            if event.type == "consent_revoked" and event.kind is None and consent.at < event.at < at:
-                same_medium = (
+    def consent_end(self, consent: c.Event, debt: str) -> dt.datetime | None:
+        """When a consent stopped covering a debt: its revocation or the next conversation about it.
+
+        A contact strictly after that instant is no longer covered; None: not ended before the view's instant.
+        """
+        key = (consent.index, debt)
+        if key in self._consent_ends:
+            return self._consent_ends[key]
+        ends = []
+        for event in self.case.index.events_until("consent_revoked", self.at):
+            if (
+                event.kind is None
+                and event.at > consent.at
+                and event.debt in (None, debt)
+                and (
                     event.channel is None
                     or consent.channel is None
                     or (c.MEDIUM[event.channel] == c.MEDIUM[consent.channel])
                 )
-                if same_medium and event.debt in (None, debt):
-                    return True
-        return any(consent.at < e.at < at and debt in self.discussed(e) for e in self.conversations)
+            ):
+                ends.append(event.at)
+        ends += [e.at for e in self.conversations if e.at > consent.at and debt in self.discussed(e)]
+        found = min(ends) if ends else None
+        self._consent_ends[key] = found
+        return found
 
     # ------------------------------------------------------------ events
 
     def events_of(self, kind: str, debt: str | None = None) -> list[c.Event]:
         """Events of a type that concern a debt (events naming no debt concern them all)."""
-        return [e for e in self.events if e.type == kind and (debt is None or e.debt in (None, debt))]
+        found = self.case.index.events_until(kind, self.at)
+        return found if debt is None else [e for e in found if e.debt in (None, debt)]
 
     def latest(self, kind: str, debt: str | None = None) -> c.Event | None:
         """The latest event of a type concerning a debt."""

@@ -52,7 +52,9 @@ def evaluate(case: Case, rules: GuardRules, at: dt.datetime) -> list[Finding]:
 
 def applicable(case: Case, rules: GuardRules, view: View) -> tuple[CompiledRule, ...]:
     """The rules in force on the proposal's local day for this organization and jurisdiction."""
-    return rules.applicable(case.organization, case.jurisdiction, dt.date.fromordinal(view.day))
+    proposed = case.proposed
+    on = dt.date.fromordinal(view.day)
+    return rules.applicable(case.organization, case.jurisdiction, on, proposed.channel, proposed.template is not None)
 
 
 def next_allowed(case: Case, rules: GuardRules, at: dt.datetime, blocking: tuple[Finding, ...]) -> dt.datetime | None:

@@ -28,6 +28,7 @@ class CompiledRule:
     policy: ast.Policy
     check: Check
     warning: bool = False
+    reach: frozenset[str] | None = None  # proposal channels it can judge; None: any
 
     @property
     def rule_id(self) -> str:
@@ -64,23 +65,36 @@ class GuardRules:
 
     rules: tuple[CompiledRule, ...]
     skipped: tuple[str, ...] = ()  # rule ids with nothing to judge at run time (content rules)
-    _applicable: dict[tuple[str, str, dt.date], tuple[CompiledRule, ...]] = field(default_factory=dict, repr=False)
+    _applicable: dict[tuple[str, str, dt.date, str, bool], tuple[CompiledRule, ...]] = field(
+        default_factory=dict, repr=False
+    )
 
-    def applicable(self, organization: str, jurisdiction: str, on: dt.date) -> tuple[CompiledRule, ...]:
-        """The rules reaching a case on a day (memoised: a portfolio has few distinct keys)."""
-        key = (organization, jurisdiction, on)
+    def applicable(
+        self, organization: str, jurisdiction: str, on: dt.date, channel: str, template: bool = False
+    ) -> tuple[CompiledRule, ...]:
+        """The rules reaching a case on a day that can judge a proposal on `channel`.
+
+        Memoised: a portfolio has few distinct keys. `template`: the proposal names a template,
+        so rules on message kinds may reach it too.
+        """
+        key = (organization, jurisdiction, on, channel, template)
         found = self._applicable.get(key)
         if found is None:
             if len(self._applicable) > 4096:  # bounded: a long batch must not grow without end
                 self._applicable.clear()
-            found = tuple(r for r in self.rules if r.reaches(organization, jurisdiction, on))
+            found = tuple(
+                r
+                for r in self.rules
+                if (r.reach is None or channel in r.reach or (template and "#template" in r.reach))
+                and r.reaches(organization, jurisdiction, on)
+            )
             self._applicable[key] = found
         return found
 
 
 def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
     """Bind every rule of the packs to its runtime check, once."""
-    from engine.guard.kinds import BUILTIN_CHECKS, KIND_CHECKS, NATIVE_RULES  # the kinds import this module
+    from engine.guard.kinds import BUILTIN_CHECKS, KIND_CHECKS, NATIVE_RULES, reach_of  # they import this module
 
     compiled: list[CompiledRule] = []
     skipped: list[str] = []
@@ -93,11 +107,12 @@ def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
             if check is None:
                 skipped.append(rule.rule_id)
                 continue
-            compiled.append(CompiledRule(rule, policy, check, warning))
+            compiled.append(CompiledRule(rule, policy, check, warning, reach_of(rule.rule_id, rule.constraint)))
     present = {r.rule_id for r in compiled} | set(skipped)
     by_name = {p.name: p for p in policies}
     for rule_id, (pack, citation) in NATIVE_RULES.items():
         if pack in by_name and rule_id not in present:
             native = ast.Rule(rule_id, citation, None, "judged by the guard from the case's facts")
-            compiled.append(CompiledRule(native, by_name[pack], BUILTIN_CHECKS[rule_id]))
+            reach = reach_of(rule_id, None)
+            compiled.append(CompiledRule(native, by_name[pack], BUILTIN_CHECKS[rule_id], False, reach))
     return GuardRules(tuple(compiled), tuple(skipped))

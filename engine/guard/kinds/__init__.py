@@ -7,6 +7,9 @@ Adding a constraint kind is adding a module and one line in `KIND_CHECKS`; a rul
 from __future__ import annotations
 
 from dsl import ast
+from engine.guard.case import CONTACT_CHANNELS, PROPOSAL_CHANNELS
+from engine.guard.history import CHANNEL_WORDS, channels_of
+from engine.guard.kinds.common import TIMED_CHANNELS
 from engine.guard.kinds.frequency import check_cap, check_cool_down
 from engine.guard.kinds.patient import check_confidential, check_medium, check_rebuttal, check_third_party
 from engine.guard.kinds.states import check_consent, check_forbid, check_hold
@@ -44,3 +47,42 @@ BUILTIN_CHECKS = {
     "HIPAA-CONF-COMM": check_confidential,
     "REGF-FREQ-REBUT": check_rebuttal,
 }
+
+CONTACTS = frozenset(CONTACT_CHANNELS)
+BY_TEMPLATE = "#template"  # in a reach: any proposal that names a template
+BUILTIN_REACH: dict[str, frozenset[str]] = {
+    "REGF-TIME-DESIGNATED": TIMED_CHANNELS,
+    "REGF-PLACE-INCONVENIENT": frozenset({"call", "voicemail", "letter"}),
+    "REGF-MEDIUM": CONTACTS,
+    "REGF-THIRD-PARTY": CONTACTS,
+    "HIPAA-CONF-COMM": CONTACTS,
+    "REGF-FREQ-REBUT": frozenset({"call", "voicemail"}),
+}
+
+
+def reach_of(rule_id: str, constraint: ast.Constraint | None) -> frozenset[str] | None:
+    """The proposal channels a rule can ever judge (None: any, e.g. message kinds by template).
+
+    Judging skips the rules that cannot reach the proposal's channel, which is most of them.
+    """
+    if rule_id in BUILTIN_REACH:
+        return BUILTIN_REACH[rule_id]
+    if isinstance(constraint, (ast.FrequencyCap, ast.CoolDown, ast.RequireConsent)):
+        return channels_of(tuple(i.name for i in constraint.channels))
+    if isinstance(constraint, ast.TimeWindowRule):
+        if not constraint.channels:
+            return TIMED_CHANNELS
+        return channels_of(tuple(i.name for i in constraint.channels)) | {i.name for i in constraint.channels}
+    if isinstance(constraint, ast.Hold):
+        action_words: tuple[str, ...] = tuple(i.name for i in constraint.actions)
+    elif isinstance(constraint, (ast.WaitingPeriod, ast.ForbidAction, ast.PriorNotice)):
+        action_words = (constraint.action.name,)
+    else:
+        return None
+    reach: set[str] = set()
+    for word in action_words:
+        if word not in CHANNEL_WORDS and word not in PROPOSAL_CHANNELS:
+            reach.add(BY_TEMPLATE)  # a message kind (`validation_notice`): the proposal's template
+        else:
+            reach |= CHANNEL_WORDS.get(word, frozenset({word}))
+    return frozenset(reach)

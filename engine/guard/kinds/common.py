@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from dsl import ast
 from engine.guard import case as c
@@ -20,9 +21,16 @@ def proposal_debts(view: View) -> tuple[str, ...]:
     return view.case.proposed.debts or tuple(d.id for d in view.case.debts)
 
 
+@functools.lru_cache(maxsize=4096)
 def words(idents: tuple[ast.Ident, ...]) -> tuple[str, ...]:
-    """The plain words of a list of identifiers."""
+    """The plain words of a list of identifiers (memoised: packs are compiled once, judged often)."""
     return tuple(i.name for i in idents)
+
+
+@functools.lru_cache(maxsize=4096)
+def channel_set(idents: tuple[ast.Ident, ...]) -> frozenset[str]:
+    """The channels a constraint's channel words reach."""
+    return channels_of(words(idents))
 
 
 def action_matches(word: str, channel: str, template: str | None = None) -> bool:
@@ -48,9 +56,8 @@ def proposal_does(view: View, word: str) -> bool:
 
 def proposal_in(view: View, idents: tuple[ast.Ident, ...]) -> bool:
     """Whether the proposal's channel is one of the words."""
-    return view.case.proposed.channel in channels_of(words(idents)) or any(
-        i.name == view.case.proposed.channel for i in idents
-    )
+    channel = view.case.proposed.channel
+    return channel in channel_set(idents) or channel in words(idents)
 
 
 def day_start(view: View, day: int) -> dt.datetime:

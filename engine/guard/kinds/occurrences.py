@@ -87,15 +87,27 @@ def communications(view: View, channels: frozenset[str], debt: str) -> list[Occu
 def first_communication(view: View, debt: str) -> list[Occurrence]:
     """The first communication about the debt: a conversation, a message that was delivered, or a
     voicemail that says more than a limited-content message (an attempt is not a communication)."""
-    for entry in view.entries:
-        if not about(entry, debt):
-            continue
-        spoke = entry.channel == "call" and entry.outcome == "conversation"
-        wrote = entry.channel in WRITTEN and view.connected(entry) and entry.outcome != "undeliverable"
-        left = entry.channel in ("call", "voicemail") and view.connected(entry) and entry.outcome == "voicemail"
-        if spoke or wrote or left:
+    index = view.case.index
+    candidates = index.first_communications.get(debt)
+    if candidates is None:
+        candidates = index.first_communications[debt] = [e for e in view.case.history if communicates(e, debt)]
+    for entry in candidates:
+        if entry.at >= view.at:
+            break
+        if entry.to is None or entry.to not in view.misdirected or entry.direction == "inbound":
             return [Occurrence(entry.at, entry.day, "the first communication")]
     return []
+
+
+def communicates(entry: c.Entry, debt: str) -> bool:
+    """Whether a ledger row, whenever judged, is a communication about the debt (not an attempt)."""
+    if not about(entry, debt):
+        return False
+    if entry.channel == "call" and entry.outcome == "conversation":
+        return True
+    if entry.direction != "outbound" or entry.outcome in c.NOT_CONNECTED or entry.outcome == "undeliverable":
+        return False
+    return entry.channel in WRITTEN or (entry.channel in ("call", "voicemail") and entry.outcome == "voicemail")
 
 
 def statements(view: View, debt: str, field: str, what: str) -> list[Occurrence]:

@@ -80,11 +80,7 @@ def check_rebuttal(rule: CompiledRule, view: View) -> list[Finding]:
     if proposed.channel not in TELEPHONE:
         return []
     point = view.resolve(proposed.channel, proposed.to)
-    same_number = [
-        e
-        for e in view.entries
-        if e.direction == "outbound" and e.channel in TELEPHONE and view.resolve(e.channel, e.to) == point
-    ]
+    same_number = view.case.index.telephone_to(point.id if point else None, view.at)
     findings = []
     voicemail = proposed.channel == "voicemail"
     noun = "voicemails" if voicemail else "calls"
