@@ -17,7 +17,7 @@ from dsl import ast
 from dsl.diagnostics import Diagnostic, error
 from dsl.resolve_words import line_of
 from dsl.schema import ORDERED_KINDS, Fact, Kind, did_you_mean, fact, fact_names
-from dsl.source import Span
+from dsl.source import NO_SPAN, Span
 from dsl.vocabulary import CHANNELS, jurisdiction_problem, language_problem, timezone_problem
 
 LITERAL_KINDS: dict[type, Kind] = {
@@ -108,15 +108,25 @@ class ConditionChecker:
         self.segments = segments
         self.what = what
         self.diagnostics: list[Diagnostic] = []
+        self.where = NO_SPAN  # the innermost condition with a place, for values that have none
 
     def report(self, rule: str, span: Span, message: str, hint: str | None) -> None:
-        """Record one error finding."""
-        self.diagnostics.append(error(rule, span, message, hint))
+        """Record one error finding (at the enclosing condition when the value has no place, like `true`)."""
+        self.diagnostics.append(error(rule, span if span.known else self.where, message, hint))
 
     # ------------------------------------------------------------ yes/no conditions
 
     def condition(self, expr: ast.Expr) -> None:
         """Check that `expr` is a yes/no condition with known names and like-for-like comparisons."""
+        outer = self.where
+        self.where = expr.span if expr.span.known else outer
+        try:
+            self.check_condition(expr)
+        finally:
+            self.where = outer
+
+    def check_condition(self, expr: ast.Expr) -> None:
+        """`condition` for one expression, at `self.where`."""
         if isinstance(expr, ast.And | ast.Or):
             for operand in expr.operands:
                 self.condition(operand)
