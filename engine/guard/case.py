@@ -143,6 +143,11 @@ class Entry:
         return MEDIUM[self.channel]
 
 
+def is_full_voicemail(entry: Entry) -> bool:
+    """A voicemail row that was not a limited-content message: it may name the debts it is about."""
+    return entry.channel == "voicemail" and entry.outcome not in ("limited_content_message", *NOT_CONNECTED)
+
+
 @dataclass(frozen=True)
 class Event:
     """Something that happened to the account: a dispute, a cease notice, a consent…"""

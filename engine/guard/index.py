@@ -108,7 +108,7 @@ class CaseIndex:
         """
         if entry.counted_for is not None:
             return entry.counted_for or (self.first_debt,)
-        if entry.outcome in c.COUNTS_FOR_EACH_DEBT and entry.debts:
+        if entry.debts and (entry.outcome in c.COUNTS_FOR_EACH_DEBT or c.is_full_voicemail(entry)):
             return entry.debts
         return entry.debts[:1] or (self.first_debt,)
 

@@ -40,7 +40,12 @@ def debts_counted(case: Case, entry: Entry) -> list[str]:
     """Comment 14(b)(4)-1.i: each debt a conversation or voicemail was about, else just one."""
     if entry.counted_for is not None:
         return list(entry.counted_for) if entry.counted_for else [case.debts[0].id]
-    if entry.outcome in ("conversation", "voicemail") and entry.debts:
+    left_a_voicemail = entry.channel == "voicemail" and entry.outcome not in (
+        "limited_content_message",
+        "busy",
+        "not_in_service",
+    )
+    if entry.debts and (entry.outcome in ("conversation", "voicemail") or left_a_voicemail):
         return list(entry.debts)
     return [entry.debts[0]] if entry.debts else [case.debts[0].id]
 

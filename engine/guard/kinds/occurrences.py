@@ -107,7 +107,8 @@ def communicates(entry: c.Entry, debt: str) -> bool:
         return True
     if entry.direction != "outbound" or entry.outcome in c.NOT_CONNECTED or entry.outcome == "undeliverable":
         return False
-    return entry.channel in WRITTEN or (entry.channel in ("call", "voicemail") and entry.outcome == "voicemail")
+    left_voicemail = entry.outcome == "voicemail" or c.is_full_voicemail(entry)
+    return entry.channel in WRITTEN or (entry.channel in ("call", "voicemail") and left_voicemail)
 
 
 def statements(view: View, debt: str, field: str, what: str) -> list[Occurrence]:
