@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dsl import ast
 from dsl.checks import solver, timeline
 
 # Windows whose upper bound is above the limit but that need the exact z3 question; past this many
 # the upper bound is reported as it is (sound, possibly a false alarm, never a missed violation).
-MAX_EXACT_WINDOWS = 40
+MAX_EXACT_WINDOWS = 12
+# How long one exact question may take before its window falls back to the upper bound.
+SELECT_TIMEOUT_MS = 1000
+# Exact questions with more runs than this only ask whether the limit can be exceeded, not by how much.
+SMALL_QUESTION = 24
+NO_FACTS = solver.Assignment(())
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Worst:
     contacts: tuple[Contact, ...]
     assignment: solver.Assignment
     unbounded: ast.Handler | None = None
+    exact: bool = True  # False: `count` contacts can happen, and maybe more (large strategies)
 
 
 @dataclass
@@ -126,23 +132,44 @@ class Counter:
         steps = [r for r in self.rows if isinstance(r.owner, ast.Step)]
         fixed = sum(self.best(r, None)[0] * (r.limit or 0) for r in handlers)
         starts = sorted({d for r in steps for d in r.days}) or [0]
-        bounds = sorted(((self.bound(steps, s, days) + fixed, s) for s in starts), key=lambda bs: (-bs[0], bs[1]))
+        totals = self.bounds(steps, starts, days)
+        bounds = sorted(((totals[s] + fixed, s) for s in starts), key=lambda bs: (-bs[0], bs[1]))
         # Windows in order of their upper bound; stop once no remaining bound beats the best found.
         found_best: Worst | None = None
         exact: dict[tuple[object, ...], int] = {}
-        for attempt, (bound, start) in enumerate(bounds):
+        questions = 0
+        for bound, start in bounds:
             floor = max(above, found_best.count if found_best else above)
             if bound <= floor:
                 break
-            if attempt >= MAX_EXACT_WINDOWS:
+            if questions >= MAX_EXACT_WINDOWS:
+                # Enough asked: a real violation found stands; otherwise the bound is reported (sound).
                 return found_best or self.greedy_witness(steps, handlers, start, days, bound)
             signature = self.signature(steps, start, days)
             if exact.get(signature, bound) <= floor:
                 continue  # a window with the same runs was already answered
-            found = self.witness(steps, handlers, start, days, floor, bound)
+            questions += 1
+            found = self.witness(steps, handlers, start, days, floor, bound, refine=found_best is None)
             exact[signature] = found.count if found else floor
             found_best = found or found_best
+            if found_best is not None and not found_best.exact:
+                break  # a large strategy: one real violation is the finding; its count is a lower bound
         return found_best
+
+    def bounds(self, steps: Sequence[OwnerCount], starts: list[int], days: int) -> dict[int, int]:
+        """The upper bound of every window start at once: each step adds to the windows its runs fall in."""
+        totals = dict.fromkeys(starts, 0)
+        for row in steps:
+            weight = self.best(row, None)[0]
+            row_days = row.days
+            if weight == 0 or not row_days:
+                continue
+            first = bisect.bisect_left(starts, row_days[0] - days + 1)
+            last = bisect.bisect_right(starts, row_days[-1])
+            for start in starts[first:last]:
+                runs = bisect.bisect_left(row_days, start + days) - bisect.bisect_left(row_days, start)
+                totals[start] += weight * (runs if row.limit is None else min(runs, row.limit))
+        return totals
 
     # ------------------------------------------------------------ upper bound
 
@@ -151,20 +178,6 @@ class Counter:
         first = bisect.bisect_left(row.offsets, start * timeline.MINUTES_PER_DAY)
         last = bisect.bisect_left(row.offsets, (start + days) * timeline.MINUTES_PER_DAY)
         return list(row.offsets[first:last])
-
-    def bound(self, steps: Sequence[OwnerCount], start: int, days: int) -> int:
-        """The most contacts the steps can make in the window, each run taking its richest allowed path."""
-        total = 0
-        for row in steps:
-            inside = self.in_window(row, start, days)
-            if not inside:
-                continue
-            if row.day_dependent:
-                weights = sorted((self.best(row, o // timeline.MINUTES_PER_DAY)[0] for o in inside), reverse=True)
-            else:
-                weights = [self.best(row, None)[0]] * len(inside)
-            total += sum(weights[: row.limit] if row.limit is not None else weights)
-        return total
 
     def signature(self, steps: Sequence[OwnerCount], start: int, days: int) -> tuple[object, ...]:
         """What decides a window's answer: run counts per step, and their days where days matter."""
@@ -189,37 +202,75 @@ class Counter:
         return found
 
     def witness(
-        self, steps: Sequence[OwnerCount], handlers: Sequence[OwnerCount], start: int, days: int, above: int, bound: int
+        self,
+        steps: Sequence[OwnerCount],
+        handlers: Sequence[OwnerCount],
+        start: int,
+        days: int,
+        above: int,
+        bound: int,
+        refine: bool = True,
     ) -> Worst | None:
         """A concrete account and timeline with more than `above` contacts in this window, or None."""
-        runs = self.runs(steps, handlers, start, days)
-        slots = [
-            solver.Slot(
-                tuple(solver.Choice(p.conditions, w) for p, w in row.paths),
-                None if offset is None else (slot_day if row.day_dependent else None),
-                f"owner{row.index}",
-                timeline_label(slot_day),
-            )
-            for row, offset, slot_day in runs
-        ]
+        groups = self.groups(self.runs(steps, handlers, start, days))
+        slots = []
+        for group in groups:
+            row, offset, day = group[0]
+            one_run = row.day_dependent and offset is not None
+            choices = tuple(solver.Choice(p.conditions, w * len(group)) for p, w in row.paths)
+            copy = f"o{row.index}m{offset}" if one_run else f"o{row.index}"
+            slots.append(solver.Slot(choices, day if one_run else None, f"owner{row.index}", timeline_label(day), copy))
         limits = {f"owner{r.index}": r.limit for r in steps if r.limit is not None}
-        # The upper bound is usually reachable; otherwise find the most that is, between it and the limit.
-        selection = self.scenario.select(slots, limits, bound)
-        if selection is None:
+        # The upper bound is usually reachable; otherwise find the most that is, between it and the limit
+        # (searched for the first window with a violation only: later windows just have to beat it).
+        small = len(slots) <= SMALL_QUESTION
+        selection = self.scenario.select(slots, limits, bound, SELECT_TIMEOUT_MS) if small else None
+        if selection is None or not selection.decided:
             low, high = above + 1, bound - 1
-            selection = self.scenario.select(slots, limits, low)
+            selection = self.scenario.select(slots, limits, low, SELECT_TIMEOUT_MS)
             if selection is None:
                 return None
-            while low < high:
+            if not selection.decided:
+                # z3 could not decide in time: report the bound's own timeline (sound, maybe an over-count).
+                return self.greedy_witness(steps, handlers, start, days, bound)
+            while refine and small and low < high:
                 middle = (low + high + 1) // 2
-                better = self.scenario.select(slots, limits, middle)
-                if better is None:
+                better = self.scenario.select(slots, limits, middle, SELECT_TIMEOUT_MS)
+                if better is None or not better.decided:
                     high = middle - 1
                 else:
                     low, selection = middle, better
-        chosen = [(run, run[0].paths[j][0]) for run, j in zip(runs, selection.taken, strict=True) if j is not None]
+        chosen = [
+            (run, group[0][0].paths[j][0])
+            for group, j in zip(groups, selection.taken, strict=True)
+            if j is not None
+            for run in group
+        ]
         assignment = self.nicer_facts(chosen) or selection.assignment
-        return self.build(start, chosen, assignment)
+        found = self.build(start, chosen, assignment)
+        return found if small else replace(found, exact=False)
+
+    @staticmethod
+    def groups(runs: Sequence[tuple[OwnerCount, int | None, int]]) -> list[list[tuple[OwnerCount, int | None, int]]]:
+        """Runs that one z3 copy of the facts can answer for together.
+
+        Runs of a step or handler whose conditions do not depend on the day are interchangeable:
+        given the facts that never change, each can take the owner's best allowed path, so one copy
+        answers for all of them (up to `at most`). A day-dependent step keeps one slot per run.
+        """
+        groups: list[list[tuple[OwnerCount, int | None, int]]] = []
+        by_owner: dict[int, list[tuple[OwnerCount, int | None, int]]] = {}
+        for run in runs:
+            row, offset, _day = run
+            if row.day_dependent and offset is not None:
+                groups.append([run])
+            else:
+                by_owner.setdefault(row.index, []).append(run)
+        for owner_runs in by_owner.values():
+            row, offset, _day = owner_runs[0]
+            limited = offset is not None and row.limit is not None
+            groups.append(owner_runs[: row.limit] if limited else owner_runs)
+        return groups
 
     def nicer_facts(
         self, chosen: Sequence[tuple[tuple[OwnerCount, int | None, int], timeline.Path]]
@@ -231,19 +282,26 @@ class Counter:
         ]
         return self.scenario.jointly(evaluations, shared=True)
 
-    def greedy_witness(
-        self, steps: Sequence[OwnerCount], handlers: Sequence[OwnerCount], start: int, days: int, bound: int
-    ) -> Worst:
-        """The upper bound's own timeline, used when the exact question was asked too often."""
+    def greedy(
+        self, steps: Sequence[OwnerCount], handlers: Sequence[OwnerCount], start: int, days: int
+    ) -> list[tuple[tuple[OwnerCount, int | None, int], timeline.Path]]:
+        """The bound's own choice: every run in the window (up to `at most`) on its richest allowed path."""
         chosen = []
         used: dict[int, int] = {}
         for run in self.runs(steps, handlers, start, days):
             row = run[0]
-            _weight, path = self.best(row, run[2] if run[1] is not None else None)
+            _weight, path = self.best(row, None)
             if path is not None and (row.limit is None or used.get(row.index, 0) < row.limit):
                 used[row.index] = used.get(row.index, 0) + 1
                 chosen.append((run, path))
-        return self.build(start, chosen, self.nicer_facts(chosen) or solver.Assignment(()))
+        return chosen
+
+    def greedy_witness(
+        self, steps: Sequence[OwnerCount], handlers: Sequence[OwnerCount], start: int, days: int, bound: int
+    ) -> Worst:
+        """The upper bound's own timeline, used when the exact question was asked too often."""
+        chosen = self.greedy(steps, handlers, start, days)
+        return self.build(start, chosen, self.nicer_facts(chosen) or NO_FACTS)
 
     def unbounded_witness(self, row: OwnerCount, path: timeline.Path, days: int, above: int) -> Worst:
         """N+1 firings of a handler without `at most` inside one window."""

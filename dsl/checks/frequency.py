@@ -77,7 +77,8 @@ def finding(
     else:
         over = worst.contacts[min(cap.limit, len(worst.contacts) - 1)]
         span = over.owner.span
-        message = f"one account can get {worst.count} {what} {per}{place}; `{applicable.rule_id}` allows {cap.limit}"
+        many = f"{worst.count}" if worst.exact else f"at least {worst.count}"
+        message = f"one account can get {many} {what} {per}{place}; `{applicable.rule_id}` allows {cap.limit}"
         hint = (
             f"space the steps out or cap them with `at most N times` so that no {days} consecutive days "
             f"hold more than {cap.limit} {what}"

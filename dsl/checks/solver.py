@@ -83,6 +83,7 @@ class Slot:
     day: int | None
     group: str
     label: str = ""
+    copy: str = ""  # a name for this run's copy of the facts, unique within a question; reused across questions
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Selection:
 
     taken: tuple[int | None, ...]
     assignment: Assignment
+    decided: bool = True  # False: z3 ran out of time, so nothing is proven either way
 
 
 def literal_term(node: ast.Expr) -> z3.ExprRef | None:
@@ -131,7 +133,15 @@ class Encoder:
     # ------------------------------------------------------------ conditions
 
     def condition(self, expr: ast.Expr) -> z3.BoolRef:
-        """The formula that holds exactly when `expr` holds on this run."""
+        """The formula that holds exactly when `expr` holds on this run (memoised per run and day)."""
+        key = (expr, self.copy, self.day if isinstance(self.day, int) else None)
+        memo = self.scenario.encoded
+        if key not in memo:
+            memo[key] = self.encode(expr)
+        return memo[key]
+
+    def encode(self, expr: ast.Expr) -> z3.BoolRef:
+        """`condition` without the memo."""
         match expr:
             case ast.And(operands=operands):
                 return z3.And(*[self.condition(o) for o in operands]) if operands else z3.BoolVal(True)
@@ -229,6 +239,7 @@ class Scenario:
         self.variables: dict[tuple[str, str], tuple[z3.BoolRef, z3.ExprRef, schema.Kind | None]] = {}
         self.cache: dict[tuple[Any, ...], Assignment | None] = {}
         self.base: z3.Solver | None = None
+        self.encoded: dict[tuple[ast.Expr, str, int | None], z3.BoolRef] = {}
         self.side_added = 0
         self.audience = Encoder(self, PLACEMENT, 0).condition(strategy.audience) if strategy.audience else None
         self.audience_names = mentioned_names([strategy.audience] if strategy.audience else [], self.segments)
@@ -277,7 +288,7 @@ class Scenario:
             parts.append(day_term >= 0)
         return z3.And(*parts) if parts else z3.BoolVal(True)
 
-    def solve(self, formulas: Sequence[z3.BoolRef]) -> z3.ModelRef | bool | None:
+    def solve(self, formulas: Sequence[z3.BoolRef], timeout_ms: int | None = None) -> z3.ModelRef | bool | None:
         """A model of the formulas with the audience and ranges; None when impossible; True when z3 gave up.
 
         One incremental solver holds the audience and every fact's range; each question is a
@@ -293,6 +304,7 @@ class Scenario:
         self.side_added = len(self.side)
         self.base.push()
         try:
+            self.base.set("timeout", timeout_ms or self.timeout_ms)
             self.base.add(*formulas)
             verdict = self.base.check()
             if verdict == z3.unsat:
@@ -334,7 +346,9 @@ class Scenario:
             self.cache[key] = None if model is None else self.assignment(model, runs, shared)
         return self.cache[key]
 
-    def select(self, slots: Sequence[Slot], limits: dict[str, int], at_least: int) -> Selection | None:
+    def select(
+        self, slots: Sequence[Slot], limits: dict[str, int], at_least: int, timeout_ms: int | None = None
+    ) -> Selection | None:
         """Choose at most one option per slot, at most `limits[group]` acting slots per group, weights ≥ `at_least`.
 
         This is the exact question behind a frequency cap once facts that never change (or day
@@ -349,7 +363,9 @@ class Scenario:
             if len(row) > 1:
                 formulas.append(z3.AtMost(*row, 1))
             for flag, choice in zip(row, slot.choices, strict=True):
-                formulas.append(z3.Implies(flag, self.run_formula(choice.conditions, f"r{i}", slot.day, True)))
+                formulas.append(
+                    z3.Implies(flag, self.run_formula(choice.conditions, slot.copy or f"r{i}", slot.day, True))
+                )
                 weighted.append((flag, choice.weight))
         for group, limit in limits.items():
             acting = [z3.Or(*picks[i]) for i, s in enumerate(slots) if s.group == group and picks[i]]
@@ -358,14 +374,14 @@ class Scenario:
         if not weighted:
             return None
         formulas.append(z3.PbGe(weighted, at_least))
-        model = self.solve(formulas)
+        model = self.solve(formulas, timeout_ms)
         if model is None:
             return None
         if model is True:
-            return Selection(tuple(0 if s.choices else None for s in slots), Assignment(()))
+            return Selection(tuple(0 if s.choices else None for s in slots), Assignment(()), decided=False)
         taken = tuple(next((j for j, f in enumerate(row) if z3.is_true(model.eval(f))), None) for row in picks)
         runs = [
-            (slot.choices[j].conditions, f"r{i}", slot.day, slot.label)
+            (slot.choices[j].conditions, slot.copy or f"r{i}", slot.day, slot.label)
             for i, (slot, j) in enumerate(zip(slots, taken, strict=True))
             if j is not None
         ]
