@@ -128,3 +128,31 @@ def test_select_counts_weights_under_group_limits() -> None:
     slots = [solver.Slot((choice,), day, "daily") for day in range(1, 8)]
     assert scenario.select(slots, {"daily": 4}, 4) is not None
     assert scenario.select(slots, {"daily": 4}, 5) is None
+
+
+DAY_COUNTER_STRATEGY = """strategy "Old accounts" version 1
+  organization agency
+  audience days_since_first_statement >= 400
+  step "Daily call" every 1 day from day 1 to day 10 at 10:00-12:00
+    call "agent_script"
+  end
+  step "Young account call" on day 20 at 15:00-17:00 when days_since_first_statement < 410
+    call "young"
+  end
+  step "Early extra" on day 5 at 15:00-17:00 when days_since_first_statement < 410
+    call "early"
+  end
+end
+"""
+
+
+def test_day_counters_grow_with_the_day() -> None:
+    """A run on day 20 sees at least 420 days since the first statement; on day 5, 405 is possible."""
+    from dsl.checks.counting import Counter
+
+    program = parse(DAY_COUNTER_STRATEGY, "old.parley").program
+    assert isinstance(program, ast.Strategy)
+    counter = Counter(program, solver.Scenario(program), {"call", "voicemail"}.__contains__)
+    worst = counter.worst(7, 0)
+    assert worst is not None and worst.count == 8  # 7 daily calls and the day-5 extra, never the day-20 one
+    assert {c.owner.name for c in worst.contacts} == {"Daily call", "Early extra"}  # type: ignore[union-attr]
