@@ -28,7 +28,7 @@ CHANNEL_WORDS = {
     "eca": "eca",
 }
 
-scenarios("guard_regf.feature")
+scenarios("guard_regf.feature", "guard_policies.feature")
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,19 @@ def regf_rules():  # type: ignore[no-untyped-def]
     result = parse((POLICIES / "us.fdcpa_regf.parley").read_text(), "us.fdcpa_regf.parley")
     assert result.program is not None and not result.diagnostics
     return compile_rules([result.program])
+
+
+@pytest.fixture(scope="module")
+def all_rules():  # type: ignore[no-untyped-def]
+    """Every shipped pack, compiled once."""
+    packs = [parse(p.read_text(), p.name).program for p in sorted(POLICIES.glob("*.parley"))]
+    return compile_rules(packs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def packs() -> dict[str, Any]:
+    """Which packs the scenario judges with: Regulation F unless it says otherwise."""
+    return {}
 
 
 @pytest.fixture
@@ -73,12 +86,41 @@ def timestamp(text: str) -> str:
 # ---------------------------------------------------------------- given
 
 
-@given(parsers.re(r'a patient in "(?P<zones>[^"]+)" owing "(?P<debts>[^"]+)"(?: of kind "(?P<kind>[^"]+)")?'))
-def patient(case: dict[str, Any], zones: str, debts: str, kind: str | None) -> None:
-    case["patient"] = {"timezones": split(zones), "consent": {}}
+@given(
+    parsers.re(
+        r'a patient in "(?P<zones>[^"]+)" owing "(?P<debts>[^"]+)"'
+        r'(?: of kind "(?P<kind>[^"]+)")?(?: first billed on "(?P<billed>[^"]+)")?$'
+    )
+)
+def patient(case: dict[str, Any], zones: str, debts: str, kind: str | None, billed: str | None) -> None:
+    case["patient"] = {"timezones": split(zones), "consent": {}, "scores": {"distress": 0.1}}
     case["debts"] = [
-        {"id": d, "kind": kind or "medical", "balance": "900.00", "initial_balance": "900.00"} for d in split(debts)
+        {"id": d, "kind": kind or "medical", "balance": "900.00", "initial_balance": "900.00", "time_barred": False}
+        for d in split(debts)
     ]
+    if billed:
+        for debt in case["debts"]:
+            debt["first_statement"] = billed
+
+
+@given("the shipped policy packs")
+def shipped_packs(packs: dict[str, Any], all_rules: Any) -> None:
+    packs["rules"] = all_rules
+
+
+@given(
+    parsers.re(
+        r'an? (?P<organization>agency|provider|nonprofit_hospital) collecting from a patient in "(?P<where>[^"]+)"'
+    )
+)
+def collector(case: dict[str, Any], organization: str, where: str) -> None:
+    case["organization"] = organization
+    case["jurisdiction"] = where
+
+
+@given(parsers.parse('the patient consented to "{kinds}"'))
+def consented(case: dict[str, Any], kinds: str) -> None:
+    case["patient"]["consent"].update({kind: True for kind in split(kinds)})
 
 
 @given("the ledger holds:")
@@ -121,7 +163,13 @@ def events(case: dict[str, Any], datatable: list[list[str]]) -> None:
 @given("the patient's contact points are:")
 def contact_points(case: dict[str, Any], datatable: list[list[str]]) -> None:
     case["patient"]["contact_points"] = [
-        {"id": r["id"], "kind": r["kind"], "place": r.get("place")} for r in rows(datatable)
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "place": r.get("place"),
+            "employer_provided": r.get("employer_provided") == "true",
+        }
+        for r in rows(datatable)
     ]
 
 
@@ -149,6 +197,7 @@ def inconvenient_place(case: dict[str, Any], place: str) -> None:
 def propose(
     case: dict[str, Any],
     outcome: dict[str, Verdict],
+    packs: dict[str, Any],
     regf_rules: Any,
     channel: str,
     debts: str,
@@ -160,7 +209,7 @@ def propose(
         proposed["to"] = to
     case["proposed"] = proposed
     case["now"] = proposed["at"]
-    outcome["verdict"] = judge(parse_case(case), regf_rules)
+    outcome["verdict"] = judge(parse_case(case), packs.get("rules", regf_rules))
 
 
 # ---------------------------------------------------------------- then

@@ -11,7 +11,13 @@ from engine.guard.case import CONTACT_CHANNELS, PROPOSAL_CHANNELS
 from engine.guard.history import CHANNEL_WORDS, channels_of
 from engine.guard.kinds.common import TIMED_CHANNELS
 from engine.guard.kinds.frequency import check_cap, check_cool_down
-from engine.guard.kinds.patient import check_confidential, check_medium, check_rebuttal, check_third_party
+from engine.guard.kinds.patient import (
+    check_confidential,
+    check_medium,
+    check_rebuttal,
+    check_third_party,
+    check_workplace,
+)
 from engine.guard.kinds.states import check_consent, check_forbid, check_hold
 from engine.guard.kinds.times import check_designated_places, check_designated_times, check_time_window
 from engine.guard.kinds.timing import check_obligation, check_prior_notice, check_waiting_period
@@ -37,6 +43,7 @@ NATIVE_RULES = {
     "REGF-PLACE-INCONVENIENT": ("us.fdcpa_regf", "12 CFR 1006.6(b)(1)(ii); comment 6(b)(1)(ii)-1"),
     "REGF-MEDIUM": ("us.fdcpa_regf", "12 CFR 1006.14(h); comments 14(h)(1)-1 to -3"),
     "HIPAA-CONF-COMM": ("us.hipaa", "45 CFR 164.522(b)(1)–(2)"),
+    "REGF-WORKPLACE": ("us.fdcpa_regf", "12 CFR 1006.6(b)(3); 1006.22(f)(3)"),
 }
 
 BUILTIN_CHECKS = {
@@ -46,6 +53,7 @@ BUILTIN_CHECKS = {
     "REGF-THIRD-PARTY": check_third_party,
     "HIPAA-CONF-COMM": check_confidential,
     "REGF-FREQ-REBUT": check_rebuttal,
+    "REGF-WORKPLACE": check_workplace,
 }
 
 CONTACTS = frozenset(CONTACT_CHANNELS)
@@ -57,6 +65,7 @@ BUILTIN_REACH: dict[str, frozenset[str]] = {
     "REGF-THIRD-PARTY": CONTACTS,
     "HIPAA-CONF-COMM": CONTACTS,
     "REGF-FREQ-REBUT": frozenset({"call", "voicemail"}),
+    "REGF-WORKPLACE": frozenset({"email"}),
 }
 
 

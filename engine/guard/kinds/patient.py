@@ -106,3 +106,21 @@ def check_rebuttal(rule: CompiledRule, view: View) -> list[Finding]:
         )
         findings.append(rule.finding(message, warning=True))
     return findings
+
+
+def check_workplace(rule: CompiledRule, view: View) -> list[Finding]:
+    """No email to an address known to be employer-provided (1006.22(f)(3); comment 6(b)(3)-2).
+
+    Unless the patient used that address to write to us. Calls at work the patient said they
+    cannot take are an inconvenient place (`inconvenient_places: ["work"]`).
+    """
+    proposed = view.case.proposed
+    if proposed.channel != "email":
+        return []
+    point = view.resolve(proposed.channel, proposed.to)
+    if point is None or not point.employer_provided:
+        return []
+    if any(e.direction == "inbound" and e.channel == "email" and e.to == point.id for e in view.entries):
+        return []
+    message = f"`{point.id}` is an employer-provided email address the patient has not used with us"
+    return [rule.finding(message, None)]

@@ -9,6 +9,7 @@ condition the case cannot decide counts as holding: the guard fails closed and s
 from __future__ import annotations
 
 from dsl import ast
+from engine.guard.case import MEDIUM
 from engine.guard.clock import iso_date, start_of_day
 from engine.guard.facts import TIME_DEPENDENT, evaluate, fact, names_in, tcpa_consent
 from engine.guard.history import View
@@ -44,6 +45,8 @@ def check_hold(rule: CompiledRule, view: View) -> list[Finding]:
         if held is False:
             continue
         if hold.until is not None and fact(view, debt, hold.until.name)[0] is True:
+            continue
+        if held and answers_represented_patient(hold.condition, view, debt):
             continue
         reason = describe(hold.condition, view, debt, held)
         until = f" until `{hold.until.name}`" if hold.until else ""
@@ -93,6 +96,21 @@ def check_consent(rule: CompiledRule, view: View) -> list[Finding]:
     what = f"an automated {proposed.channel} (unless the case says `automated: false`)" if robotic else "this"
     message = f"{what} needs the patient's `{kind}` consent; {why}"
     return [rule.finding(message, None)]
+
+
+def answers_represented_patient(condition: ast.Expr, view: View, debt: str) -> bool:
+    """A represented patient who reaches out may be answered once (comment 6(b)(2)-1).
+
+    Only for a hold on `attorney_represented` alone: the patient's own call or message after we
+    learned of the attorney is prior consent to that one response, through the same medium.
+    """
+    if not (isinstance(condition, ast.Name) and condition.path == "attorney_represented"):
+        return False
+    learned = view.latest("attorney_representation", debt)
+    channel = view.case.proposed.channel
+    if learned is None or channel not in MEDIUM:
+        return False
+    return view.answered_once(MEDIUM[channel], learned.at)
 
 
 def describe(condition: ast.Expr, view: View, debt: str, value: bool | None) -> str:
