@@ -30,85 +30,16 @@ from dsl import ast
 # - `unless` on a handler (the grammar has only `when` there);
 # - a rule without a constraint, two rules with one id in a pack, and lists the grammar requires to be non-empty.
 
-KEYWORDS = frozenset(
-    {
-        "strategy",
-        "version",
-        "description",
-        "organization",
-        "jurisdictions",
-        "audience",
-        "languages",
-        "tone",
-        "segment",
-        "when",
-        "stop",
-        "step",
-        "on",
-        "day",
-        "every",
-        "from",
-        "to",
-        "at",
-        "most",
-        "times",
-        "best_time",
-        "within",
-        "unless",
-        "after",
-        "end",
-        "otherwise",
-        "send",
-        "call",
-        "offer",
-        "plan",
-        "handoff",
-        "priority",
-        "screen",
-        "pause",
-        "for",
-        "escalate",
-        "policy",
-        "title",
-        "applies",
-        "in",
-        "rule",
-        "cites",
-        "severity",
-        "effective",
-        "until",
-        "status",
-        "limit",
-        "per",
-        "no",
-        "contact",
-        "only",
-        "between",
-        "and",
-        "local",
-        "require",
-        "content",
-        "communication",
-        "communications",
-        "forbid",
-        "hold",
-        "consent",
-        "wait",
-        "before",
-        "notice",
-        "not",
-        "true",
-        "false",
-        "or",
-        "minute",
-        "minutes",
-        "hour",
-        "hours",
-        "days",
-        "week",
-        "weeks",
-    }
-)
+# Every word the grammar spells out; the generators never use one as a name.
+KEYWORD_TEXT = """
+strategy version description organization jurisdictions audience languages tone segment when stop
+step on day every from to at most times best_time within unless after end otherwise send call offer
+plan handoff priority screen pause for escalate policy title applies in rule cites severity
+effective until status limit per no contact only between and local require content communication
+communications forbid hold consent wait before notice not true false or minute minutes hour hours
+days week weeks
+"""
+KEYWORDS = frozenset(KEYWORD_TEXT.split())
 
 # ---------------------------------------------------------------- names
 
@@ -140,43 +71,15 @@ class Vocabulary:
     words: st.SearchStrategy[str]  # every other name: plan kinds, queues' priorities, content keys, …
 
 
-FACTS = [
-    "balance",
-    "original_balance",
-    "days_past_due",
-    "days_since_first_statement",
-    "jurisdiction",
-    "patient.language",
-    "patient.age",
-    "patient.timezone",
-    "consent.sms",
-    "consent.email",
-    "consent.autodialed_calls",
-    "paid",
-    "disputed",
-    "verified",
-    "cease_requested",
-    "attorney_represented",
-    "bankrupt",
-    "deceased",
-    "plan_active",
-    "fa_application_pending",
-    "score.propensity",
-    "score.distress",
-    "sentiment.frustration",
-    "sentiment.confusion",
-    "sentiment.anxiety",
-    "intent.hardship",
-    "intent.billing_confusion",
-    "intent.dispute",
-    "intent.stop",
-    "intent.payment_promise",
-    "intent.wrong_person",
-    "intent.insurance_question",
-    "intent.callback_request",
-    "best_time",
-    "best_channel",
-]
+FACT_TEXT = """
+balance original_balance days_past_due days_since_first_statement jurisdiction patient.language
+patient.age patient.timezone consent.sms consent.email consent.autodialed_calls paid disputed
+verified cease_requested attorney_represented bankrupt deceased plan_active fa_application_pending
+score.propensity score.distress sentiment.frustration sentiment.confusion sentiment.anxiety
+intent.hardship intent.billing_confusion intent.dispute intent.stop intent.payment_promise
+intent.wrong_person intent.insurance_question intent.callback_request best_time best_channel
+"""
+FACTS = FACT_TEXT.split()
 CHANNELS = ["sms", "email", "letter", "chat", "voicemail", "call"]
 TONES = ["supportive", "gentle", "educational", "neutral", "firm"]
 ORGANIZATIONS = ["agency", "provider", "nonprofit_hospital"]
