@@ -11,7 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from engine.guard.index import CaseIndex
 
 # Channels a contact can use; proposals may also be `credit_report` or `eca` (not contacts).
 CONTACT_CHANNELS = ("call", "sms", "email", "letter", "voicemail", "chat")
@@ -233,7 +237,7 @@ class Case:
         return None
 
     @cached_property
-    def index(self):  # type: ignore[no-untyped-def]  # -> engine.guard.index.CaseIndex
+    def index(self) -> CaseIndex:
         """Answers about the ledger that do not depend on the instant, worked out once."""
         from engine.guard.index import CaseIndex  # the index reads this module
 

@@ -9,6 +9,7 @@ which fact it missed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -128,7 +129,10 @@ def verified(view: View, debt: str) -> tuple[Any, int | None]:
     return bool(sent), (sent[-1].day if sent else None)
 
 
-def happened(kind: str):  # type: ignore[no-untyped-def]
+FactReader = Callable[[View, str], tuple[Any, int | None]]
+
+
+def happened(kind: str) -> FactReader:
     """A fact that holds once an event of `kind` about the debt was received."""
 
     def read(view: View, debt: str) -> tuple[Any, int | None]:

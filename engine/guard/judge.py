@@ -9,7 +9,7 @@ jump is a lower bound, no allowed instant is ever skipped.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from dsl import ast
 from engine.guard.case import Case
@@ -87,9 +87,9 @@ def next_allowed(case: Case, rules: GuardRules, at: dt.datetime, blocking: tuple
     return None
 
 
-def dedupe(findings: object) -> tuple[Finding, ...]:
+def dedupe(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """Findings in order, each (rule, message) once."""
     seen: dict[tuple[str, str], Finding] = {}
-    for finding in findings:  # type: ignore[attr-defined]
+    for finding in findings:
         seen.setdefault((finding.rule, finding.message), finding)
     return tuple(seen.values())

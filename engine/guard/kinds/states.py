@@ -8,6 +8,8 @@ condition the case cannot decide counts as holding: the guard fails closed and s
 
 from __future__ import annotations
 
+import datetime as dt
+
 from dsl import ast
 from engine.guard.case import MEDIUM
 from engine.guard.clock import iso_date, start_of_day
@@ -134,7 +136,7 @@ def describe(condition: ast.Expr, view: View, debt: str, value: bool | None) -> 
     return "; ".join(reasons) or "its condition holds"
 
 
-def clears_at(condition: ast.Expr, view: View):  # type: ignore[no-untyped-def]
+def clears_at(condition: ast.Expr, view: View) -> dt.datetime | None:
     """Conditions on the calendar (`days_since_first_statement`) may clear tomorrow; states never do."""
     if any(n in TIME_DEPENDENT for n in names_in(condition)):
         return start_of_day(view.day + 1, view.case.patient.zone)
