@@ -26,7 +26,11 @@ from dsl import ast
 # - money with fractions of a cent; clocks outside 00:00-23:59; windows that do not move forward;
 # - a duration used as a value (in a condition, a list or a plan parameter): the lexer reads its
 #   unit as a name there, because that parser state also accepts the next plan parameter's name;
-# - keywords used as names (`not`, `true`, `content`, …): see KEYWORDS;
+# - keywords as names where the lexer takes them for the keyword: `not`, `true`, `false` as a fact;
+#   after a plan parameter's value, a name that the condition grammar also spells (`and`, `or`,
+#   `in`, `at`, `after`, `between`, `unless`, `until`, `when`); `content` as the action of
+#   `forbid ACTION when`; `consent`, `content`, `notice` as the action of `require ACTION within`.
+#   Everywhere else keywords are names (the grammar does not reserve them) and SYNTAX uses them;
 # - `unless` on a handler (the grammar has only `when` there);
 # - a rule without a constraint, two rules with one id in a pack, and lists the grammar requires to be non-empty.
 
@@ -56,6 +60,19 @@ def word() -> st.SearchStrategy[str]:
 def dotted() -> st.SearchStrategy[str]:
     """A bare or dotted name such as `paid` or `score.distress`."""
     return st.lists(word(), min_size=1, max_size=3).map(".".join)
+
+
+@functools.cache
+def word_or_keyword() -> st.SearchStrategy[str]:
+    """A name, or a keyword where the grammar reads one as a name (`send when "t"` sends on `when`)."""
+    return word() | st.sampled_from(sorted(KEYWORDS))
+
+
+@functools.cache
+def fact_names() -> st.SearchStrategy[str]:
+    """A name a condition can read: keywords too, dotted or not, except the three words of conditions."""
+    segments = st.lists(word_or_keyword(), min_size=1, max_size=3).map(".".join)
+    return segments.filter(lambda name: name not in {"not", "true", "false"})
 
 
 @dataclass(frozen=True)
@@ -103,13 +120,13 @@ def _either(names: list[str], free: st.SearchStrategy[str]) -> st.SearchStrategy
 
 
 SYNTAX = Vocabulary(
-    facts=_either(FACTS, dotted()),
-    channels=_either(CHANNELS, word()),
-    tones=_either(TONES, word()),
-    organizations=_either(ORGANIZATIONS, word()),
-    languages=_either(LANGUAGES, word()),
-    events=_either(EVENTS, word()),
-    words=_either(OTHER_WORDS, word()),
+    facts=_either(FACTS, fact_names()),
+    channels=_either(CHANNELS, word_or_keyword()),
+    tones=_either(TONES, word_or_keyword()),
+    organizations=_either(ORGANIZATIONS, word_or_keyword()),
+    languages=_either(LANGUAGES, word_or_keyword()),
+    events=_either(EVENTS, word_or_keyword()),
+    words=_either(OTHER_WORDS, word_or_keyword()),
 )
 
 
@@ -253,7 +270,7 @@ def optional(strategy: st.SearchStrategy) -> st.SearchStrategy:
 @functools.cache
 def actions(vocab: Vocabulary = SYNTAX) -> st.SearchStrategy[ast.Action]:
     """Every action kind."""
-    params = st.builds(ast.PlanParam, vocab.words, values())
+    params = st.builds(ast.PlanParam, vocab.words.filter(lambda name: name not in KEYWORDS), values())
     return st.one_of(
         st.builds(ast.Send, vocab.channels, texts(), optional(vocab.tones)),
         st.builds(ast.Call, texts(), optional(vocab.tones)),
@@ -342,7 +359,7 @@ def strategies(vocab: Vocabulary = SYNTAX) -> st.SearchStrategy[ast.Strategy]:
         audience=optional(conditions),
         languages=ident_lists(vocab.languages, min_size=0),
         tone=optional(idents(vocab.tones)),
-        segments=st.lists(st.builds(ast.Segment, word(), conditions), max_size=3).map(tuple),
+        segments=st.lists(st.builds(ast.Segment, word_or_keyword(), conditions), max_size=3).map(tuple),
         steps=st.lists(steps(vocab), max_size=3).map(tuple),
         handlers=st.lists(handlers(vocab), max_size=2).map(tuple),
         stops=st.lists(st.builds(ast.StopWhen, conditions), max_size=2).map(tuple),
@@ -370,10 +387,14 @@ def constraints(vocab: Vocabulary = SYNTAX) -> st.SearchStrategy[ast.Constraint]
         st.builds(ast.Hold, ident_lists(vocab.words), condition, optional(words)),
         st.builds(ast.RequireConsent, words, channels),
         st.builds(ast.WaitingPeriod, durations(), idents(vocab.events), words),
-        st.builds(ast.ForbidAction, words, condition),
-        st.builds(ast.Obligation, words, durations(), idents(vocab.events)),
+        st.builds(ast.ForbidAction, idents(vocab.words.filter(lambda name: name != "content")), condition),
+        st.builds(ast.Obligation, idents(vocab.words.filter(_not_require_kind)), durations(), idents(vocab.events)),
         st.builds(ast.PriorNotice, texts(), durations(), words),
     )
+
+
+def _not_require_kind(name: str) -> bool:
+    return name not in {"consent", "content", "notice"}
 
 
 @functools.cache
