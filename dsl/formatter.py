@@ -31,7 +31,7 @@ def format_string(value: str) -> str:
     for char in value:
         if char in SIMPLE_ESCAPES:
             out.append(SIMPLE_ESCAPES[char])
-        elif unicodedata.category(char) in ESCAPED_CATEGORIES and ord(char) <= 0xFFFF:
+        elif unicodedata.category(char) in ESCAPED_CATEGORIES:
             out.append(f"\\u{ord(char):04x}")
         else:
             out.append(char)

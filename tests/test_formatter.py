@@ -597,3 +597,12 @@ def test_format_text_declines_texts_with_errors() -> None:
     assert result.text is None
     assert [d.rule for d in result.diagnostics] == ["DUPLICATE"]
     assert format_text("").text is None
+
+
+@pytest.mark.parametrize("depth", [150, 199, 400])
+def test_deep_conditions_format_or_are_declined_with_a_finding(depth: int) -> None:
+    condition = "(" * depth + "a" + " or b)" * depth
+    result = format_text(f"{STRATEGY}audience {condition}\nend\n")
+    assert result.text is not None or any(d.is_error for d in result.diagnostics)
+    if result.text is not None:
+        assert formatted(result.text) == result.text
