@@ -1,0 +1,239 @@
+"""The durable-rules evaluator (`PARLEY_ENGINE=durable`): a plan's conditions as Rete rules.
+
+durable-rules 2.0.28 is unmaintained and has sharp edges, measured here (DESIGN.md lists them).
+This adapter keeps clear of each one:
+
+- a ruleset holds at most 1,024 live sessions → one short-lived session per evaluation, deleted
+  at once; account state stays in our own tables;
+- `delete_state` crashes on a session whose last post matched nothing → every ruleset has a
+  catch-all rule (`+m.parley`) that matches every fact we assert;
+- a ruleset name cannot be registered twice → names carry the plan's hash and a sequence number;
+- an exception inside an action is swallowed into the state → actions only record a match, and
+  the adapter checks afterwards that the catch-all saw the fact, raising if it did not;
+- `"abc" > 1` is true → the checker guarantees types; facts are posted in typed fields;
+- absent fields: a negated existence test (`-m.x`) hangs the process → every fact referenced is
+  always posted, with a `has_…` flag saying whether it is known, and negations are pushed down
+  to the comparisons (negation normal form) so that unknown facts behave as in the reference;
+- it does not import on Python 3.13 → this module is imported only when the backend is chosen.
+
+The durable host is process-global by the library's design; this module is the one place in
+`engine/` that touches global state, and only through the library.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from durable.lang import assert_fact, delete_state, m, ruleset, when_all
+
+from dsl import ast
+from engine.values import compare, is_literal, literal_value
+
+Facts = Mapping[str, object]
+COMPLEMENT = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+_ruleset_numbers = itertools.count(1)
+_session_numbers = itertools.count(1)
+MAX_RULES_PER_CONDITION = 256
+
+
+class DurableError(RuntimeError):
+    """durable-rules did not process a fact as it must; the decision cannot be trusted."""
+
+
+class DurableConditions:
+    """Collects a plan's conditions, then evaluates them all with one fact per distinct fact set."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.conditions: list[tuple[ast.Expr, Mapping[str, ast.Expr]]] = []
+        self.fields: dict[str, str] = {}
+        self.name: str | None = None
+        self.matches: dict[str, set[int]] = {}
+        self.last: tuple[tuple[tuple[str, object], ...], set[int]] | None = None
+
+    def compile_expr(self, expr: ast.Expr, segments: Mapping[str, ast.Expr]) -> Callable[[Facts], bool]:
+        """Register a condition; the predicate evaluates it through the ruleset."""
+        number = len(self.conditions)
+        self.conditions.append((expr, segments))
+        return lambda facts: number in self.evaluate(facts)
+
+    def evaluate(self, facts: Facts) -> set[int]:
+        """The numbers of every condition that holds for these facts."""
+        key = tuple(sorted((name, facts.get(name)) for name in self.fields))
+        if self.last is not None and self.last[0] == key and self.name is not None:
+            return self.last[1]
+        if self.name is None:
+            self.seal()
+        assert self.name is not None
+        session = f"s{next(_session_numbers)}"
+        self.matches[session] = set()
+        assert_fact(self.name, {"sid": session, "parley": 1, **self.message(facts)})
+        matched = self.matches.pop(session)
+        delete_state(self.name, session)
+        if -1 not in matched:
+            raise DurableError(f"durable-rules did not see the fact for {self.label}")
+        matched.discard(-1)
+        self.last = (key, matched)
+        return matched
+
+    def message(self, facts: Facts) -> dict[str, Any]:
+        """Every referenced fact in a typed field, with a flag saying whether it is known."""
+        message: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            value = facts.get(name)
+            message[f"has_{field}"] = 0 if value is None else 1
+            message[field] = posted(value)
+        return message
+
+    def seal(self) -> None:
+        """Define the ruleset: one rule per conjunct of each condition, plus the catch-all."""
+        rules = [
+            (number, conjunct)
+            for number, (expr, segments) in enumerate(self.conditions)
+            for conjunct in self.conjuncts(expr, segments, True)
+        ]
+        self.name = f"parley_{self.label}_{next(_ruleset_numbers)}"
+        with ruleset(self.name):
+            for number, conjunct in rules:
+                when_all(combine(conjunct or [m.parley == 1]))(self.recorder(number))
+            when_all(+m.parley)(self.recorder(-1))
+
+    def recorder(self, number: int) -> Callable[[Any], None]:
+        def record(c: Any) -> None:
+            self.matches[c.m.sid].add(number)
+
+        return record
+
+    def field(self, name: str) -> str:
+        if name not in self.fields:
+            self.fields[name] = f"f{len(self.fields)}"
+        return self.fields[name]
+
+    # ------------------------------------------------------------ translation to durable rules
+
+    def conjuncts(self, expr: ast.Expr, segments: Mapping[str, ast.Expr], positive: bool) -> list[list[Any]]:
+        """`expr` (or its negation) in disjunctive normal form: each inner list is one durable rule's terms.
+
+        durable-rules fails to build rules whose `|` expands too far inside its fixed-size tables
+        (error 113), so disjunctions become separate rules and only conjunctions reach it.
+        """
+        match expr:
+            case ast.And(operands=operands) | ast.Or(operands=operands):
+                # Equal operands (spans aside) add nothing but width: `a and a` is `a`.
+                parts = [self.conjuncts(o, segments, positive) for o in dict.fromkeys(operands)]
+                if isinstance(expr, ast.And) == positive:
+                    return self.product(parts)
+                return [conjunct for part in parts for conjunct in part]
+            case ast.Not(operand=operand):
+                return self.conjuncts(operand, segments, not positive)
+            case ast.Compare(op=op, left=left, right=right):
+                return self.comparison(op, left, right, segments, positive)
+            case ast.Between(subject=subject, low=low, high=high):
+                both = ast.And((ast.Compare(">=", subject, low), ast.Compare("<=", subject, high)))
+                return self.conjuncts(both, segments, positive)
+            case ast.InList(subject=subject, options=options):
+                unique = dict.fromkeys(literal_value(o) for o in options)
+                anyone = ast.Or(tuple(ast.Compare("==", subject, o) for o in options if literal_value(o) in unique))
+                anyone = ast.Or(tuple(dict.fromkeys(anyone.operands)))
+                return self.conjuncts(anyone, segments, positive)
+            case ast.Name(path=path) if path in segments:
+                return self.conjuncts(segments[path], segments, positive)
+            case ast.Name(path=path):
+                field = getattr(m, self.field(path))
+                return [[field == True]] if positive else [[field != True]]  # noqa: E712
+        if is_literal(expr):
+            return constant((literal_value(expr) is True) == positive)
+        raise DurableError(f"cannot translate {type(expr).__name__}")
+
+    def product(self, parts: list[list[list[Any]]]) -> list[list[Any]]:
+        """The conjunction of several DNFs, refusing growth durable-rules cannot hold."""
+        result: list[list[Any]] = [[]]
+        for part in parts:
+            result = [left + right for left in result for right in part]
+            if len(result) > MAX_RULES_PER_CONDITION:
+                raise DurableError(
+                    f"a condition expands to more than {MAX_RULES_PER_CONDITION} rules; "
+                    "use the compiled evaluator or simplify it with segments"
+                )
+        return result
+
+    def comparison(
+        self, op: str, left: ast.Expr, right: ast.Expr, segments: Mapping[str, ast.Expr], positive: bool
+    ) -> list[list[Any]]:
+        if isinstance(right, ast.Name) and right.path in segments and not isinstance(left, ast.Name):
+            return self.comparison(FLIPPED[op], right, left, segments, positive)
+        if isinstance(left, ast.Name) and left.path in segments:
+            return self.segment_comparison(op, left.path, right, segments, positive)
+        if is_literal(left) and not is_literal(right):
+            return self.comparison(FLIPPED[op], right, left, segments, positive)
+        if is_literal(left) and is_literal(right):
+            return constant(compare(op, literal_value(left), literal_value(right)) == positive)
+        if not isinstance(left, ast.Name):
+            raise DurableError("only facts can be compared")
+        field = self.field(left.path)
+        flags = [field]
+        value: Any
+        if isinstance(right, ast.Name):
+            flags.append(self.field(right.path))
+            value = getattr(m, flags[1])
+        else:
+            value = posted(literal_value(right))
+        if positive:
+            return [[*(getattr(m, f"has_{f}") == 1 for f in flags), apply(op, getattr(m, field), value)]]
+        unknown = [[getattr(m, f"has_{f}") == 0] for f in flags]
+        return [*unknown, [apply(COMPLEMENT[op], getattr(m, field), value)]]
+
+    def segment_comparison(
+        self, op: str, segment: str, right: ast.Expr, segments: Mapping[str, ast.Expr], positive: bool
+    ) -> list[list[Any]]:
+        """A segment's truth compared with `true`/`false`; any other comparison is false, as in the reference."""
+        if op in ("==", "!=") and isinstance(right, ast.BoolLit):
+            same = (op == "==") == right.value
+            return self.conjuncts(segments[segment], segments, positive == same)
+        if op in ("==", "!=") and isinstance(right, ast.Name) and right.path in segments:
+            one, other = ast.Name(segment), right
+            both = ast.Or((ast.And((one, other)), ast.And((ast.Not(one), ast.Not(other)))))
+            return self.conjuncts(both, segments, positive == (op == "=="))
+        return constant(not positive)
+
+
+def apply(op: str, field: Any, value: Any) -> Any:
+    """`field OP value` as a durable expression."""
+    return {
+        "<": lambda: field < value,
+        "<=": lambda: field <= value,
+        ">": lambda: field > value,
+        ">=": lambda: field >= value,
+        "==": lambda: field == value,
+        "!=": lambda: field != value,
+    }[op]()
+
+
+def combine(terms: list[Any]) -> Any:
+    """`a & b & …` as one durable expression."""
+    result = terms[0]
+    for term in terms[1:]:
+        result = result & term
+    return result
+
+
+def constant(value: bool) -> list[list[Any]]:
+    """Always (one empty conjunct) or never (no conjunct)."""
+    return [[]] if value else []
+
+
+def posted(value: object) -> Any:
+    """A fact value as durable-rules stores it: Decimals as floats, unknowns as 0."""
+    if value is None:
+        return 0
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float):
+        return value
+    return str(value)
