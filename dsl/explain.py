@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,7 +59,8 @@ class Explanation:
         if rule.status is not None:
             lines.append(f"  status:       {rule.status.name}")
         if rule.description:
-            lines.append(f"  description:  {rule.description}")
+            wrapped = textwrap.wrap(rule.description, width=96, subsequent_indent=" " * 16)
+            lines.append("  description:  " + "\n".join(wrapped))
         if rule.constraint is not None:
             lines.append(f"  constraint:   {constraint_text(rule.constraint)}")
         lines.append(f"  checked in a strategy: {self.static_check}")
