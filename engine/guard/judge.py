@@ -24,29 +24,34 @@ NUDGE = dt.timedelta(minutes=1)
 TICK = dt.timedelta(microseconds=1)  # a ledger row counts from just after its instant
 
 
-def judge(case: Case, policies: Sequence[ast.Policy] | GuardRules) -> Verdict:
+def judge(case: Case, policies: Sequence[ast.Policy] | GuardRules, find_next: bool = True) -> Verdict:
     """Whether the case's proposal may go out at its time, under every applicable rule of the packs.
 
-    Pure: the clock is the case's. Pass `compile_rules(policies)` once when judging many cases.
+    Pure: the clock is the case's. Pass `compile_rules(policies)` once when judging many cases;
+    `find_next=False` skips the search for `next_allowed_at` (left null) when only the yes/no matters.
     """
     rules = policies if isinstance(policies, GuardRules) else compile_rules(policies)
     at = case.proposed.at
     findings = evaluate(case, rules, at)
     violations = dedupe(f for f in findings if not f.warning)
     warnings = dedupe(f for f in findings if f.warning)
-    if not violations:
-        return Verdict(True, (), warnings, None)
+    if not violations or not find_next:
+        return Verdict(not violations, violations, warnings, None)
     later = next_allowed(case, rules, at, violations)
     shown = None if later is None else render_instant(later, case.patient.zones)
     return Verdict(False, violations, warnings, shown)
 
 
-def evaluate(case: Case, rules: GuardRules, at: dt.datetime) -> list[Finding]:
-    """Every finding of every rule that reaches the case, were the proposal made at `at`."""
+def evaluate(case: Case, rules: GuardRules, at: dt.datetime, only: frozenset[str] | None = None) -> list[Finding]:
+    """Every finding of every rule that reaches the case at `at`.
+
+    With `only`: just the rules it names and the cheap time-of-day rules, a quick first look.
+    """
     view = View(case, at)
     findings: list[Finding] = []
     for rule in applicable(case, rules, view):
-        findings.extend(rule.check(rule, view))
+        if only is None or rule.clock or rule.rule_id in only:
+            findings.extend(rule.check(rule, view))
     return findings
 
 
@@ -81,6 +86,12 @@ def next_allowed(case: Case, rules: GuardRules, at: dt.datetime, blocking: tuple
         current = target if target > current else current + NUDGE
         if current > horizon:
             return None
+        # The rules that blocked last time are asked first: while one of them still blocks, no
+        # other rule can change the answer, and most searches end after a jump or two.
+        still = tuple(f for f in evaluate(case, rules, current, frozenset(f.rule for f in blocking)) if not f.warning)
+        if still:
+            blocking = still
+            continue
         blocking = tuple(f for f in evaluate(case, rules, current) if not f.warning)
         if not blocking:
             return current

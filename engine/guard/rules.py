@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from dsl import ast
 from dsl.checks.context import in_force, jurisdiction_covers, organization_matches
@@ -29,6 +30,9 @@ class CompiledRule:
     check: Check
     warning: bool = False
     reach: frozenset[str] | None = None  # proposal channels it can judge; None: any
+    clock: bool = False  # judges only the time of day: cheap, and asked first when searching ahead
+    # What the check derives from the constraint once (its channel set, its words), not per proposal.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def rule_id(self) -> str:
@@ -94,7 +98,7 @@ class GuardRules:
 
 def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
     """Bind every rule of the packs to its runtime check, once."""
-    from engine.guard.kinds import BUILTIN_CHECKS, KIND_CHECKS, NATIVE_RULES, reach_of  # they import this module
+    from engine.guard.kinds import BUILTIN_CHECKS, CLOCK_CHECKS, KIND_CHECKS, NATIVE_RULES, reach_of  # import us
 
     compiled: list[CompiledRule] = []
     skipped: list[str] = []
@@ -107,12 +111,14 @@ def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
             if check is None:
                 skipped.append(rule.rule_id)
                 continue
-            compiled.append(CompiledRule(rule, policy, check, warning, reach_of(rule.rule_id, rule.constraint)))
+            reach = reach_of(rule.rule_id, rule.constraint)
+            compiled.append(CompiledRule(rule, policy, check, warning, reach, check in CLOCK_CHECKS))
     present = {r.rule_id for r in compiled} | set(skipped)
     by_name = {p.name: p for p in policies}
     for rule_id, (pack, citation) in NATIVE_RULES.items():
         if pack in by_name and rule_id not in present:
             native = ast.Rule(rule_id, citation, None, "judged by the guard from the case's facts")
             reach = reach_of(rule_id, None)
-            compiled.append(CompiledRule(native, by_name[pack], BUILTIN_CHECKS[rule_id], False, reach))
+            check = BUILTIN_CHECKS[rule_id]
+            compiled.append(CompiledRule(native, by_name[pack], check, False, reach, check in CLOCK_CHECKS))
     return GuardRules(tuple(compiled), tuple(skipped))

@@ -35,6 +35,8 @@ KIND_CHECKS = {
     # RequireContent and ForbidContent judge a rendered message, which a case does not carry.
 }
 
+CLOCK_CHECKS = frozenset({check_time_window, check_designated_times})
+
 # Catalog rules no v1 constraint kind can state (policies/README.md, "Not expressible in v1"):
 # the guard judges them natively wherever the pack they belong to applies, with the catalog's
 # citation, until the pack carries a rule of that id (then the pack's rule and citation win).

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import TYPE_CHECKING
 
 from dsl import ast
 from engine.guard import case as c
 from engine.guard.clock import start_of_day
 from engine.guard.history import CHANNEL_WORDS, View, channels_of
+
+if TYPE_CHECKING:
+    from engine.guard.rules import CompiledRule
 
 # Channels a time-of-day rule reaches when it names none: the media a patient hears from at
 # that moment. A letter's hour of posting is not when it is read; reports and ECAs are not
@@ -52,6 +56,14 @@ def proposal_does(view: View, word: str) -> bool:
     """Whether the proposal is the action a pack word names."""
     proposed = view.case.proposed
     return action_matches(word, proposed.channel, proposed.template)
+
+
+def rule_channels(rule: CompiledRule, idents: tuple[ast.Ident, ...]) -> frozenset[str]:
+    """The channel set of a rule's channel words, derived once per compiled rule."""
+    found = rule.memo.get("channels")
+    if found is None:
+        found = rule.memo["channels"] = channel_set(idents)
+    return found
 
 
 def proposal_in(view: View, idents: tuple[ast.Ident, ...]) -> bool:

@@ -14,7 +14,7 @@ import datetime as dt
 from dsl import ast
 from engine.guard.clock import weekday_date
 from engine.guard.history import View
-from engine.guard.kinds.common import channel_set, day_start, days_of, label, noun_for, plural, proposal_debts
+from engine.guard.kinds.common import day_start, days_of, label, noun_for, plural, proposal_debts, rule_channels
 from engine.guard.kinds.occurrences import occurrences
 from engine.guard.rules import CompiledRule
 from engine.guard.verdict import Finding
@@ -31,7 +31,7 @@ def check_cap(rule: CompiledRule, view: View) -> list[Finding]:
     cap = rule.constraint
     assert isinstance(cap, ast.FrequencyCap)
     proposed = view.case.proposed
-    channels = channel_set(cap.channels)
+    channels = rule_channels(rule, cap.channels)
     place = cap.place.name if cap.place else None
     if proposed.channel not in channels or (proposed.to is not None and proposed.to in view.misdirected):
         return []
@@ -95,7 +95,7 @@ def check_cool_down(rule: CompiledRule, view: View) -> list[Finding]:
     cool = rule.constraint
     assert isinstance(cool, ast.CoolDown)
     proposed = view.case.proposed
-    channels = channel_set(cool.channels)
+    channels = rule_channels(rule, cool.channels)
     if proposed.channel not in channels or (proposed.to is not None and proposed.to in view.misdirected):
         return []
     n_days = days_of(cool.duration)
