@@ -232,3 +232,22 @@ def test_guard_judges_a_fifty_entry_history_quickly() -> None:
         judge(case, RULES)
     per_call = (time.perf_counter() - start) / runs
     assert per_call < 0.005, f"{per_call * 1e6:.0f} µs per verdict"
+
+
+def test_find_next_false_gives_the_same_verdict_without_the_search() -> None:
+    for path in CASES:
+        case = parse_case(json.loads(path.read_text())["case"])
+        full, quick = judge(case, RULES), judge(case, RULES, find_next=False)
+        assert (quick.allowed, quick.violations, quick.warnings) == (full.allowed, full.violations, full.warnings)
+        assert quick.next_allowed_at is None
+
+
+def test_every_shipped_rule_is_judged_at_run_time_unless_it_is_about_content() -> None:
+    packs = [parse(p.read_text(), p.name).program for p in sorted((ROOT / "policies").glob("*.parley"))]
+    content = {
+        r.rule_id
+        for pack in packs
+        for r in pack.rules  # type: ignore[union-attr]
+        if r.constraint is None or type(r.constraint).__name__ in ("RequireContent", "ForbidContent")
+    }
+    assert set(RULES.skipped) == content
