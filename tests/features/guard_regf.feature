@@ -560,6 +560,30 @@ Feature: The runtime guard follows Regulation F's Official Interpretations
     When a call about "CARD" to "m2" is proposed at "2020-04-02 10:00"
     Then it is allowed
 
+  Scenario: 12 CFR 1006.14(h)(2)(ii) - a patient who texts in after opting out of texts may get one reply
+    Given a patient in "America/New_York" owing "CARD"
+    And these events happened:
+      | at               | type    | channel |
+      | 2020-04-01 10:00 | opt_out | sms     |
+    And the ledger holds:
+      | at               | channel | direction | debts |
+      | 2020-04-03 10:00 | sms     | inbound   | CARD  |
+    When a text message about "CARD" is proposed at "2020-04-03 10:05"
+    Then it is allowed
+
+  Scenario: 12 CFR 1006.14(h)(2)(ii) - but only one
+    Given a patient in "America/New_York" owing "CARD"
+    And these events happened:
+      | at               | type    | channel |
+      | 2020-04-01 10:00 | opt_out | sms     |
+    And the ledger holds:
+      | at               | channel | direction | debts | outcome   |
+      | 2020-04-03 10:00 | sms     | inbound   | CARD  |           |
+      | 2020-04-03 10:05 | sms     | outbound  | CARD  | delivered |
+    When a text message about "CARD" is proposed at "2020-04-04 10:00"
+    Then it is refused under "REGF-MEDIUM"
+    And the message names "2020-04-01"
+
   # ---------------------------------------------------------------- disputes
 
   Scenario: 12 CFR 1006.38(c) - a written dispute holds collection of that debt until verification is sent
