@@ -312,10 +312,13 @@ def text_after_end(source: Source, token: Token, span: Span) -> Diagnostic:
 
 def closest_word(word: str, candidates: set[str]) -> str | None:
     """The candidate nearest `word` by edit distance (a swap of two letters counts once)."""
+    limit = 1 if len(word) <= 3 else 2
+    candidates = {c for c in candidates if abs(len(c) - len(word)) <= limit}  # also keeps huge words cheap
+    if not candidates:
+        return None
     best = min(
         sorted(candidates), key=lambda c: (edit_distance(word, c), -difflib.SequenceMatcher(None, word, c).ratio())
     )
-    limit = 1 if len(word) <= 3 else 2
     return best if edit_distance(word, best) <= limit else None
 
 
