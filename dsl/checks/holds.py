@@ -34,20 +34,36 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         constraint = rule.rule.constraint
         assert isinstance(constraint, ast.Hold)
         words = [a.name for a in constraint.actions]
-        held = [a for a in all_acts if any(does(a, w) for w in words)]
-        condition = hold_condition(constraint)
-        through = [
-            (a, facts)
-            for a in held
-            if (facts := can_act_while(ctx, a, (*condition, *handler_stops(program, a)))) is not None
-        ]
+        held = sorted((a for a in all_acts if any(does(a, w) for w in words)), key=lambda a: a.first_day)
+        is_eca = all(w in ECA_TARGETS | ECA_KINDS for w in words)
+        # A warning names a few steps; finding more would only cost solver time on large strategies.
+        through = acting_through(ctx, program, constraint, held, None if is_eca else MAX_LISTED + 1)
         if not through:
             continue
-        if all(w in ECA_TARGETS | ECA_KINDS for w in words):
+        if is_eca:
             findings.extend(eca_through_hold(rule, constraint, act, facts) for act, facts in through)
         else:
             findings.append(collection_through_hold(rule, constraint, through))
     return findings
+
+
+def acting_through(
+    ctx: CheckContext, program: ast.Strategy, constraint: ast.Hold, held: list[Act], enough: int | None
+) -> list[tuple[Act, tuple[tuple[str, str], ...]]]:
+    """The actions (earliest first, up to `enough` owners) that can happen while the hold is on."""
+    condition = hold_condition(constraint)
+    through: list[tuple[Act, tuple[tuple[str, str], ...]]] = []
+    owners: set[int] = set()
+    for act in held:
+        if enough is not None and len(owners) >= enough:
+            break
+        if id(act.owner) in owners:
+            continue  # one action per step is enough to name the step
+        facts = can_act_while(ctx, act, (*condition, *handler_stops(program, act)))
+        if facts is not None:
+            through.append((act, facts))
+            owners.add(id(act.owner))
+    return through
 
 
 def handler_stops(strategy: ast.Strategy, act: Act) -> tuple[ast.Expr, ...]:
@@ -118,9 +134,7 @@ def collection_through_hold(
     """A warning naming the steps that can act through the hold; the runtime guard holds them anyway."""
     first, facts = min(through, key=lambda pair: pair[0].first_day)
     owners = list(dict.fromkeys(a.owner_label for a, _ in through))
-    listed = ", ".join(owners[:MAX_LISTED]) + (
-        f" and {len(owners) - MAX_LISTED} more" if len(owners) > MAX_LISTED else ""
-    )
+    listed = ", ".join(owners[:MAX_LISTED]) + (" and others" if len(owners) > MAX_LISTED else "")
     condition = quoted(constraint.condition)
     found = finding(
         rule,
