@@ -26,8 +26,8 @@ PASSES = (waiting, notice, obligation, forbid_action, holds, consent, content, t
 def test_a_2000_line_strategy_gets_its_timing_and_hold_findings_in_seconds() -> None:
     result = parse(large_strategy(), "large.parley")
     assert isinstance(result.program, ast.Strategy)
-    policies = [p for p in (parse(f.read_text(encoding="utf-8"), f.name).program for f in POLICIES.glob("*.parley"))]
-    policies = [p for p in policies if isinstance(p, ast.Policy)]
+    packs = [parse(f.read_text(encoding="utf-8"), f.name).program for f in sorted(POLICIES.glob("*.parley"))]
+    policies = [p for p in packs if isinstance(p, ast.Policy)]
     if not policies:
         pytest.skip("no policy packs in policies/")
     as_of = dt.date(2026, 11, 27)
