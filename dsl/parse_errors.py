@@ -7,6 +7,7 @@ broken texts that fail in the same parser state as the real mistake.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 
 from lark import Lark, Token
@@ -201,7 +202,7 @@ def unexpected_token(source: Source, problem: UnexpectedToken, parser: Lark) -> 
         close = closest_word(str(token), keywords)
         if close:
             return error("PARSE", span, f"unknown word `{token}`", f"did you mean `{close}`?")
-    label = problem.match_examples(parser.parse, MISTAKES, use_accepts=True)
+    label = named_mistake(problem, parser)
     if label == "otherwise_without_when" and token.type != "OTHERWISE":
         label = None  # any stray word fails in that state; only `otherwise` is this mistake
     if label is not None:
@@ -287,7 +288,9 @@ def stop_when_inside_block(source: Source, problem: UnexpectedToken) -> Diagnost
     if not (isinstance(stop, Token) and stop.type == "STOP" and isinstance(word, Token) and str(word) == "when"):
         return None
     opener = open_block(source, problem)
-    kind, where = opener if opener is not None else ("step", token_span(source, stop))
+    if opener is None or opener[0] in {"strategy", "policy"}:
+        return None
+    kind, where = opener
     return error(
         "PARSE",
         token_span(source, stop),
@@ -308,6 +311,40 @@ def text_after_end(source: Source, token: Token, span: Span) -> Diagnostic:
         f"this comes after the {document}'s final `end`",
         f"{where} already closed the {document}: remove an extra `end`, or move this inside the {document}",
     )
+
+
+def named_mistake(problem: UnexpectedToken, parser: Lark) -> str | None:
+    """The label of the `MISTAKES` example that fails in the same parser state, if any.
+
+    Like lark's `match_examples`, but states are compared by their LR state alone: lark also
+    compares stack depth, which changes with how many statements come before the mistake, so an
+    example written as a strategy's first line would not match the same mistake further down.
+    """
+    state = getattr(problem, "state", None)
+    position = getattr(state, "position", None)
+    candidates = [
+        (label, token_type)
+        for label, example_position, accepts, token_type in example_failures(parser)
+        if example_position == position and accepts == problem.accepts
+    ]
+    exact = [label for label, token_type in candidates if token_type == problem.token.type]
+    return (exact or [label for label, _ in candidates] or [None])[0]
+
+
+@functools.cache
+def example_failures(parser: Lark) -> tuple[tuple[str, int, frozenset[str], str], ...]:
+    """Where each `MISTAKES` example fails: label, LR state, acceptable tokens, failing token type."""
+    failures = []
+    for label, examples in MISTAKES.items():
+        for example in examples:
+            try:
+                parser.parse(example)
+            except UnexpectedToken as failure:
+                position = getattr(failure.state, "position", None)
+                failures.append((label, position, frozenset(failure.accepts or ()), failure.token.type))
+            except UnexpectedInput:
+                continue
+    return tuple(failures)
 
 
 def closest_word(word: str, candidates: set[str]) -> str | None:

@@ -267,6 +267,16 @@ CASES = [
         "write a condition",
     ),
     Case(
+        "when without condition further down the file",
+        HEAD
+        + "  organization provider\n  tone supportive\n\n"
+        + '  step "a" on day 1\n    send sms "x"\n  end\n\n  step "b" on day 2 when\n    send sms "y"\n  end\nend\n',
+        9,
+        25,
+        "`when` needs a condition",
+        "write a condition",
+    ),
+    Case(
         "step unless without condition",
         strategy('  step "a" on day 1 unless\n    send sms "x"\n  end\n'),
         2,
