@@ -109,7 +109,7 @@ def nesting_problem(source: Source) -> Diagnostic | None:
             if depth > MAX_NESTING:
                 too_deep_at = paren.start()
                 break
-    nots = NOT_CHAIN.search(source.text)
+    nots = NOT_CHAIN.search(source.text) if source.text.count("not") > MAX_NESTING else None
     if nots is not None and (too_deep_at is None or nots.start(1) < too_deep_at):
         too_deep_at = nots.start(1)
     if too_deep_at is None:
