@@ -1,0 +1,212 @@
+"""`parley guard` and `parley decide`: the runtime guard on one case, the engine on a portfolio.
+
+This is an edge of the system: it reads files and the environment, then hands pure values to
+`engine`. `runtime.cli` registers these commands with `register(app)`.
+
+Exit codes: `guard` 0 when the contact is allowed, 1 when it is not, 2 when the case or the
+packs cannot be read; `decide` 0 when every account was decided, 1 when some rows could not be
+read (they are listed, and written as `error` rows), 2 on a usage error or a strategy that does
+not check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from dsl import ast
+from dsl.check import CheckOptions, check_text
+from dsl.diagnostics import render_all_text
+from engine.decide import Decision, decide
+from engine.evaluators import EVALUATORS, build_plan
+from engine.guard import CaseError, GuardRules, compile_rules, judge, parse_case
+from engine.guarding import account_guard
+from engine.plan import Plan
+from runtime.files import load_policies
+from runtime.portfolio import (
+    WRITE_SUFFIXES,
+    PortfolioAccount,
+    PortfolioError,
+    decision_rows,
+    error_row,
+    read_portfolio,
+    write_decisions,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `guard` and `decide` to the `parley` command line (once, however often it is called)."""
+    present = {c.name for c in app.registered_commands}
+    if "guard" not in present:
+        app.command("guard")(guard_command)
+    if "decide" not in present:
+        app.command("decide")(decide_command)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a usage problem on stderr; the caller raises the returned exit (code 2)."""
+    typer.echo(message, err=True)
+    return typer.Exit(2)
+
+
+def guard_rules(folder: Path | None) -> GuardRules:
+    """The packs of a folder compiled for the guard; a pack with an error stops the run.
+
+    Judging without a pack that failed to read would allow what that pack forbids.
+    """
+    folder = folder or Path("policies")
+    if not folder.is_dir():
+        raise fail(f"there is no policies folder `{folder}`; name one with --policies")
+    packs, findings = load_policies(folder)
+    if any(d.is_error for d in findings):
+        typer.echo(render_all_text(findings), err=True)
+        raise fail(f"the packs in `{folder}` have errors: fix them before judging contacts")
+    return compile_rules(packs)
+
+
+def guard_command(
+    case_file: Path = typer.Argument(..., metavar="CASE.json", help="A guard case (DESIGN.md's format)."),
+    policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder [default: ./policies]."),
+) -> None:
+    """May this contact go out now? Print the guard's verdict as JSON (exit 1 when it may not)."""
+    try:
+        data = json.loads(case_file.read_bytes().decode("utf-8"))
+    except OSError as problem:
+        raise fail(f"cannot read `{case_file}`: {problem.strerror}") from None
+    except UnicodeDecodeError:
+        raise fail(f"`{case_file}` is not UTF-8 text") from None
+    except json.JSONDecodeError as problem:
+        raise fail(
+            f"`{case_file}` is not JSON: {problem.msg} (line {problem.lineno}, column {problem.colno})"
+        ) from None
+    if isinstance(data, dict) and "case" in data and "now" not in data:
+        data = data["case"]  # a golden file: the case with the verdict it must get
+    try:
+        case = parse_case(data)
+    except CaseError as problem:
+        typer.echo(json.dumps({"error": problem.to_dict()}, indent=2))
+        raise fail(f"{problem.field}: {problem.message}") from None
+    verdict = judge(case, guard_rules(policies))
+    typer.echo(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False))
+    raise typer.Exit(0 if verdict.allowed else 1)
+
+
+def decide_command(
+    portfolio: Path = typer.Option(..., "--portfolio", help="Accounts: a `.csv` or `.parquet` file."),
+    strategy: Path = typer.Option(..., "--strategy", help="The strategy (`.parley`) to run."),
+    now: str = typer.Option(..., "--now", help="The decision time with its offset, e.g. 2026-03-16T13:00:00Z."),
+    out: Path | None = typer.Option(None, "--out", help="Decisions: `.csv`, `.parquet` or `.jsonl` [default: stdout]."),
+    engine: str | None = typer.Option(
+        None, "--engine", help="compiled, reference or durable [default: $PARLEY_ENGINE]."
+    ),
+    policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder [default: ./policies]."),
+) -> None:
+    """Decide the next actions for every account of a portfolio, each cleared by the runtime guard."""
+    evaluator = engine or os.environ.get("PARLEY_ENGINE") or "compiled"
+    if evaluator not in EVALUATORS:
+        raise fail(f"unknown engine `{evaluator}`; choose one of {', '.join(EVALUATORS)}")
+    moment = read_now(now)
+    if out is not None and out.suffix.lower() not in WRITE_SUFFIXES:
+        raise fail(f"`{out.name}`: write decisions to a `.csv`, `.parquet` or `.jsonl` file")
+    rules = guard_rules(policies)
+    plan = load_plan(strategy, policies or Path("policies"), moment.date(), evaluator)
+    try:
+        book = read_portfolio(portfolio)
+    except PortfolioError as problem:
+        raise fail(str(problem)) from None
+    for error in book.errors:
+        typer.echo(error.render(), err=True)
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    rows: list[dict] = [error_row(e) for e in book.errors]
+    counts = {"proposed": 0, "accounts": 0}
+    with progress_bar(console) as bar:
+        task = bar.add_task("deciding", total=len(book.accounts))
+        for decision in decide_all(plan, book.accounts, moment, rules, strategy_organization(plan)):
+            rows.extend(decision_rows(decision, plan, evaluator))
+            counts["accounts"] += 1
+            counts["proposed"] += len(decision.proposals)
+            bar.advance(task)
+    elapsed = time.perf_counter() - started
+    write_out(rows, out)
+    rate = counts["accounts"] / elapsed if elapsed > 0 else 0.0
+    console.print(
+        f"{counts['accounts']} account(s) decided with the {evaluator} engine in {elapsed:.1f}s ({rate:,.0f}/s): "
+        f"{counts['proposed']} action(s) proposed, {len(book.errors)} row(s) unreadable"
+    )
+    raise typer.Exit(1 if book.errors else 0)
+
+
+def read_now(text: str) -> dt.datetime:
+    """`--now` as an aware instant: the offset is required, so no run depends on the machine's zone."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise fail(f"`{text}` is not a time; write e.g. `2026-03-16T13:00:00Z`") from None
+    if moment.tzinfo is None:
+        raise fail(f"`{text}` has no UTC offset; write e.g. `{text}Z` or `{text}-05:00`")
+    return moment
+
+
+def load_plan(path: Path, policies: Path, as_of: dt.date, evaluator: str) -> Plan:
+    """The strategy checked against the packs on the decision's date and compiled; errors stop the run."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise fail(f"cannot read the strategy `{path}` as UTF-8 text") from None
+    packs = tuple(load_policies(policies)[0]) if policies.is_dir() else ()
+    result = check_text(text, str(path), CheckOptions(policies=packs, as_of=as_of))
+    program = result.parsed.program
+    if not result.ok or not isinstance(program, ast.Strategy):
+        typer.echo(render_all_text(list(result.diagnostics)), err=True)
+        raise fail(f"`{path}` is not a strategy that checks; fix the errors above before running it")
+    return build_plan(program, text, evaluator)
+
+
+def decide_all(
+    plan: Plan, accounts: Iterable[PortfolioAccount], now: dt.datetime, rules: GuardRules, organization: str
+) -> Iterator[Decision]:
+    """Decide for each account in turn, each proposal cleared by the account's own guard."""
+    for item in accounts:
+        guard = account_guard(item.account, item.ledger, rules, organization, now)
+        yield decide(plan, item.account, now, guard)
+
+
+def strategy_organization(plan: Plan) -> str:
+    """Who collects under a strategy; one that does not say is read as an agency's, the strictest."""
+    organization = plan.strategy.organization
+    return organization.name if organization is not None else "agency"
+
+
+def progress_bar(console: Console) -> Progress:
+    """A progress bar on stderr, so decisions on stdout stay clean."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def write_out(rows: list[dict], out: Path | None) -> None:
+    """Decisions to a file by its suffix, or as JSON Lines on stdout."""
+    if out is None:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False, default=str))
+        return
+    try:
+        write_decisions(out, rows)
+    except PortfolioError as problem:
+        raise fail(str(problem)) from None
+    except OSError as problem:
+        raise fail(f"cannot write `{out}`: {problem.strerror}") from None
