@@ -81,7 +81,7 @@ class View:
         self.day = local_day(at, case.patient.zone)
         self.entries = case.history[: bisect_left(case.history_times, at)]
         self.events = case.events[: bisect_right(case.event_times, at)]
-        self._counted: dict[tuple[frozenset[str], str, str | None], list[c.Entry]] = {}
+        self._counted: dict[tuple[frozenset[str], str, str | None, int | None], list[c.Entry]] = {}
         self._consent_ends: dict[tuple[int, str], dt.datetime | None] = {}
 
     # ------------------------------------------------------------ contact points
@@ -117,13 +117,18 @@ class View:
         """The debts a conversation was about; a conversation about none counts for one (14(b)(4)-1.ii)."""
         return entry.debts or (self.case.first_debt,)
 
-    def counted(self, channels: frozenset[str], debt: str, place: str | None) -> list[c.Entry]:
-        """Ledger rows counted toward a cap on `channels` for `debt` (`*`: the whole account)."""
-        key = (channels, debt, place)
+    def counted(
+        self, channels: frozenset[str], debt: str, place: str | None, since_day: int | None = None
+    ) -> list[c.Entry]:
+        """Ledger rows counted toward a cap on `channels` for `debt` (`*`: the whole account).
+
+        `since_day`: only rows from that local day on, all a window needs (and far fewer to check).
+        """
+        key = (channels, debt, place, since_day)
         cached = self._counted.get(key)
         if cached is not None:
             return cached
-        rows = self.case.index.before(channels, debt, place, self.at)
+        rows = self.case.index.before(channels, debt, place, self.at, since_day)
         if self.case.index.dynamic:
             rows = [e for e in rows if self.still_counts(e, debt)]
         self._counted[key] = rows

@@ -34,7 +34,7 @@ class CaseIndex:
         )
         self._points: dict[tuple[str, str | None], c.ContactPoint | None] = {}
         self._places: dict[tuple[str, str | None], frozenset[str]] = {}
-        self._counted: dict[Key, tuple[list[dt.datetime], list[c.Entry]]] = {}
+        self._counted: dict[Key, tuple[list[dt.datetime], list[int], list[c.Entry]]] = {}
         self.counted_debts = {e.index: self._counted_debts(e) for e in case.history}
         self.conversations = [e for e in case.history if e.channel == "call" and e.outcome == "conversation"]
         self.conversation_times = [e.at for e in self.conversations]
@@ -44,7 +44,11 @@ class CaseIndex:
             times.append(event.at)
             events.append(event)
         self._telephone: dict[str | None, tuple[list[dt.datetime], list[c.Entry]]] | None = None
-        self.first_communications: dict[str, list[c.Entry]] = {}  # filled by occurrences, per debt
+        self.first_communications: dict[str, list[c.Entry]] = {}
+        self.by_template: dict[str, list[c.Entry]] = {}
+        for entry in case.history:
+            if entry.template and entry.direction == "outbound" and entry.outcome != "undeliverable":
+                self.by_template.setdefault(entry.template, []).append(entry)  # filled by occurrences, per debt
 
     def events_until(self, kind: str, at: dt.datetime) -> list[c.Event]:
         """Events of a type at or before an instant."""
@@ -114,7 +118,7 @@ class CaseIndex:
 
     def candidates(
         self, channels: frozenset[str], debt: str, place: str | None
-    ) -> tuple[list[dt.datetime], list[c.Entry]]:
+    ) -> tuple[list[dt.datetime], list[int], list[c.Entry]]:
         """Rows a cap could count, whatever the instant: outbound, connected, on its channels, place and debt."""
         key = (channels, debt, place)
         found = self._counted.get(key)
@@ -129,11 +133,14 @@ class CaseIndex:
                 and (place is None or place in self.place_words(e.channel, e.to))
                 and (debt == "*" or debt in self.counted_debts[e.index])
             ]
-            found = ([e.at for e in rows], rows)
+            found = ([e.at for e in rows], [e.day for e in rows], rows)  # days ascend with the instants
             self._counted[key] = found
         return found
 
-    def before(self, channels: frozenset[str], debt: str, place: str | None, at: dt.datetime) -> list[c.Entry]:
-        """The candidate rows strictly before an instant."""
-        times, rows = self.candidates(channels, debt, place)
-        return rows[: bisect_left(times, at)]
+    def before(
+        self, channels: frozenset[str], debt: str, place: str | None, at: dt.datetime, since_day: int | None = None
+    ) -> list[c.Entry]:
+        """The candidate rows strictly before an instant (and on or after a local day, if given)."""
+        times, days, rows = self.candidates(channels, debt, place)
+        start = 0 if since_day is None else bisect_left(days, since_day)
+        return rows[start : bisect_left(times, at)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dsl import ast
-from engine.guard.clock import weekday_date
+from engine.guard.clock import local_day, weekday_date
 from engine.guard.history import View
 from engine.guard.kinds.common import day_start, days_of, label, noun_for, plural, proposal_debts, rule_channels
 from engine.guard.kinds.occurrences import occurrences
@@ -43,7 +43,7 @@ def check_cap(rule: CompiledRule, view: View) -> list[Finding]:
     for debt in debts:
         if debt != "*" and view.consented(proposed.channel, debt, view.at, view.day) is not None:
             continue  # 1006.14(b)(3)(i): calls under direct prior consent do not count
-        rows = view.counted(channels, debt, place)
+        rows = view.counted(channels, debt, place, window_start(view, cap.window))
         if unit in NUMBER_UNITS:
             point = view.resolve(proposed.channel, proposed.to)
             rows = [e for e in rows if view.resolve(e.channel, e.to) == point]
@@ -51,6 +51,14 @@ def check_cap(rule: CompiledRule, view: View) -> list[Finding]:
         if finding is not None:
             findings.append(finding)
     return findings
+
+
+def window_start(view: View, window: ast.Duration) -> int:
+    """The first local day a window ending now can reach."""
+    n_days = days_of(window)
+    if n_days is not None:
+        return view.day - n_days + 1
+    return local_day(view.at - dt.timedelta(minutes=window.minutes), view.case.patient.zone)
 
 
 def judge_window(

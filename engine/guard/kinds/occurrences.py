@@ -61,8 +61,8 @@ def occurrences(view: View, word: str, debt: str) -> list[Occurrence]:
     ]
     found += [
         Occurrence(e.at, e.day, f"the `{word}`")
-        for e in view.entries
-        if e.template == word and e.direction == "outbound" and e.outcome != "undeliverable" and about(e, debt)
+        for e in view.case.index.by_template.get(word, ())
+        if e.at < view.at and about(e, debt)
     ]
     return sorted(found, key=lambda o: o.at)
 
