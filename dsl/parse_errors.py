@@ -212,6 +212,9 @@ def unexpected_token(source: Source, problem: UnexpectedToken, parser: Lark) -> 
     stop_inside = stop_when_inside_block(source, problem)
     if stop_inside is not None:
         return stop_inside
+    clock = clock_mistake(source, token, expected)
+    if clock is not None:
+        return clock
     if token.type == "NAME" and expected == {"STRING"}:
         return error("PARSE", span, f"`{token}` needs double quotes", f'write `"{token}"`')
     if expected <= DOCUMENT_OVER:
@@ -276,6 +279,31 @@ def misaligned_end(source: Source) -> tuple[str, int, Span] | None:
             kind, opened_on, opened_at = open_blocks.pop()
             if indent < opened_at and any(outer_indent == indent for _, _, outer_indent in open_blocks):
                 return kind, opened_on, Span(source, number, indent + 1, number, indent + 4)
+    return None
+
+
+TWELVE_HOUR = re.compile(r"\d{1,2}(:\d{2})?\s*(am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
+
+
+def clock_mistake(source: Source, token: Token, expected: set[str]) -> Diagnostic | None:
+    """`9am` for `09:00`, or a single time where a step needs a window."""
+    if not expected & {"WINDOW", "CLOCK"} or token.start_pos is None:
+        return None
+    twelve_hour = TWELVE_HOUR.match(source.text, token.start_pos)
+    if twelve_hour is not None:
+        return error(
+            "PARSE",
+            span_of_offset(source, twelve_hour.start(), twelve_hour.end()),
+            f"`{twelve_hour.group()}` is not how times of day are written",
+            "use a 24-hour clock with two digits for the hour: `09:00`, `17:30`; a window is `09:00-17:00`",
+        )
+    if token.type == "CLOCK" and "WINDOW" in expected:
+        return error(
+            "PARSE",
+            token_span(source, token),
+            "a step's time is a window with a start and an end",
+            f"write `{token}-19:00`, or `best_time within {token}-19:00` to let the model choose",
+        )
     return None
 
 
