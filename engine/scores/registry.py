@@ -1,0 +1,186 @@
+"""The score registry: every score the engine can put on an account, its kind, its range and its producer.
+
+A strategy may only name what exists, so the registry and the language's schema (`dsl.schema`) must
+list the same scores: registering a name the schema does not know, or with another kind or range,
+is refused with a clear error, and `test_scores_registry` proves the two agree exactly. A value a
+producer hands back is checked against its entry before it reaches an account (`problem`), so a
+model that drifts out of 0..1 is caught at the edge instead of inside a decision.
+
+`best_time` is kept per channel: the engine's facts carry `best_time.sms`, `best_time.call`, … next
+to `best_time` (the time on the best channel). A qualified name is the same entry with a channel,
+so `spec("best_time.sms")` is `best_time`'s entry; strategies still name only `best_time`.
+
+The registry is a value: `register` and `with_producer` return a new one; nothing here is mutable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from dsl import schema
+from dsl.schema import Kind
+from dsl.vocabulary import CHANNELS
+from engine.account import ScoreSource
+from engine.scores import models, replies
+
+MINUTES_PER_DAY = 24 * 60
+TIMING_SOURCE = ScoreSource("timing-beta-table", "1.0.0")
+KEYWORD_SOURCE = ScoreSource(replies.RULES_ID, replies.RULES_VERSION)
+# Intents and sentiments nobody measures yet (until issue 5's classifier): always false / 0, and the
+# trace says so by naming this source instead of a model.
+UNMEASURED_SOURCE = ScoreSource("reply-unmeasured", "0.0.0")
+# The kinds a score may have; every other kind in the schema is an account fact, not a score.
+SCORE_KINDS = frozenset({Kind.SCORE, Kind.BOOLEAN, Kind.CLOCK, Kind.CHANNEL})
+# `best_time` and `best_channel` sit among the schema's account facts, not its SCORES table.
+MODEL_FACTS = ("best_time", "best_channel")
+PER_CHANNEL = frozenset({"best_time"})
+
+
+class ScoreError(ValueError):
+    """A score the schema does not list, or one declared unlike the schema's row."""
+
+
+@dataclass(frozen=True)
+class ScoreSpec:
+    """One named score: its kind, its range (for 0..1 scores and clock times) and who produces it."""
+
+    name: str
+    kind: Kind
+    producer: ScoreSource
+    low: Decimal | None = None
+    high: Decimal | None = None
+    description: str = ""
+
+    def problem(self, value: object, as_name: str | None = None) -> str | None:
+        """Why `value` cannot be this score (produced as `as_name`, e.g. `best_time.sms`), or None."""
+        name = as_name or self.name
+        if self.kind is Kind.BOOLEAN:
+            return None if isinstance(value, bool) else f"`{name}` must be yes or no, not `{value}`"
+        if self.kind is Kind.CHANNEL:
+            return (
+                None if isinstance(value, str) and value in CHANNELS else f"`{name}` must be a channel, not `{value}`"
+            )
+        number = as_number(value)
+        if number is None:
+            return f"`{name}` must be {self.kind.words}, not `{value}`"
+        if self.kind is Kind.CLOCK and number != int(number):
+            return f"`{name}` must be a whole minute of the day, not `{value}`"
+        if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
+            return f"`{name}` is `{value}`, outside its range {self.low}..{self.high}"
+        return None
+
+
+def as_number(value: object) -> Decimal | None:
+    """A finite number as a Decimal; None for anything else (yes/no values included)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    number = Decimal(str(value))
+    return number if number.is_finite() else None
+
+
+@dataclass(frozen=True)
+class ScoreRegistry:
+    """The scores on offer, by name, in the schema's order."""
+
+    specs: tuple[ScoreSpec, ...] = ()
+
+    def names(self) -> tuple[str, ...]:
+        """Every registered score name."""
+        return tuple(s.name for s in self.specs)
+
+    def spec(self, name: str) -> ScoreSpec | None:
+        """The entry for `name`; `best_time.CHANNEL` resolves to `best_time`'s entry."""
+        base, _, channel = name.partition(".")
+        if base in PER_CHANNEL and channel:
+            return self.spec(base) if channel in CHANNELS else None
+        return next((s for s in self.specs if s.name == name), None)
+
+    def register(self, spec: ScoreSpec) -> ScoreRegistry:
+        """A registry with `spec` added; raises `ScoreError` unless the schema declares it alike."""
+        refusal = schema_refusal(spec)
+        if refusal:
+            raise ScoreError(refusal)
+        if spec.name in self.names():
+            raise ScoreError(f"`{spec.name}` is registered already")
+        return ScoreRegistry((*self.specs, spec))
+
+    def with_producer(self, name: str, producer: ScoreSource) -> ScoreRegistry:
+        """A registry where `name` comes from `producer` (e.g. a model trained on a provider's data)."""
+        if self.spec(name) is None:
+            raise ScoreError(unknown_message(name, self.names()))
+        return ScoreRegistry(tuple(replace(s, producer=producer) if s.name == name else s for s in self.specs))
+
+    def problem(self, name: str, value: object) -> str | None:
+        """Why `value` may not be produced as `name`, or None when it may."""
+        spec = self.spec(name)
+        if spec is None:
+            return unknown_message(name, self.names())
+        return spec.problem(value, name)
+
+
+def unknown_message(name: str, known: Iterable[str]) -> str:
+    """`no score is called …`, with a did-you-mean where one is close."""
+    hint = schema.did_you_mean(name, known)
+    return f"no score is called `{name}`" + (f"; {hint}" if hint else "")
+
+
+def schema_scores() -> tuple[schema.Fact, ...]:
+    """The schema's rows a producer fills in: its 0..1 scores, its intents, best time and channel."""
+    model_facts = tuple(f for f in schema.ACCOUNT_FACTS if f.name in MODEL_FACTS)
+    return (*schema.SCORES, *schema.INTENTS, *model_facts)
+
+
+def schema_refusal(spec: ScoreSpec) -> str | None:
+    """Why the schema would not accept `spec`, or None when it declares the same score."""
+    row = next((f for f in schema_scores() if f.name == spec.name), None)
+    if row is None:
+        hint = schema.did_you_mean(spec.name, [f.name for f in schema_scores()])
+        return (
+            f"the language does not know a score called `{spec.name}`: add a row for it to "
+            "`dsl/schema.py` first, so strategies can name it" + (f"; {hint}" if hint else "")
+        )
+    if spec.kind is not row.kind or spec.kind not in SCORE_KINDS:
+        return f"`{spec.name}` is {row.kind.words} in the language, not {spec.kind.words}"
+    if (spec.low, spec.high) != (row.low, row.high) and spec.kind is not Kind.CLOCK:
+        return f"`{spec.name}` runs {row.low}..{row.high} in the language, not {spec.low}..{spec.high}"
+    return None
+
+
+def from_schema(row: schema.Fact, producer: ScoreSource) -> ScoreSpec:
+    """The entry for a schema row; clock times get the day's range, 0..1439 minutes."""
+    low, high = row.low, row.high
+    if row.kind is Kind.CLOCK:
+        low, high = Decimal(0), Decimal(MINUTES_PER_DAY - 1)
+    return ScoreSpec(row.name, row.kind, producer, low, high, row.description)
+
+
+def default_producer(name: str) -> ScoreSource:
+    """Who fills in each score by default: the shipped models, the timing table, the reply rules."""
+    if name == "score.propensity":
+        return ScoreSource("propensity-hgb", models.MODEL_VERSION)
+    if name == "score.distress":
+        return ScoreSource("distress-hgb", models.MODEL_VERSION)
+    if name in MODEL_FACTS:
+        return TIMING_SOURCE
+    if name in KEYWORD_INTENTS:
+        return KEYWORD_SOURCE
+    return UNMEASURED_SOURCE
+
+
+KEYWORD_INTENTS = frozenset({"intent.stop", "intent.dispute", "intent.hardship"})
+
+
+def default_registry() -> ScoreRegistry:
+    """Every score the schema lists, each with its default producer."""
+    registry = ScoreRegistry()
+    for row in schema_scores():
+        registry = registry.register(from_schema(row, default_producer(row.name)))
+    return registry
+
+
+DEFAULT_REGISTRY = default_registry()
