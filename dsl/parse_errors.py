@@ -239,13 +239,13 @@ def missing_end(source: Source, problem: UnexpectedToken, token: Token, span: Sp
     if token.type == "$END" and kind in {"strategy", "policy"}:
         misaligned = misaligned_end(source)
         if misaligned is not None:
-            inner_kind, inner_line, end_span = misaligned
+            inner_kind, inner_line, end_span, outer_kind = misaligned
             return error(
                 "PARSE",
                 end_span,
                 f"the {inner_kind} that starts on line {inner_line} is missing its `end`",
                 f"add `end` on its own line before line {end_span.line} to close the {inner_kind}; "
-                f"this `end` lines up with an outer block",
+                f"this one lines up with the {outer_kind}",
             )
     return error(
         "PARSE",
@@ -258,7 +258,7 @@ def missing_end(source: Source, problem: UnexpectedToken, token: Token, span: Sp
 LINE_OPENERS = {"strategy": "strategy", "policy": "policy", "step": "step", "on": "handler", "rule": "rule"}
 
 
-def misaligned_end(source: Source) -> tuple[str, int, Span] | None:
+def misaligned_end(source: Source) -> tuple[str, int, Span, str] | None:
     """The first `end` indented less than the block it closes but exactly as an outer one.
 
     Indentation is for people and the parser ignores it, so this is only a guess: it is used only
@@ -277,8 +277,9 @@ def misaligned_end(source: Source) -> tuple[str, int, Span] | None:
             open_blocks.append(("`when` branch", number, indent))
         elif first == "end" and open_blocks:
             kind, opened_on, opened_at = open_blocks.pop()
-            if indent < opened_at and any(outer_indent == indent for _, _, outer_indent in open_blocks):
-                return kind, opened_on, Span(source, number, indent + 1, number, indent + 4)
+            outer = [outer_kind for outer_kind, _, outer_indent in open_blocks if outer_indent == indent]
+            if indent < opened_at and outer:
+                return kind, opened_on, Span(source, number, indent + 1, number, indent + 4), outer[-1]
     return None
 
 
