@@ -120,8 +120,16 @@ def describe_parse_error(source: Source, problem: UnexpectedInput, parser: Lark)
     """One PARSE diagnostic for a lark failure: where, what was expected, and how to fix it."""
     if isinstance(problem, UnexpectedCharacters):
         return unexpected_characters(source, problem, parser)
-    assert isinstance(problem, UnexpectedToken)
-    return unexpected_token(source, problem, parser)
+    if isinstance(problem, UnexpectedToken):
+        return unexpected_token(source, problem, parser)
+    # lark's LALR parser raises only the two above; anything else still becomes a finding.
+    end = len(source.text.rstrip())
+    return error(
+        "PARSE",
+        span_of_offset(source, max(end - 1, 0), max(end, 1)),
+        "the text ends too early",
+        "finish the last line and close every block with `end`",
+    )
 
 
 def unexpected_characters(source: Source, problem: UnexpectedCharacters, parser: Lark) -> Diagnostic:
@@ -177,9 +185,12 @@ CHARACTER_HINTS = {
 }
 
 
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
 def capitalised_word(source: Source, offset: int, allowed: set[str], parser: Lark) -> Diagnostic:
     """Keywords and names are lowercase: `Step` → did you mean `step`?"""
-    match = re.match(r"[A-Za-z_][A-Za-z0-9_.]*", source.text[offset:])
+    match = WORD.match(source.text, offset)
     word = match.group(0) if match else source.text[offset]
     span = span_of_offset(source, offset, offset + len(word))
     lower = word.lower()
