@@ -37,7 +37,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -55,6 +55,7 @@ JSON_COLUMNS = ("debts", "history", "events", "patient", "account_events", "prog
 KNOWN_COLUMNS = frozenset({*REQUIRED, "organization", *JSON_COLUMNS, *FACTS})
 READ_SUFFIXES = (".csv", ".parquet", ".pq")
 WRITE_SUFFIXES = (".csv", ".parquet", ".pq", ".jsonl")
+PARQUET_CHUNK = 10_000  # rows per Parquet row group: bounded memory on any portfolio size
 TRUE_WORDS = frozenset({"true", "yes", "1", "y", "t"})
 FALSE_WORDS = frozenset({"false", "no", "0", "n", "f"})
 # INVARIANT: the order of the decision file's columns; readers of old files rely on it.
@@ -420,10 +421,24 @@ def write_table(path: Path, rows: Iterable[dict[str, Any]], columns: tuple[str, 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table_rows = list(flat)
     schema = pa.schema([(c, pa.int64() if c == "day" else pa.string()) for c in columns])
-    pq.write_table(pa.Table.from_pylist(table_rows, schema=schema), path)
-    return len(table_rows)
+    with pq.ParquetWriter(path, schema) as writer:
+        for chunk in batched(flat, PARQUET_CHUNK):
+            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+            count += len(chunk)
+    return count
+
+
+def batched(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """Rows in lists of `size` (the last one shorter)."""
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def cell(value: Any) -> Any:

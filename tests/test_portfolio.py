@@ -165,3 +165,14 @@ def test_an_unreadable_row_becomes_an_error_row() -> None:
 def test_writing_to_an_unknown_suffix_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PortfolioError):
         write_decisions(tmp_path / "out.xlsx", ROWS)
+
+
+def test_parquet_is_written_in_chunks_without_losing_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import runtime.portfolio as portfolio
+
+    monkeypatch.setattr(portfolio, "PARQUET_CHUNK", 1)
+    many = [ROWS[0] | {"account_id": f"A{i}"} for i in range(5)]
+    assert write_decisions(tmp_path / "out.parquet", iter(many)) == 5
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert table.column("account_id").to_pylist() == [f"A{i}" for i in range(5)]
+    assert pq.ParquetFile(tmp_path / "out.parquet").num_row_groups == 5

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import typer
@@ -126,17 +126,21 @@ def decide_command(
         typer.echo(error.render(), err=True)
     console = Console(stderr=True)
     started = time.perf_counter()
-    rows: list[dict] = [error_row(e) for e in book.errors]
     counts = {"proposed": 0, "accounts": 0}
-    with progress_bar(console) as bar:
-        task = bar.add_task("deciding", total=len(book.accounts))
+
+    def rows(advance: Callable[[], None]) -> Iterator[dict]:
+        # Rows stream to the file as they are decided: a large portfolio never sits in memory.
+        yield from (error_row(e) for e in book.errors)
         for decision in decide_all(plan, book.accounts, moment, rules, strategy_organization(plan)):
-            rows.extend(decision_rows(decision, plan, evaluator))
             counts["accounts"] += 1
             counts["proposed"] += len(decision.proposals)
-            bar.advance(task)
+            advance()
+            yield from decision_rows(decision, plan, evaluator)
+
+    with progress_bar(console) as bar:
+        task = bar.add_task("deciding", total=len(book.accounts))
+        write_out(rows(lambda: bar.advance(task)), out)
     elapsed = time.perf_counter() - started
-    write_out(rows, out)
     rate = counts["accounts"] / elapsed if elapsed > 0 else 0.0
     console.print(
         f"{counts['accounts']} account(s) decided with the {evaluator} engine in {elapsed:.1f}s ({rate:,.0f}/s): "
@@ -198,7 +202,7 @@ def progress_bar(console: Console) -> Progress:
     )
 
 
-def write_out(rows: list[dict], out: Path | None) -> None:
+def write_out(rows: Iterable[dict], out: Path | None) -> None:
     """Decisions to a file by its suffix, or as JSON Lines on stdout."""
     if out is None:
         for row in rows:
