@@ -7,7 +7,7 @@ different files compare equal when they mean the same thing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from dsl.source import NO_SPAN, Span
@@ -489,17 +489,33 @@ class Applies(Node):
 
 @dataclass(frozen=True)
 class Rule(Node):
-    """One legal rule in a policy pack: an id, a citation and one constraint."""
+    """One legal rule in a policy pack: an id, a citation and its constraints (usually one)."""
 
     rule_id: str
     citation: str
-    constraint: Constraint | None
+    constraints: tuple[Constraint, ...]
     description: str | None = None
     severity: Ident | None = None
     applies: Applies | None = None
     effective_from: dt.date | None = None
     effective_until: dt.date | None = None
     status: Ident | None = None
+
+    @property
+    def constraint(self) -> Constraint | None:
+        """The first constraint: a rule seen through `one_per_constraint` has exactly one."""
+        return self.constraints[0] if self.constraints else None
+
+    def one_per_constraint(self) -> tuple[Rule, ...]:
+        """The rule once for each of its constraints, all under its id, citation and scope.
+
+        Massachusetts caps calls at 2 per 7 days to personal numbers *and* 2 per 30 days
+        elsewhere: one rule, two constraints. Checks and the guard judge each constraint on its
+        own, and a finding still names the one rule id.
+        """
+        if len(self.constraints) <= 1:
+            return (self,)
+        return tuple(replace(self, constraints=(c,)) for c in self.constraints)
 
 
 @dataclass(frozen=True)

@@ -106,17 +106,7 @@ class ProgramBuilder(StrategyBuilder):
                     "add one line such as `limit call to 7 per debt per 7 days`",
                 )
             )
-        for extra in constraints[1:]:
-            self.diagnostics.append(
-                error(
-                    "PARSE",
-                    extra.span,
-                    "a rule holds one constraint",
-                    "split this into a rule of its own with its own id",
-                )
-            )
-        constraint = constraints[0] if constraints else None
-        return ast.Rule(unescape(str(rule_id)), unescape(str(citation)), constraint, **fields, span=span)
+        return ast.Rule(unescape(str(rule_id)), unescape(str(citation)), tuple(constraints), **fields, span=span)
 
     # ------------------------------------------------------------ constraint kinds
 

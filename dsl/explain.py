@@ -61,8 +61,9 @@ class Explanation:
         if rule.description:
             wrapped = textwrap.wrap(rule.description, width=96, subsequent_indent=" " * 16)
             lines.append("  description:  " + "\n".join(wrapped))
-        if rule.constraint is not None:
-            lines.append(f"  constraint:   {constraint_text(rule.constraint)}")
+        for number, constraint in enumerate(rule.constraints):
+            label = "constraint:" if number == 0 else "and:"
+            lines.append(f"  {label:<14}{constraint_text(constraint)}")
         lines.append(f"  checked in a strategy: {self.static_check}")
         lines.append(f"  checked at run time:   {self.runtime_check}")
         return "\n".join(lines)
@@ -90,7 +91,10 @@ def explain(rule_id: str, policies: Iterable[ast.Policy]) -> Explanation | None:
     for policy in policies:
         for rule in policy.rules:
             if rule.rule_id.upper() == rule_id.upper():
-                kind, static_check, runtime_check = KINDS.get(type(rule.constraint), ("unknown", "—", "—"))
+                described = [KINDS.get(type(c), ("unknown", "—", "—")) for c in rule.constraints] or [("—",) * 3]
+                kind, static_check, runtime_check = (
+                    " + ".join(dict.fromkeys(part)) for part in zip(*described, strict=True)
+                )
                 return Explanation(rule, policy, kind, static_check, runtime_check)
     return None
 

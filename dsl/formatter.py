@@ -286,8 +286,8 @@ def print_rule(out: Printer, rule: ast.Rule) -> None:
     out.emit(1, f"rule {format_string(rule.rule_id)} cites {format_string(rule.citation)}", rule)
     for word, text in rule_metadata(rule):
         out.emit(2, f"{word} {text}", lines=out.children(rule, word))
-    if rule.constraint is not None:
-        out.emit(2, constraint_text(rule.constraint), rule.constraint)
+    for constraint in rule.constraints:
+        out.emit(2, constraint_text(constraint), constraint)
     out.close(1, "end", rule)
 
 

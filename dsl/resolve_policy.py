@@ -66,8 +66,8 @@ def check_rule(rule: ast.Rule) -> list[Diagnostic]:
         findings.extend(check_ident(rule.status, STATUSES, "a rule status"))
     findings.extend(check_applies(rule.applies))
     findings.extend(check_dates(rule))
-    if rule.constraint is not None:
-        findings.extend(CONSTRAINT_CHECKS[type(rule.constraint)](rule.constraint))
+    for constraint in rule.constraints:
+        findings.extend(CONSTRAINT_CHECKS[type(constraint)](constraint))
     return findings
 
 

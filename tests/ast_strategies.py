@@ -405,12 +405,12 @@ def applies(vocab: Vocabulary = SYNTAX) -> st.SearchStrategy[ast.Applies]:
 
 @functools.cache
 def rules(vocab: Vocabulary = SYNTAX) -> st.SearchStrategy[ast.Rule]:
-    """A rule with one constraint and any subset of its metadata."""
+    """A rule with one to three constraints and any subset of its metadata."""
     return st.builds(
         ast.Rule,
         texts(),
         texts(),
-        constraints(vocab),
+        st.lists(constraints(vocab), min_size=1, max_size=3).map(tuple),
         description=optional(texts()),
         severity=optional(idents(st.sampled_from(["error", "warning", "info"]) | vocab.words)),
         applies=optional(applies(vocab)),

@@ -82,8 +82,27 @@ def shuffle_clauses(draw: st.DrawFn, lines: list[str]) -> list[str]:
     runs += [clause_run(lines, i, "    ") for i, line in enumerate(lines) if line.startswith("  rule ")]
     for start, end in runs:
         order = draw(sort_keys(end - start))
-        result[start:end] = [line for _, line in sorted(zip(order, result[start:end], strict=True))]
+        # A rule's constraints keep their order (it is part of the tree); metadata moves freely.
+        constraint_slots = [i for i, line in enumerate(result[start:end]) if not line.strip().startswith(METADATA)]
+        for slot, key in zip(constraint_slots, sorted(order[i] for i in constraint_slots), strict=True):
+            order[slot] = key
+        keyed = sorted(zip(order, range(end - start), result[start:end], strict=True))
+        result[start:end] = [line for _, _, line in keyed]
     return result
+
+
+METADATA = (
+    "description",
+    "organization",
+    "jurisdictions",
+    "audience",
+    "languages",
+    "tone",
+    "severity",
+    "applies",
+    "effective",
+    "status",
+)
 
 
 @functools.cache

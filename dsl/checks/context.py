@@ -98,7 +98,7 @@ def applicable_rules(
                 continue
             reached = reached_jurisdictions(applies, strategy_jurisdictions)
             if reached:
-                chosen.append(ApplicableRule(rule, policy, reached))
+                chosen.extend(ApplicableRule(view, policy, reached) for view in rule.one_per_constraint())
     return tuple(chosen)
 
 

@@ -96,6 +96,11 @@ class GuardRules:
         return found
 
 
+def builtin_once(rule: ast.Rule, builtin: dict) -> tuple[ast.Rule, ...]:
+    """A rule once per constraint, or once in all when the guard judges its id itself."""
+    return (rule,) if rule.rule_id in builtin else rule.one_per_constraint()
+
+
 def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
     """Bind every rule of the packs to its runtime check, once."""
     from engine.guard.kinds import BUILTIN_CHECKS, CLOCK_CHECKS, KIND_CHECKS, NATIVE_RULES, reach_of  # import us
@@ -103,7 +108,7 @@ def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
     compiled: list[CompiledRule] = []
     skipped: list[str] = []
     for policy in policies:
-        for rule in policy.rules:
+        for rule in (view for whole in policy.rules for view in builtin_once(whole, BUILTIN_CHECKS)):
             warning = rule.severity is not None and rule.severity.name in ("warning", "info")
             check = BUILTIN_CHECKS.get(rule.rule_id)
             if check is None and rule.constraint is not None:
@@ -117,7 +122,7 @@ def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
     by_name = {p.name: p for p in policies}
     for rule_id, (pack, citation) in NATIVE_RULES.items():
         if pack in by_name and rule_id not in present:
-            native = ast.Rule(rule_id, citation, None, "judged by the guard from the case's facts")
+            native = ast.Rule(rule_id, citation, (), "judged by the guard from the case's facts")
             reach = reach_of(rule_id, None)
             check = BUILTIN_CHECKS[rule_id]
             compiled.append(CompiledRule(native, by_name[pack], check, False, reach, check in CLOCK_CHECKS))
