@@ -25,6 +25,8 @@ ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 def unescape(literal: str) -> str:
     """The value of a quoted string token: quotes removed, `\\"`, `\\\\`, `\\n`, `\\t`, `\\uXXXX`."""
     body = literal[1:-1]
+    if "\\" not in body:
+        return body
     out: list[str] = []
     i = 0
     while i < len(body):
@@ -97,32 +99,44 @@ class TreeBuilder(Transformer[Token, Any]):
         (token,) = children
         return ast.PercentLit(Decimal(str(token)[:-1]), span=self.token_span(token))
 
-    def clock_value(self, token: Token, text: str) -> ast.Clock:
-        hour_text, minute_text = text.strip().split(":")
+    def clock_value(self, token: Token, text: str, offset: int = 0) -> tuple[ast.Clock, bool]:
+        """A clock time written `text`, `offset` characters into `token`, and whether it is valid."""
+        lead = len(text) - len(text.lstrip())
+        written = text.strip()
+        span = self.part_span(token, offset + lead, len(written))
+        hour_text, minute_text = written.split(":")
         hour, minute = int(hour_text), int(minute_text)
-        if hour > 23 or minute > 59:
-            self.literal_error(
-                token,
-                f"`{text.strip()}` is not a time of day",
-                "use a 24-hour clock from `00:00` to `23:59`; for midnight write `00:00`",
+        valid = hour <= 23 and minute <= 59
+        if not valid:
+            self.diagnostics.append(
+                error(
+                    "PARSE",
+                    span,
+                    f"`{written}` is not a time of day",
+                    "use a 24-hour clock from `00:00` to `23:59`; for midnight write `00:00`",
+                )
             )
-        elif len(hour_text.strip()) != 2:
-            self.literal_error(
-                token,
-                f"`{text.strip()}` needs two digits for the hour",
-                f"write `{hour:02d}:{minute:02d}`",
+        elif len(hour_text) != 2:
+            self.diagnostics.append(
+                error("PARSE", span, f"`{written}` needs two digits for the hour", f"write `{hour:02d}:{minute:02d}`")
             )
-        return ast.Clock(min(hour, 23), min(minute, 59), span=self.token_span(token))
+        return ast.Clock(min(hour, 23), min(minute, 59), span=span), valid
+
+    def part_span(self, token: Token, offset: int, length: int) -> Span:
+        """The span of `length` characters starting `offset` characters into a one-line token."""
+        column = (token.column or 1) + offset
+        return Span(self.source, token.line or 0, column, token.line or 0, column + length)
 
     def clock(self, children: list[Token]) -> ast.Clock:
         (token,) = children
-        return self.clock_value(token, str(token))
+        return self.clock_value(token, str(token))[0]
 
     def window_value(self, token: Token) -> ast.Window:
         start_text, end_text = str(token).split("-")
-        start = self.clock_value(token, start_text)
-        end = self.clock_value(token, end_text)
-        if start.minutes >= end.minutes:
+        start, start_valid = self.clock_value(token, start_text)
+        end, end_valid = self.clock_value(token, end_text, len(start_text) + 1)
+        # A bad time was reported already; comparing its clamped value would only add noise.
+        if start_valid and end_valid and start.minutes >= end.minutes:
             self.literal_error(
                 token,
                 f"the window `{token}` ends before it starts",
@@ -146,10 +160,10 @@ class TreeBuilder(Transformer[Token, Any]):
             return dt.date(1970, 1, 1)
 
     def true(self, children: list[Token]) -> ast.BoolLit:
-        return ast.BoolLit(True)
+        return ast.BoolLit(True, span=self.token_span(children[0]))
 
     def false(self, children: list[Token]) -> ast.BoolLit:
-        return ast.BoolLit(False)
+        return ast.BoolLit(False, span=self.token_span(children[0]))
 
     @v_args(meta=True)
     def duration(self, meta: Meta, children: list[Token]) -> ast.Duration:

@@ -138,8 +138,11 @@ class ProgramBuilder(StrategyBuilder):
     @v_args(meta=True)
     def time_window(self, meta: Meta, children: list[Any]) -> ast.TimeWindowRule:
         start, end, *channels = children
-        start_clock, end_clock = self.clock_value(start, str(start)), self.clock_value(end, str(end))
-        if start_clock.minutes >= end_clock.minutes:
+        (start_clock, start_valid), (end_clock, end_valid) = (
+            self.clock_value(start, str(start)),
+            self.clock_value(end, str(end)),
+        )
+        if start_valid and end_valid and start_clock.minutes >= end_clock.minutes:
             self.literal_error(end, f"`{end}` is not after `{start}`", "write the earlier time first")
         return ast.TimeWindowRule(start_clock, end_clock, channels[0] if channels else (), span=self.span(meta))
 

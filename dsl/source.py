@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 
@@ -12,11 +13,15 @@ class Source:
     name: str
     text: str = field(repr=False)
 
+    @functools.cached_property
+    def lines(self) -> tuple[str, ...]:
+        """The text split at `\n` only, as the parser counts lines (a form feed is not a line break)."""
+        return tuple(line.removesuffix("\r") for line in self.text.split("\n"))
+
     def line(self, number: int) -> str:
         """The text of the 1-based line `number`, without its newline."""
-        lines = self.text.splitlines()
-        if 1 <= number <= len(lines):
-            return lines[number - 1]
+        if 1 <= number <= len(self.lines):
+            return self.lines[number - 1]
         return ""
 
 

@@ -165,7 +165,7 @@ CASES = [
         "hour 25 in a window",
         strategy('  step "a" on day 1 at 09:00-25:00\n    send sms "x"\n  end\n'),
         2,
-        24,
+        30,
         "`25:00` is not a time of day",
         "24-hour clock",
     ),

@@ -223,7 +223,6 @@ def test_deep_nesting_is_refused_where_it_goes_too_deep() -> None:
     assert "nested more than" in found.message
 
 
-@pytest.mark.xfail(strict=True, reason="dsl/source.py: Source.line uses splitlines(), lark counts only \\n")
 def test_caret_is_drawn_under_the_right_line_after_a_form_feed() -> None:
     text = 'strategy "s" version 1\n  # a\x0cb\n  stpe "a" on day 1\nend\n'
     (found,) = parse(text, "ff.parley").diagnostics

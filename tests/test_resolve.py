@@ -141,7 +141,7 @@ audience best_channel in []
 audience patient.language in ["en", 5]
 === in-boolean: TYPE 2:12 `paid` is a yes/no state
 audience paid in ["yes"]
-=== true-vs-channel: TYPE 2:12 `true` is a yes/no state and cannot be compared
+=== true-vs-channel: TYPE 2:28 `true` is a yes/no state and cannot be compared
 audience best_channel == true
 === text-vs-number: TYPE 2:32 `patient.language` is a language code, but `5`
 audience patient.language == 5

@@ -74,5 +74,5 @@ Feature: A compliance officer checks a strategy and is told exactly what to fix
       end
       """
     When I check it
-    Then I see an error on line 2 column 31 saying "`25:00` is not a time of day"
+    Then I see an error on line 2 column 37 saying "`25:00` is not a time of day"
     And the hint says "24-hour clock"
