@@ -1,0 +1,178 @@
+"""Scoring accounts in batches: model scores, best time and channel, and the scores of a reply.
+
+`score_accounts` turns a batch of accounts' facts into score facts with one `predict_proba` call
+per model for the whole batch (one row costs about as much as hundreds, so callers pass lists).
+Every value is checked against the registry before it is added; a refused value is left out (the
+evaluators read a missing score as unknown, which compares false) and named in `problems`. Each
+score comes back with the `ScoreSource` that produced it, ready for `Account.score_sources`, so
+the trace names the model and version behind every number it shows.
+
+Replies: until issue 5's classifier, the keyword rules decide `intent.stop`, `intent.dispute` and
+`intent.hardship` (`reply-keywords@1.0.0`); the other intents are false and the sentiments 0, and
+their source says so (`reply-unmeasured@0.0.0`) rather than passing a constant off as a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from threadpoolctl import ThreadpoolController
+
+from dsl import schema
+from engine.account import ScoreSource
+from engine.scores import replies as keyword_rules
+from engine.scores.features import feature_rows
+from engine.scores.models import TrainedModel
+from engine.scores.registry import (
+    DEFAULT_REGISTRY,
+    KEYWORD_SOURCE,
+    TIMING_SOURCE,
+    UNMEASURED_SOURCE,
+    ScoreError,
+    ScoreRegistry,
+)
+from engine.scores.synthetic import FEATURES
+from engine.scores.timing import ALLOWED_HOURS, TimingTable, best_channel, best_times, consented_channels
+
+# The trees predict with OpenMP threads. On a busy machine (batch workers, a web server's
+# processes) they spin against each other: measured on 2 shared cores, 2 threads scored a
+# 10,000-row batch ~20x slower than 1 and one row ~10x slower. So scoring takes one thread unless
+# told otherwise, scoped to the call. The controller is built once (it scans the loaded native
+# libraries, ~8 ms) and holds no state of ours; each `limit` restores what it found.
+NATIVE_THREADS = ThreadpoolController()
+SCORE_DIGITS = 4  # more digits than any calibration supports; keeps traces readable
+
+
+@dataclass(frozen=True)
+class ScoredAccount:
+    """An account's facts with its scores added, the source of each score, and what went wrong."""
+
+    facts: dict[str, object]
+    sources: dict[str, ScoreSource]
+    defaulted: tuple[str, ...] = ()  # model features that took their documented default
+    problems: tuple[str, ...] = ()  # values the registry refused, left out of `facts`
+
+
+def score_accounts(
+    accounts_facts: Sequence[Mapping[str, object]],
+    models: Mapping[str, TrainedModel],
+    timing_table: TimingTable | None = None,
+    replies: Sequence[str | None] | None = None,
+    registry: ScoreRegistry = DEFAULT_REGISTRY,
+    hours: Iterable[int] = ALLOWED_HOURS,
+    threads: int = 1,
+) -> list[ScoredAccount]:
+    """Scores for a batch of accounts: one model call per model, then timing and reply scores.
+
+    `models` maps a score name (`score.propensity`, `score.distress`) to its trained model;
+    `replies`, when given, holds each account's last reply text (or None) in the same order.
+    `threads` caps the models' OpenMP threads for the call (see `NATIVE_THREADS`).
+    Raises `ScoreError` only for a wrong set-up (a model under a name the registry does not
+    offer, or trained on other features); bad values in the facts fall back to defaults.
+    """
+    check_setup(models, registry, replies, len(accounts_facts))
+    rows = feature_rows(accounts_facts)
+    produced: list[dict[str, tuple[object, ScoreSource]]] = [{} for _ in accounts_facts]
+    if len(accounts_facts):
+        with NATIVE_THREADS.limit(limits=threads, user_api="openmp"):
+            for name, model in models.items():
+                source = ScoreSource(model.card.model_id, model.card.version)
+                for found, probability in zip(produced, model.score(rows.matrix), strict=True):
+                    found[name] = (round(float(probability), SCORE_DIGITS), source)
+    if timing_table is not None:
+        add_timing(produced, accounts_facts, timing_table, tuple(hours))
+    for found, text in zip(produced, replies or [None] * len(produced), strict=True):
+        if text is not None:
+            values, sources = score_reply(text)
+            found.update({name: (value, sources[name]) for name, value in values.items()})
+    checked: dict[tuple[str, type, object], str | None] = {}
+    return [
+        accepted(facts, found, defaulted, registry, checked)
+        for facts, found, defaulted in zip(accounts_facts, produced, rows.defaulted, strict=True)
+    ]
+
+
+def check_setup(
+    models: Mapping[str, TrainedModel], registry: ScoreRegistry, replies: Sequence[object] | None, size: int
+) -> None:
+    """Refuse a set-up that would score the wrong thing, before any account is scored."""
+    for name, model in models.items():
+        if registry.spec(name) is None:
+            raise ScoreError(f"a model is set up for `{name}`, which is not a score the registry offers")
+        if tuple(model.card.features) != FEATURES:
+            raise ScoreError(f"the model for `{name}` was trained on other features than the engine builds")
+    if replies is not None and len(replies) != size:
+        raise ScoreError(f"{len(replies)} replies were given for {size} accounts")
+
+
+def add_timing(
+    produced: list[dict[str, tuple[object, ScoreSource]]],
+    accounts_facts: Sequence[Mapping[str, object]],
+    table: TimingTable,
+    hours: tuple[int, ...],
+) -> None:
+    """Best time per channel (the same for every account until issue 5 segments it) and best channel."""
+    per_channel = {
+        f"best_time.{channel}": (minute, TIMING_SOURCE) for channel, minute in best_times(table, hours).items()
+    }
+    by_consent: dict[tuple[str, ...], tuple[str, int] | None] = {}  # few distinct consent sets per batch
+    for found, facts in zip(produced, accounts_facts, strict=True):
+        found.update(per_channel)
+        consented = consented_channels(facts)
+        if consented not in by_consent:
+            by_consent[consented] = best_channel(table, consented, hours)
+        chosen = by_consent[consented]
+        if chosen is not None:
+            found["best_channel"] = (chosen[0], TIMING_SOURCE)
+            found["best_time"] = (chosen[1], TIMING_SOURCE)
+
+
+def accepted(
+    facts: Mapping[str, object],
+    found: Mapping[str, tuple[object, ScoreSource]],
+    defaulted: tuple[str, ...],
+    registry: ScoreRegistry,
+    checked: dict[tuple[str, type, object], str | None],
+) -> ScoredAccount:
+    """The account's facts plus every produced score the registry accepts.
+
+    `checked` remembers the registry's answer per (name, value) across a batch: model scores are
+    rounded and timing values shared, so most checks are a lookup. The value's type is in the key
+    because `True == 1` and a yes/no score must not pass for a number.
+    """
+    merged = dict(facts)
+    sources: dict[str, ScoreSource] = {}
+    problems: list[str] = []
+    for name, (value, source) in found.items():
+        key = (name, type(value), value)
+        if key not in checked:
+            checked[key] = registry.problem(name, value)
+        problem = checked[key]
+        if problem:
+            problems.append(f"{problem} (from {source.model_id} {source.version})")
+            merged.pop(name, None)  # a stale value from the input must not pass for this one
+            continue
+        merged[name] = value
+        sources[name] = source
+    return ScoredAccount(merged, sources, defaulted, tuple(problems))
+
+
+def score_reply(text: str) -> tuple[dict[str, object], dict[str, ScoreSource]]:
+    """Every intent and sentiment of one reply, and the source of each.
+
+    Keyword rules decide stop, dispute and hardship; the other intents are false and the
+    sentiments 0 until issue 5's classifier measures them, and their source says so.
+    """
+    found = keyword_rules.classify(text)
+    by_keyword = {"intent.stop": found.stop, "intent.dispute": found.dispute, "intent.hardship": found.hardship}
+    values: dict[str, object] = {}
+    sources: dict[str, ScoreSource] = {}
+    for row in schema.INTENTS:
+        values[row.name] = by_keyword.get(row.name, False)
+        sources[row.name] = KEYWORD_SOURCE if row.name in by_keyword else UNMEASURED_SOURCE
+    for row in schema.SCORES:
+        if row.group == "sentiment":
+            values[row.name] = 0.0
+            sources[row.name] = UNMEASURED_SOURCE
+    return values, sources
