@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
 from engine.account import ScoreSource
@@ -63,6 +65,8 @@ ROWS = [
     ({"balance": "a lot"}, "balance", 450.0, True),
     ({"balance": -5}, "balance", 450.0, True),
     ({"balance": math.nan}, "balance", 450.0, True),
+    ({"balance": True}, "balance", 450.0, True),
+    ({"insured": 1}, "insured", 1.0, False),
     ({"patient.age": 400}, "patient_age", 54.0, True),
     ({"plan_active": True}, "plan_active", 1.0, False),
     ({"plan_active": 3}, "plan_active", 0.0, True),
@@ -74,6 +78,29 @@ def test_feature_rows(facts: dict[str, object], feature: str, expected: float, d
     row, which = feature_row(facts)
     assert row[FEATURES.index(feature)] == expected
     assert (feature in which) is defaulted
+
+
+fact_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.text(max_size=12),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from([s.fact for s in SOURCES.values()] + ["days_since_first_statement"]), fact_values)
+)
+def test_any_facts_give_a_finite_row_within_its_ranges(facts: dict[str, object]) -> None:
+    row, defaulted = feature_row(facts)
+    assert len(row) == len(FEATURES) and all(math.isfinite(v) for v in row)
+    for name, value in zip(FEATURES, row, strict=True):
+        assert SOURCES[name].low <= value <= SOURCES[name].high, name
+        if name not in defaulted:
+            assert facts.get(SOURCES[name].fact) is not None, name
 
 
 def test_every_default_says_why() -> None:

@@ -33,6 +33,12 @@ def test_the_posterior_mean_adds_counts_to_the_prior() -> None:
     assert table.rate("sms", 11) == pytest.approx(2 / 6)  # no data: the prior's mean
 
 
+def test_a_prior_for_one_hour_stands_in_for_the_channels() -> None:
+    table = learn([], hour_priors={("call", 18): Prior(6, 4)})
+    assert table.rate("call", 18) == pytest.approx(0.6) and table.rate("call", 17) == pytest.approx(0.26)
+    assert best_hour(table, "call") == (18, pytest.approx(0.6))
+
+
 def test_the_call_prior_is_the_published_right_party_contact_rate() -> None:
     assert TimingTable().rate("call", 9) == pytest.approx(0.26)
 

@@ -64,6 +64,8 @@ class FeatureRows:
 
 def read_number(value: object, source: Source) -> float | None:
     """A fact as a finite number within the feature's range; None when it is missing or unreadable."""
+    if isinstance(value, bool) and source.high != 1:
+        return None  # a yes/no is no amount, age or count
     if isinstance(value, int | float | Decimal):  # yes/no facts count as 1 and 0
         number = float(value)
     elif isinstance(value, str):

@@ -64,19 +64,28 @@ class Counts:
 
 @dataclass(frozen=True)
 class TimingTable:
-    """Priors per channel and outcome counts per (channel, local hour)."""
+    """Priors per channel (optionally per channel × hour) and outcome counts per (channel, local hour).
+
+    `hour_priors` lets what is known about a particular hour (say, last quarter's table, shrunk)
+    stand in for the channel's flat prior; the channels on offer are the keys of `priors`.
+    """
 
     priors: Mapping[str, Prior] = field(default_factory=lambda: dict(DEFAULT_PRIORS))
     counts: Mapping[tuple[str, int], Counts] = field(default_factory=dict)
+    hour_priors: Mapping[tuple[str, int], Prior] = field(default_factory=dict)
 
     def rate(self, channel: str, hour: int) -> float:
         """Posterior mean chance of success on `channel` at local `hour`."""
-        prior = self.priors[channel]
+        prior = self.hour_priors.get((channel, hour)) or self.priors[channel]
         seen = self.counts.get((channel, hour), Counts())
         return (prior.alpha + seen.successes) / (prior.alpha + prior.beta + seen.attempts)
 
 
-def learn(outcomes: Iterable[tuple[str, int, bool]], priors: Mapping[str, Prior] | None = None) -> TimingTable:
+def learn(
+    outcomes: Iterable[tuple[str, int, bool]],
+    priors: Mapping[str, Prior] | None = None,
+    hour_priors: Mapping[tuple[str, int], Prior] | None = None,
+) -> TimingTable:
     """A table from `(channel, local hour, succeeded)` outcomes; channels without a prior are skipped."""
     chosen = dict(DEFAULT_PRIORS if priors is None else priors)
     cells: dict[tuple[str, int], list[int]] = {}
@@ -85,7 +94,7 @@ def learn(outcomes: Iterable[tuple[str, int, bool]], priors: Mapping[str, Prior]
             cell = cells.setdefault((channel, hour), [0, 0])
             cell[0] += 1
             cell[1] += int(bool(succeeded))
-    return TimingTable(chosen, {key: Counts(a, s) for key, (a, s) in cells.items()})
+    return TimingTable(chosen, {key: Counts(a, s) for key, (a, s) in cells.items()}, dict(hour_priors or {}))
 
 
 def best_hour(table: TimingTable, channel: str, hours: Iterable[int] = ALLOWED_HOURS) -> tuple[int, float] | None:
