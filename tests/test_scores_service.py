@@ -3,6 +3,7 @@ their sources, reply scores, and models saved and loaded with their cards."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass, replace
@@ -15,11 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
-from engine.account import ScoreSource
+from engine.account import Account, ScoreSource
 from engine.scores.features import SOURCES, feature_row, feature_rows
 from engine.scores.models import TrainedModel, train_from_portfolio
 from engine.scores.registry import ScoreError
-from engine.scores.service import score_accounts, score_reply
+from engine.scores.service import score_account_states, score_accounts, score_reply
 from engine.scores.synthetic import FEATURES, generate
 from engine.scores.timing import TimingTable, learn
 from runtime.models import ModelStoreError, default_models, is_current, load_models, save_models
@@ -232,6 +233,22 @@ def test_a_wrong_set_up_is_refused(models: dict[str, TrainedModel]) -> None:
         score_accounts([ACCOUNT], {"score.distress": other})
     with pytest.raises(ScoreError, match="2 replies were given for 1 accounts"):
         score_accounts([ACCOUNT], models, replies=["a", "b"])
+
+
+def test_engine_accounts_carry_their_scores_and_sources(models: dict[str, TrainedModel]) -> None:
+    old = {
+        "score.propensity": ScoreSource("old-model", "0.1.0"),
+        "intent.stop": ScoreSource("reply-keywords", "1.0.0"),
+        "sentiment.anxiety": ScoreSource("reply-unmeasured", "0.0.0"),  # its value is gone: so is its source
+    }
+    facts = {**ACCOUNT, "intent.stop": False}
+    account = Account("A1", dt.date(2026, 1, 5), "America/Chicago", facts, score_sources=old)
+    [scored] = score_account_states([account], models, TimingTable())
+    assert scored.account_id == "A1" and scored.facts["balance"] == ACCOUNT["balance"]
+    assert scored.score_sources["score.propensity"].model_id == "propensity-hgb"  # the new score's source
+    assert scored.score_sources["intent.stop"] == old["intent.stop"]  # untouched scores keep theirs
+    assert scored.facts["best_channel"] == "sms" and "best_time" in scored.score_sources
+    assert "sentiment.anxiety" not in scored.score_sources
 
 
 # ---------------------------------------------------------------- saving and loading

@@ -15,12 +15,12 @@ their source says so (`reply-unmeasured@0.0.0`) rather than passing a constant o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from threadpoolctl import ThreadpoolController
 
 from dsl import schema
-from engine.account import ScoreSource
+from engine.account import Account, ScoreSource
 from engine.scores import replies as keyword_rules
 from engine.scores.features import feature_rows
 from engine.scores.models import TrainedModel
@@ -176,3 +176,26 @@ def score_reply(text: str) -> tuple[dict[str, object], dict[str, ScoreSource]]:
             values[row.name] = 0.0
             sources[row.name] = UNMEASURED_SOURCE
     return values, sources
+
+
+def with_scores(account: Account, scored: ScoredAccount) -> Account:
+    """The account with its scores added to its facts and their sources to `score_sources`.
+
+    A source whose score is no longer among the facts (a refused value) is dropped with it.
+    """
+    kept = {name: source for name, source in account.score_sources.items() if name in scored.facts}
+    return replace(account, facts=scored.facts, score_sources={**kept, **scored.sources})
+
+
+def score_account_states(
+    accounts: Sequence[Account],
+    models: Mapping[str, TrainedModel],
+    timing_table: TimingTable | None = None,
+    threads: int = 1,
+) -> list[Account]:
+    """`score_accounts` for engine accounts: the same accounts, scored in one batch, in order.
+
+    Reply scores belong to reply events (`score_reply`), so they are not added here.
+    """
+    batch = score_accounts([a.facts for a in accounts], models, timing_table, threads=threads)
+    return [with_scores(account, scored) for account, scored in zip(accounts, batch, strict=True)]
