@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 from engine.account import Account, ScoreSource
 from engine.scores.features import SOURCES, feature_row, feature_rows
 from engine.scores.models import TrainedModel, train_from_portfolio
-from engine.scores.registry import ScoreError
+from engine.scores.registry import DEFAULT_REGISTRY, ScoreError
 from engine.scores.service import score_account_states, score_accounts, score_reply
 from engine.scores.synthetic import FEATURES, generate
 from engine.scores.timing import TimingTable, learn
@@ -153,6 +153,7 @@ def test_scores_come_with_the_model_that_gave_them(models: dict[str, TrainedMode
         assert 0 <= scored.facts[name] <= 1  # type: ignore[operator]
         card = models[name].card
         assert scored.sources[name] == ScoreSource(card.model_id, card.version)
+        assert DEFAULT_REGISTRY.spec(name).producer == scored.sources[name]  # the registry knows the shipped model
     assert scored.facts["balance"] == ACCOUNT["balance"]  # the account's own facts stay
     assert scored.problems == ()
 

@@ -24,9 +24,16 @@ from dsl import schema
 from dsl.schema import Kind
 from dsl.vocabulary import CHANNELS
 from engine.account import ScoreSource
-from engine.scores import models, replies
+from engine.scores import replies
 
 MINUTES_PER_DAY = 24 * 60
+# The shipped models' ids and version, as `engine.scores.models` writes them on their cards. Not
+# imported from there: that would load scikit-learn (seconds) into everything that checks a name.
+# `test_scores_service` holds the two in step.
+SHIPPED_MODELS = {
+    "score.propensity": ScoreSource("propensity-hgb", "1.0.0"),
+    "score.distress": ScoreSource("distress-hgb", "1.0.0"),
+}
 TIMING_SOURCE = ScoreSource("timing-beta-table", "1.0.0")
 KEYWORD_SOURCE = ScoreSource(replies.RULES_ID, replies.RULES_VERSION)
 # Intents and sentiments nobody measures yet (until issue 5's classifier): always false / 0, and the
@@ -161,10 +168,8 @@ def from_schema(row: schema.Fact, producer: ScoreSource) -> ScoreSpec:
 
 def default_producer(name: str) -> ScoreSource:
     """Who fills in each score by default: the shipped models, the timing table, the reply rules."""
-    if name == "score.propensity":
-        return ScoreSource("propensity-hgb", models.MODEL_VERSION)
-    if name == "score.distress":
-        return ScoreSource("distress-hgb", models.MODEL_VERSION)
+    if name in SHIPPED_MODELS:
+        return SHIPPED_MODELS[name]
     if name in MODEL_FACTS:
         return TIMING_SOURCE
     if name in KEYWORD_INTENTS:
