@@ -10,9 +10,12 @@ This adapter keeps clear of each one:
 - a ruleset name cannot be registered twice → names carry the plan's hash and a sequence number;
 - an exception inside an action is swallowed into the state → actions only record a match, and
   the adapter checks afterwards that the catch-all saw the fact, raising if it did not;
-- `"abc" > 1` is true → the checker guarantees types; facts are posted in typed fields;
+- `"abc" > 1` is true, and `1 == true` → the checker guarantees the strategy's types, but facts
+  come from feeds (a CSV's `"180"`, SQLite's `1` for yes), so every fact is posted with a
+  `kind_…` field (unknown, yes/no, number, text) and every comparison demands the kind the
+  reference's `compare` demands; numbers a double cannot hold exactly are refused, not rounded;
 - absent fields: a negated existence test (`-m.x`) hangs the process → every fact referenced is
-  always posted, with a `has_…` flag saying whether it is known, and negations are pushed down
+  always posted, with its kind saying whether it is known, and negations are pushed down
   to the comparisons (negation normal form) so that unknown facts behave as in the reference;
 - it does not import on Python 3.13 → this module is imported only when the backend is chosen.
 
@@ -35,6 +38,10 @@ from engine.values import compare, is_literal, literal_value
 Facts = Mapping[str, object]
 COMPLEMENT = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+# The kind of a posted value, as `engine.values.compare` tells values apart (ordered: see `comparison`).
+UNKNOWN, YES_NO, NUMBER, TEXT = 0, 1, 2, 3
+ORDERING = frozenset({"<", "<=", ">", ">="})
+LARGEST_EXACT_INTEGER = 2**53
 _ruleset_numbers = itertools.count(1)
 _session_numbers = itertools.count(1)
 MAX_RULES_PER_CONDITION = 256
@@ -53,7 +60,7 @@ class DurableConditions:
         self.fields: dict[str, str] = {}
         self.name: str | None = None
         self.matches: dict[str, set[int]] = {}
-        self.last: tuple[tuple[tuple[str, object], ...], set[int]] | None = None
+        self.last: tuple[tuple[tuple[str, int, object], ...], set[int]] | None = None
 
     def compile_expr(self, expr: ast.Expr, segments: Mapping[str, ast.Expr]) -> Callable[[Facts], bool]:
         """Register a condition; the predicate evaluates it through the ruleset."""
@@ -63,7 +70,8 @@ class DurableConditions:
 
     def evaluate(self, facts: Facts) -> set[int]:
         """The numbers of every condition that holds for these facts."""
-        key = tuple(sorted((name, facts.get(name)) for name in self.fields))
+        # The kind is part of the key: `1 == True` in Python, but not for the reference.
+        key = tuple(sorted((name, kind_of(facts.get(name)), facts.get(name)) for name in self.fields))
         if self.last is not None and self.last[0] == key and self.name is not None:
             return self.last[1]
         if self.name is None:
@@ -81,11 +89,12 @@ class DurableConditions:
         return matched
 
     def message(self, facts: Facts) -> dict[str, Any]:
-        """Every referenced fact in a typed field, with a flag saying whether it is known."""
+        """Every referenced fact in a field, with a field saying its kind (or that it is unknown)."""
         message: dict[str, Any] = {}
         for name, field in self.fields.items():
             value = facts.get(name)
-            message[f"has_{field}"] = 0 if value is None else 1
+            message[f"kind_{field}"] = kind_of(value)
+            message[f"true_{field}"] = 1 if value is True else 0
             message[field] = posted(value)
         return message
 
@@ -143,8 +152,9 @@ class DurableConditions:
             case ast.Name(path=path) if path in segments:
                 return self.conjuncts(segments[path], segments, positive)
             case ast.Name(path=path):
-                field = getattr(m, self.field(path))
-                return [[field == True]] if positive else [[field != True]]  # noqa: E712
+                # Only the yes/no value true holds (`engine.values.truthy`): `1` and `"true"` do not.
+                true = getattr(m, f"true_{self.field(path)}")
+                return [[true == 1]] if positive else [[true == 0]]
         if is_literal(expr):
             return constant((literal_value(expr) is True) == positive)
         raise DurableError(f"cannot translate {type(expr).__name__}")
@@ -175,17 +185,24 @@ class DurableConditions:
         if not isinstance(left, ast.Name):
             raise DurableError("only facts can be compared")
         field = self.field(left.path)
-        flags = [field]
-        value: Any
+        kind = getattr(m, f"kind_{field}")
+        # `compare` holds only between known values of one kind, and never orders yes/no values;
+        # the negation's disjuncts each rule the comparison out and together cover every way it fails.
+        lowest = NUMBER if op in ORDERING else YES_NO
         if isinstance(right, ast.Name):
-            flags.append(self.field(right.path))
-            value = getattr(m, flags[1])
+            other = self.field(right.path)
+            value, other_kind = getattr(m, other), getattr(m, f"kind_{other}")
+            alike = [kind == other_kind, kind >= lowest]
+            unlike = [[kind != other_kind], [kind < lowest]]
         else:
-            value = posted(literal_value(right))
+            literal = literal_value(right)
+            value, expected = posted(literal), kind_of(literal)
+            if expected < lowest:
+                return constant(not positive)  # unknown, or a yes/no value ordered: false whatever the fact
+            alike, unlike = [kind == expected], [[kind != expected]]
         if positive:
-            return [[*(getattr(m, f"has_{f}") == 1 for f in flags), apply(op, getattr(m, field), value)]]
-        unknown = [[getattr(m, f"has_{f}") == 0] for f in flags]
-        return [*unknown, [apply(COMPLEMENT[op], getattr(m, field), value)]]
+            return [[*alike, apply(op, getattr(m, field), value)]]
+        return [*unlike, [apply(COMPLEMENT[op], getattr(m, field), value)]]
 
     def segment_comparison(
         self, op: str, segment: str, right: ast.Expr, segments: Mapping[str, ast.Expr], positive: bool
@@ -226,14 +243,36 @@ def constant(value: bool) -> list[list[Any]]:
     return [[]] if value else []
 
 
+def kind_of(value: object) -> int:
+    """The kind of a fact or literal value as `engine.values.normalise` would leave it."""
+    if value is None:
+        return UNKNOWN
+    if isinstance(value, bool):
+        return YES_NO
+    if isinstance(value, int | float | Decimal):
+        return NUMBER
+    return TEXT
+
+
 def posted(value: object) -> Any:
-    """A fact value as durable-rules stores it: Decimals as floats, unknowns as 0."""
+    """A fact value as durable-rules stores it: Decimals as floats, unknowns as 0.
+
+    durable-rules holds numbers as doubles; a number a double cannot hold exactly would compare
+    otherwise than in the reference, so it is refused rather than rounded.
+    """
     if value is None:
         return 0
-    if isinstance(value, bool | int | str):
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        if abs(value) > LARGEST_EXACT_INTEGER:
+            raise DurableError(f"durable-rules cannot hold the number {value} exactly")
         return value
     if isinstance(value, Decimal):
-        return float(value)
+        number = float(value)
+        if value.is_finite() and Decimal(repr(number)) != value:
+            raise DurableError(f"durable-rules cannot hold the number {value} exactly")
+        return number
     if isinstance(value, float):
         return value
     return str(value)
