@@ -227,8 +227,10 @@ def test_a_value_out_of_range_is_refused_and_left_out(models: dict[str, TrainedM
 
 
 def test_a_wrong_set_up_is_refused(models: dict[str, TrainedModel]) -> None:
-    with pytest.raises(ScoreError, match="not a score the registry offers"):
+    with pytest.raises(ScoreError, match=r"`score\.churn`, which is not a 0\.\.1 score"):
         score_accounts([ACCOUNT], {"score.churn": models["score.distress"]})
+    with pytest.raises(ScoreError, match=r"`intent\.stop`, which is not a 0\.\.1 score"):
+        score_accounts([ACCOUNT], {"intent.stop": models["score.distress"]})
     other = TrainedModel(models["score.distress"].estimator, replace(models["score.distress"].card, features=("x",)))
     with pytest.raises(ScoreError, match="other features"):
         score_accounts([ACCOUNT], {"score.distress": other})

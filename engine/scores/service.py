@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from threadpoolctl import ThreadpoolController
 
 from dsl import schema
+from dsl.schema import Kind
 from engine.account import Account, ScoreSource
 from engine.scores import replies as keyword_rules
 from engine.scores.features import feature_rows
@@ -98,8 +99,9 @@ def check_setup(
 ) -> None:
     """Refuse a set-up that would score the wrong thing, before any account is scored."""
     for name, model in models.items():
-        if registry.spec(name) is None:
-            raise ScoreError(f"a model is set up for `{name}`, which is not a score the registry offers")
+        spec = registry.spec(name)
+        if spec is None or spec.kind is not Kind.SCORE:
+            raise ScoreError(f"a model is set up for `{name}`, which is not a 0..1 score the registry offers")
         if tuple(model.card.features) != FEATURES:
             raise ScoreError(f"the model for `{name}` was trained on other features than the engine builds")
     if replies is not None and len(replies) != size:
