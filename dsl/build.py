@@ -169,7 +169,7 @@ class TreeBuilder(Transformer[Token, Any]):
     def duration(self, meta: Meta, children: list[Token]) -> ast.Duration:
         amount, unit = children
         singular = str(unit).rstrip("s")
-        return ast.Duration(int(amount), singular, span=self.span(meta))
+        return ast.Duration(int(str(amount)), singular, span=self.span(meta))
 
     # ------------------------------------------------------------ conditions
 

@@ -127,7 +127,7 @@ class ProgramBuilder(StrategyBuilder):
     def frequency_cap(self, meta: Meta, children: list[Any]) -> ast.FrequencyCap:
         channels, limit, per, window, *place = children
         return ast.FrequencyCap(
-            channels, int(limit), self.ident(per), window, place[0] if place else None, span=self.span(meta)
+            channels, int(str(limit)), self.ident(per), window, place[0] if place else None, span=self.span(meta)
         )
 
     @v_args(meta=True)

@@ -83,7 +83,7 @@ class StrategyBuilder(TreeBuilder):
                 groups[group_of[type(item)]].append(item)
         return ast.Strategy(
             unescape(str(name)),
-            int(version),
+            int(str(version)),
             **fields,
             **{key: tuple(value) for key, value in groups.items()},
             span=self.span(meta),
@@ -106,16 +106,16 @@ class StrategyBuilder(TreeBuilder):
 
     @v_args(meta=True)
     def on_day(self, meta: Meta, children: list[Token]) -> ast.OnDay:
-        return ast.OnDay(int(children[0]), span=self.span(meta))
+        return ast.OnDay(int(str(children[0])), span=self.span(meta))
 
     @v_args(meta=True)
     def every(self, meta: Meta, children: list[Any]) -> ast.Every:
         interval, start, end = children
-        return ast.Every(interval, int(start), int(end), span=self.span(meta))
+        return ast.Every(interval, int(str(start)), int(str(end)), span=self.span(meta))
 
     @v_args(meta=True)
     def at_most(self, meta: Meta, children: list[Token]) -> ast.AtMost:
-        return ast.AtMost(int(children[0]), span=self.span(meta))
+        return ast.AtMost(int(str(children[0])), span=self.span(meta))
 
     @v_args(meta=True)
     def window_clause(self, meta: Meta, children: list[Token]) -> ast.TimeWindow:
