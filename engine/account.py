@@ -12,6 +12,14 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class ScoreSource:
+    """Which model gave a score: the trace names it for every decision."""
+
+    model_id: str
+    version: str
+
+
+@dataclass(frozen=True)
 class AccountEvent:
     """Something the strategy can react to with `on EVENT`: a reply, a payment, a conversation…"""
 
@@ -19,6 +27,7 @@ class AccountEvent:
     type: str
     at: dt.datetime  # aware
     facts: Mapping[str, object] = field(default_factory=dict)  # e.g. intent.* and sentiment.* of a reply
+    score_sources: Mapping[str, ScoreSource] = field(default_factory=dict)  # which model read the reply
 
 
 @dataclass(frozen=True)
@@ -29,14 +38,6 @@ class Progress:
     last_acted_day: Mapping[str, int] = field(default_factory=dict)  # step name -> last day it acted
     handled: frozenset[str] = frozenset()  # "HANDLER-KEY|EVENT-ID" pairs already handled
     handler_counts: Mapping[str, int] = field(default_factory=dict)  # handler key -> times it acted
-
-
-@dataclass(frozen=True)
-class ScoreSource:
-    """Which model gave a score: the trace names it for every decision."""
-
-    model_id: str
-    version: str
 
 
 @dataclass(frozen=True)

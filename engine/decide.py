@@ -209,7 +209,7 @@ def propose(
     channel, template, details = describe_action(action)
     if channel not in CONTACT_CHANNELS and channel not in GUARDED_ESCALATIONS:
         return Proposal(source, kind_of(action), channel, template, now, details)
-    at = send_time(window, facts, now)
+    at = send_time(window, facts, now, channel)
     if at is None:
         record.reason = f"its window {window_text(window)} has passed for today"
         return None
@@ -267,14 +267,16 @@ def kind_of(action: ast.Action) -> str:
     }[type(action)]
 
 
-def send_time(window: ast.TimeWindow | None, facts: Mapping[str, object], now: dt.datetime) -> dt.datetime | None:
-    """When to send today: `best_time` clamped into the window, never before now; None when it has passed."""
+def send_time(
+    window: ast.TimeWindow | None, facts: Mapping[str, object], now: dt.datetime, channel: str | None = None
+) -> dt.datetime | None:
+    """When to send today: the channel's best time clamped into the window, never before now; None when passed."""
     if window is None:
         return now
     start = at_minute(now, window.window.start.minutes)
     end = at_minute(now, window.window.end.minutes)
     chosen = start
-    best = facts.get("best_time")
+    best = facts.get(f"best_time.{channel}", facts.get("best_time"))
     if window.best_time and isinstance(best, int | float) and not isinstance(best, bool):
         chosen = at_minute(now, min(max(int(best), window.window.start.minutes), window.window.end.minutes - 1))
     chosen = max(chosen, now)
@@ -303,8 +305,20 @@ def window_text(window: ast.TimeWindow | None) -> str:
 
 
 def scores_consulted(plan: Plan, account: Account) -> list[dict[str, object]]:
-    """Every score the account carries, with the model that gave it."""
-    return [
+    """Every score the account and its events carry, with the model that gave it."""
+    consulted = [
         {"name": name, "model": source.model_id, "version": source.version, "value": account.facts.get(name)}
         for name, source in sorted(account.score_sources.items())
     ]
+    for event in account.events:
+        consulted.extend(
+            {
+                "name": name,
+                "model": source.model_id,
+                "version": source.version,
+                "value": event.facts.get(name),
+                "event": event.event_id,
+            }
+            for name, source in sorted(event.score_sources.items())
+        )
+    return consulted
