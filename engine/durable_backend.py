@@ -9,7 +9,8 @@ This adapter keeps clear of each one:
   catch-all rule (`+m.parley`) that matches every fact we assert;
 - a ruleset name cannot be registered twice → names carry the plan's hash and a sequence number;
 - an exception inside an action is swallowed into the state → actions only record a match, and
-  the adapter checks afterwards that the catch-all saw the fact, raising if it did not;
+  the adapter raises `DurableError` when the returned state carries an exception or the
+  catch-all did not see the fact;
 - `"abc" > 1` is true, and `1 == true` → the checker guarantees the strategy's types, but facts
   come from feeds (a CSV's `"180"`, SQLite's `1` for yes), so every fact is posted with a
   `kind_…` field (unknown, yes/no, number, text) and every comparison demands the kind the
@@ -19,13 +20,15 @@ This adapter keeps clear of each one:
   to the comparisons (negation normal form) so that unknown facts behave as in the reference;
 - it does not import on Python 3.13 → this module is imported only when the backend is chosen.
 
-The durable host is process-global by the library's design; this module is the one place in
-`engine/` that touches global state, and only through the library.
+The durable host is process-global by the library's design and not safe for concurrent use;
+this module is the one place in `engine/` that touches global state: the library's host, the
+counters that keep names unique, and the lock that lets one thread at a time use the host.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -42,6 +45,10 @@ FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 UNKNOWN, YES_NO, NUMBER, TEXT = 0, 1, 2, 3
 ORDERING = frozenset({"<", "<=", ">", ">="})
 LARGEST_EXACT_INTEGER = 2**53
+# The durable host is process-global and not safe for concurrent use: two threads deciding on one
+# new plan both sealed it, or asserted into a ruleset still being registered ("Ruleset with name
+# … not found"), and the one-entry cache was read while another thread replaced it.
+_HOST_LOCK = threading.RLock()
 _ruleset_numbers = itertools.count(1)
 _session_numbers = itertools.count(1)
 MAX_RULES_PER_CONDITION = 256
@@ -69,19 +76,33 @@ class DurableConditions:
         return lambda facts: number in self.evaluate(facts)
 
     def evaluate(self, facts: Facts) -> set[int]:
-        """The numbers of every condition that holds for these facts."""
-        # The kind is part of the key: `1 == True` in Python, but not for the reference.
-        key = tuple(sorted((name, kind_of(facts.get(name)), facts.get(name)) for name in self.fields))
-        if self.last is not None and self.last[0] == key and self.name is not None:
-            return self.last[1]
+        """The numbers of every condition that holds for these facts (one thread at a time)."""
+        with _HOST_LOCK:
+            return self.evaluate_alone(facts)
+
+    def evaluate_alone(self, facts: Facts) -> set[int]:
+        """`evaluate`, with the durable host to itself."""
         if self.name is None:
             self.seal()
         assert self.name is not None
+        # The kind is part of the key: `1 == True` in Python, but not for the reference.
+        key = tuple(sorted((name, kind_of(facts.get(name)), facts.get(name)) for name in self.fields))
+        if self.last is not None and self.last[0] == key:
+            return self.last[1]
+        message = self.message(facts)
         session = f"s{next(_session_numbers)}"
         self.matches[session] = set()
-        assert_fact(self.name, {"sid": session, "parley": 1, **self.message(facts)})
-        matched = self.matches.pop(session)
-        delete_state(self.name, session)
+        try:
+            state = assert_fact(self.name, {"sid": session, "parley": 1, **message})
+        finally:
+            # Deleted whatever happened: a session left behind counts toward the 1,024 limit.
+            matched = self.matches.pop(session)
+            delete_state(self.name, session)
+        # durable-rules catches an exception raised inside a rule's action and only notes it in
+        # the session's state; a condition whose recorder failed would silently read as false.
+        failure = state.get("exception") if isinstance(state, dict) else None
+        if failure:
+            raise DurableError(f"durable-rules failed while evaluating {self.label}: {failure}")
         if -1 not in matched:
             raise DurableError(f"durable-rules did not see the fact for {self.label}")
         matched.discard(-1)
