@@ -119,6 +119,20 @@ def kind_name(constraint: ast.Constraint | None) -> str:
     return KINDS[type(constraint)][0]
 
 
+def kind_names(r: ast.Rule) -> str:
+    """The kinds of a rule's constraints, in the pack's order, each once (`frequency cap, time window`)."""
+    return ", ".join(dict.fromkeys(kind_name(c) for c in r.constraints))
+
+
+def constraint_line(text: str) -> ast.Constraint:
+    """One constraint line read as a pack reads it."""
+    parsed = parse(f'policy "t" title "t"\n  rule "T" cites "t"\n    {text}\n  end\nend\n', "expected")
+    assert isinstance(parsed.program, ast.Policy) and not parsed.diagnostics, parsed.diagnostics
+    found = parsed.program.rules[0].constraint
+    assert found is not None
+    return found
+
+
 # ---------------------------------------------------------------- the packs themselves
 
 
@@ -272,10 +286,79 @@ def test_only_the_catalogs_dates_are_used() -> None:
     ],
 )
 def test_numbers_are_the_catalogs(rule_id: str, constraint: str) -> None:
-    # The pack's constraint reads exactly as written here: the numbers come from the catalog.
-    expected = parse(f'policy "t" title "t"\n  rule "T" cites "t"\n    {constraint}\n  end\nend\n', "expected")
-    assert isinstance(expected.program, ast.Policy)
-    assert rule(rule_id).constraint == expected.program.rules[0].constraint
+    # The pack's first constraint reads exactly as written here: the numbers come from the catalog.
+    assert rule(rule_id).constraint == constraint_line(constraint)
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "lines"),
+    [
+        ("REGF-FREQ-REBUT", ("limit call to 1 per patient per 5 minutes", "limit call to 6 per patient per 1 day")),
+        (
+            "REGF-MINI-MIRANDA",
+            (
+                "require content mini_miranda in call, sms, email, letter, chat on first communication",
+                "require content debt_collector in call, sms, email, letter, chat on later communications",
+            ),
+        ),
+        (
+            "MA-940CMR-7.04-CALLS",
+            (
+                "limit call, sms, voicemail to 2 per debt per 7 days at personal",
+                "limit call, sms, voicemail to 2 per debt per 30 days at other",
+            ),
+        ),
+        (
+            "MA-209CMR-18.16",
+            (
+                "limit call, sms to 2 per debt per 7 days at personal",
+                "limit call, sms to 2 per debt per 30 days at other",
+                "contact only between 08:00 and 21:00 local",
+            ),
+        ),
+        (
+            "WA-RCW-19.16.250",
+            (
+                "limit contact to 3 per patient per 1 week",
+                "limit contact to 1 per patient per 1 week at work",
+                "contact only between 07:30 and 21:00 local",
+            ),
+        ),
+        (
+            "NYC-DCWP-2024-AMENDMENTS",
+            (
+                "limit contact to 3 per patient per 7 days",
+                "require consent email for email",
+                "require consent sms for sms",
+            ),
+        ),
+        ("IRS501R-ECA-30DAY", ('require notice "eca_notice" 30 days before eca', "require content fap in eca_notice")),
+    ],
+)
+def test_every_constraint_of_a_several_constraint_rule_is_the_catalogs(rule_id: str, lines: tuple[str, ...]) -> None:
+    # Each constraint reads exactly as written here, in this order (catalog section 1, 3, 6 and 8).
+    assert rule(rule_id).constraints == tuple(constraint_line(line) for line in lines)
+
+
+def test_only_these_rules_hold_several_constraints() -> None:
+    several = {r.rule_id for _, r in rules() if len(r.constraints) > 1}
+    assert several == {
+        "REGF-FREQ-REBUT",
+        "REGF-MINI-MIRANDA",
+        "MA-940CMR-7.04-CALLS",
+        "MA-209CMR-18.16",
+        "WA-RCW-19.16.250",
+        "NYC-DCWP-2024-AMENDMENTS",
+        "IRS501R-ECA-30DAY",
+    }
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_no_pack_keeps_a_constraint_in_a_comment(name: str) -> None:
+    # A rule may hold several constraints now: a law's second half is a constraint, or the README says why not.
+    text = (POLICIES / f"{name}.parley").read_text(encoding="utf-8")
+    commented = re.compile(r"^\s*#\s*(limit|require|contact only|forbid|hold|wait|after) ")
+    assert not [line for line in text.splitlines() if commented.match(line)]
 
 
 @NEEDS_CATALOG
@@ -324,7 +407,7 @@ def test_readme_lists_every_rule_with_its_pack_and_kind() -> None:
         assert r.rule_id in table, f"`{r.rule_id}` is missing from policies/README.md"
         listed_pack, kind, checked = table[r.rule_id]
         assert listed_pack == pack, r.rule_id
-        assert kind == kind_name(r.constraint), r.rule_id
+        assert kind == kind_names(r), r.rule_id
         assert checked in ("static", "run time", "both", "never (vacated)"), r.rule_id
     assert set(table) == {r.rule_id for _, r in rules()}, "the README lists a rule no pack has"
 
@@ -332,3 +415,12 @@ def test_readme_lists_every_rule_with_its_pack_and_kind() -> None:
 def test_readme_counts_each_packs_rules() -> None:
     counts = {row[0]: row[-1] for row in table_rows(README.read_text(encoding="utf-8").split("## ")[0])}
     assert counts == {name: str(len(policy.rules)) for name, policy in packs().items()}
+
+
+def test_readme_lists_every_added_constraint_with_what_enforces_it() -> None:
+    rows = table_rows(readme_section("Rules with several constraints"))
+    listed = [(row[0], constraint_line(row[1])) for row in rows]
+    added = [(r.rule_id, c) for _, r in rules() if len(r.constraints) > 1 for c in r.constraints[1:]]
+    assert sorted(listed, key=repr) == sorted(added, key=repr)
+    for row in rows:
+        assert row[2] and row[3], f"say what the checker and the guard do with `{row[1]}`"
