@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from durable.lang import assert_fact, delete_state, m, ruleset, when_all
+from durable.lang import assert_fact, delete_state, get_host, m, ruleset, when_all
 
 from dsl import ast
 from engine.values import compare, is_literal, literal_value
@@ -126,11 +126,13 @@ class DurableConditions:
             for number, (expr, segments) in enumerate(self.conditions)
             for conjunct in self.conjuncts(expr, segments, True)
         ]
-        self.name = f"parley_{self.label}_{next(_ruleset_numbers)}"
-        with ruleset(self.name):
+        name = f"parley_{self.label}_{next(_ruleset_numbers)}"
+        with ruleset(name):
             for number, conjunct in rules:
                 when_all(combine(conjunct or [m.parley == 1]))(self.recorder(number))
             when_all(+m.parley)(self.recorder(-1))
+        shield(get_host().get_ruleset(name))  # registers it, then keeps the host's dispatcher out
+        self.name = name
 
     def recorder(self, number: int) -> Callable[[Any], None]:
         def record(c: Any) -> None:
@@ -237,6 +239,24 @@ class DurableConditions:
             both = ast.Or((ast.And((one, other)), ast.And((ast.Not(one), ast.Not(other)))))
             return self.conjuncts(both, segments, positive == (op == "=="))
         return constant(not positive)
+
+
+def shield(engine_ruleset: Any) -> None:
+    """Make the host's background dispatcher take the host lock before it touches this ruleset.
+
+    The durable host runs timer threads that start any session's pending actions. Under load
+    one started an action of a session a decision was still processing: the decision then lacked
+    its matches (DurableError) or durable-rules failed with error 307. Holding the lock, the
+    dispatcher only ever finds sessions already processed and deleted, so it has nothing to take.
+    """
+    for method in ("dispatch", "dispatch_timers"):
+        original = getattr(engine_ruleset, method)
+
+        def locked(original: Callable[[], Any] = original) -> Any:
+            with _HOST_LOCK:
+                return original()
+
+        setattr(engine_ruleset, method, locked)
 
 
 def apply(op: str, field: Any, value: Any) -> Any:
