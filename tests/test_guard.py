@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -221,19 +220,6 @@ def fifty_entry_case() -> dict[str, Any]:
     )
 
 
-def test_guard_judges_a_fifty_entry_history_quickly() -> None:
-    # A smoke bound far above the 100 µs goal (benchmarks/ measures the real figure): it only
-    # catches an accidental quadratic walk, not a slow machine.
-    case = parse_case(fifty_entry_case())
-    judge(case, RULES)
-    runs = 200
-    start = time.perf_counter()
-    for _ in range(runs):
-        judge(case, RULES)
-    per_call = (time.perf_counter() - start) / runs
-    assert per_call < 0.005, f"{per_call * 1e6:.0f} µs per verdict"
-
-
 def test_find_next_false_gives_the_same_verdict_without_the_search() -> None:
     for path in CASES:
         case = parse_case(json.loads(path.read_text())["case"])
@@ -247,7 +233,8 @@ def test_every_shipped_rule_is_judged_at_run_time_unless_it_is_about_content() -
     content = {
         r.rule_id
         for pack in packs
-        for r in pack.rules  # type: ignore[union-attr]
+        for whole in pack.rules  # type: ignore[union-attr]
+        for r in whole.one_per_constraint()
         if r.constraint is None or type(r.constraint).__name__ in ("RequireContent", "ForbidContent")
     }
     assert set(RULES.skipped) == content
