@@ -58,6 +58,15 @@ class DurableError(RuntimeError):
     """durable-rules did not process a fact as it must; the decision cannot be trusted."""
 
 
+class TooWide(DurableError):
+    """A condition's disjunctive normal form has more rules than durable-rules can hold."""
+
+
+# A condition too wide for one DNF, as its and/or/not structure over atoms matched one by one:
+# ("atom", rule number) | ("and", parts) | ("or", parts) | ("not", part).
+Tree = tuple[str, Any]
+
+
 class DurableConditions:
     """Collects a plan's conditions, then evaluates them all with one fact per distinct fact set."""
 
@@ -68,6 +77,8 @@ class DurableConditions:
         self.name: str | None = None
         self.matches: dict[str, set[int]] = {}
         self.last: tuple[tuple[tuple[str, int, object], ...], set[int]] | None = None
+        self.trees: dict[int, Tree] = {}  # condition number -> its structure, for wide conditions
+        self.atoms: list[ast.Expr] = []  # the atoms of wide conditions, numbered after the conditions
 
     def compile_expr(self, expr: ast.Expr, segments: Mapping[str, ast.Expr]) -> Callable[[Facts], bool]:
         """Register a condition; the predicate evaluates it through the ruleset."""
@@ -106,6 +117,9 @@ class DurableConditions:
         if -1 not in matched:
             raise DurableError(f"durable-rules did not see the fact for {self.label}")
         matched.discard(-1)
+        for number, tree in self.trees.items():
+            if holds(tree, matched):
+                matched.add(number)
         self.last = (key, matched)
         return matched
 
@@ -120,12 +134,17 @@ class DurableConditions:
         return message
 
     def seal(self) -> None:
-        """Define the ruleset: one rule per conjunct of each condition, plus the catch-all."""
-        rules = [
-            (number, conjunct)
-            for number, (expr, segments) in enumerate(self.conditions)
-            for conjunct in self.conjuncts(expr, segments, True)
-        ]
+        """Define the ruleset: one rule per conjunct of each condition, plus the catch-all.
+
+        A condition whose DNF is too wide (a negated `or` of ranges multiplies quickly) is matched
+        atom by atom instead, and its and/or/not structure is evaluated on the atoms' matches.
+        """
+        rules: list[tuple[int, list[Any]]] = []
+        for number, (expr, segments) in enumerate(self.conditions):
+            try:
+                rules.extend((number, conjunct) for conjunct in self.conjuncts(expr, segments, True))
+            except TooWide:
+                self.trees[number] = self.atomise(expr, segments, rules)
         name = f"parley_{self.label}_{next(_ruleset_numbers)}"
         with ruleset(name):
             for number, conjunct in rules:
@@ -133,6 +152,21 @@ class DurableConditions:
             when_all(+m.parley)(self.recorder(-1))
         shield(get_host().get_ruleset(name))  # registers it, then keeps the host's dispatcher out
         self.name = name
+
+    def atomise(self, expr: ast.Expr, segments: Mapping[str, ast.Expr], rules: list[tuple[int, list[Any]]]) -> Tree:
+        """`expr`'s structure, each atom given its own rule numbers (after the conditions')."""
+        match expr:
+            case ast.And(operands=operands) | ast.Or(operands=operands):
+                kind = "and" if isinstance(expr, ast.And) else "or"
+                return (kind, tuple(self.atomise(o, segments, rules) for o in operands))
+            case ast.Not(operand=operand):
+                return ("not", self.atomise(operand, segments, rules))
+            case ast.Name(path=path) if path in segments:
+                return self.atomise(segments[path], segments, rules)
+        number = len(self.conditions) + len(self.atoms)
+        self.atoms.append(expr)
+        rules.extend((number, conjunct) for conjunct in self.conjuncts(expr, segments, True))
+        return ("atom", number)
 
     def recorder(self, number: int) -> Callable[[Any], None]:
         def record(c: Any) -> None:
@@ -188,10 +222,7 @@ class DurableConditions:
         for part in parts:
             result = [left + right for left in result for right in part]
             if len(result) > MAX_RULES_PER_CONDITION:
-                raise DurableError(
-                    f"a condition expands to more than {MAX_RULES_PER_CONDITION} rules; "
-                    "use the compiled evaluator or simplify it with segments"
-                )
+                raise TooWide(f"a condition expands to more than {MAX_RULES_PER_CONDITION} rules")
         return result
 
     def comparison(
@@ -239,6 +270,17 @@ class DurableConditions:
             both = ast.Or((ast.And((one, other)), ast.And((ast.Not(one), ast.Not(other)))))
             return self.conjuncts(both, segments, positive == (op == "=="))
         return constant(not positive)
+
+
+def holds(tree: Tree, matched: set[int]) -> bool:
+    """Whether a wide condition holds, given which of its atoms matched."""
+    kind, part = tree
+    if kind == "atom":
+        return part in matched
+    if kind == "not":
+        return not holds(part, matched)
+    results = (holds(p, matched) for p in part)
+    return all(results) if kind == "and" else any(results)
 
 
 def shield(engine_ruleset: Any) -> None:
