@@ -187,6 +187,21 @@ def scenario_threads() -> None:
     assert not wrong, wrong[:3]
 
 
+def scenario_wide_condition() -> None:
+    """A negated `or` of six ranges has 4,096 conjuncts in DNF; it is matched atom by atom instead."""
+    ranges = " or ".join(f"balance between ${low} and ${low + 1}" for low in range(1, 12, 2))
+    text = f'strategy "Wide" version 1\n  audience not ({ranges}) and not paid\nend\n'
+    program = parse(text).program
+    assert isinstance(program, ast.Strategy)
+    reference, durable = build_plan(program, text, "reference"), build_plan(program, text, "durable")
+    now = dt.datetime(2026, 3, 5, 9, 0, tzinfo=ZONE)
+    for cents in [*range(0, 1_400, 50), 99, 101, 199, 201]:
+        for paid in (True, False, None, 1):
+            facts = {"balance": Decimal(cents) / 100, "paid": paid}
+            account = Account(f"A{cents}", PLACED, "America/Chicago", facts)
+            assert same(decide(durable, account, now), decide(reference, account, now)), facts
+
+
 def scenario_library_session_limit() -> None:
     """The raw library: a ruleset holding sessions it never deletes fails before 2,000."""
     from durable.lang import assert_fact, m, ruleset, when_all
@@ -258,6 +273,7 @@ ADAPTER_SCENARIOS = [
     "scenario_same_strategy_twice",
     "scenario_error_surfaces",
     "scenario_threads",
+    "scenario_wide_condition",
 ]
 LIBRARY_SCENARIOS = [
     "scenario_library_session_limit",
