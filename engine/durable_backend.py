@@ -18,6 +18,10 @@ This adapter keeps clear of each one:
 - absent fields: a negated existence test (`-m.x`) hangs the process → every fact referenced is
   always posted, with its kind saying whether it is known, and negations are pushed down
   to the comparisons (negation normal form) so that unknown facts behave as in the reference;
+- rules whose `|` expands too far fail to build (error 113) → conditions become DNF rules, and
+  one too wide for that (over `MAX_RULES_PER_CONDITION`) is matched atom by atom instead;
+- the host's timer threads start any session's pending actions, racing a decision in progress
+  → each of our rulesets' dispatch methods takes the host lock (`shield`);
 - it does not import on Python 3.13 → this module is imported only when the backend is chosen.
 
 The durable host is process-global by the library's design and not safe for concurrent use;
