@@ -159,3 +159,14 @@ def test_decide_refuses_a_strategy_that_does_not_check(book: Path, tmp_path: Pat
     result = run("decide", "--portfolio", str(book), "--strategy", str(bad), "--now", NOW, "--policies", str(POLICIES))
     clean_exit(result, 2)
     assert "paied" in result.stderr
+
+
+def test_decide_without_out_writes_json_lines_on_stdout(book: Path) -> None:
+    result = run(
+        "decide", "--portfolio", str(book), "--strategy", str(STRATEGY), "--now", NOW, "--policies", str(POLICIES)
+    )
+    clean_exit(result, 0)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len({r["account_id"] for r in rows}) == 60
+    assert all(r["strategy_hash"] and r["evaluator"] == "compiled" for r in rows)
+    assert "deciding" in result.stderr  # the progress bar stays off stdout

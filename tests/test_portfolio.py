@@ -176,3 +176,8 @@ def test_parquet_is_written_in_chunks_without_losing_rows(tmp_path: Path, monkey
     table = pq.read_table(tmp_path / "out.parquet")
     assert table.column("account_id").to_pylist() == [f"A{i}" for i in range(5)]
     assert pq.ParquetFile(tmp_path / "out.parquet").num_row_groups == 5
+
+
+def test_the_demo_portfolio_is_the_same_for_the_same_seed() -> None:
+    assert demo_rows(20, seed=4) == demo_rows(20, seed=4)
+    assert demo_rows(20, seed=4) != demo_rows(20, seed=5)
