@@ -32,6 +32,7 @@ from dsl.check import check_text
 from dsl.formatter import format_program
 from dsl.schema import FACTS, ORDERED_KINDS, Fact, Kind
 from dsl.types import TEXT_KINDS
+from dsl.types import literal_value as number_of
 from dsl.vocabulary import ESCALATE_TARGETS, EVENTS, HANDOFF_PRIORITIES, PLAN_KINDS, SEND_CHANNELS, TONES
 from engine.account import Account, AccountEvent, Progress, ScoreSource
 from engine.decide import ContactRequest, Decision, GuardAnswer, decide
@@ -103,23 +104,11 @@ def atom(draw: st.DrawFn, segments: tuple[str, ...]) -> ast.Expr:
         low, high = draw(operand(fact)), draw(operand(fact))
         if isinstance(low, ast.Name) or isinstance(high, ast.Name):
             return ast.Between(name, low, high)
-        return ast.Between(name, *sorted((low, high), key=written))
+        return ast.Between(name, *sorted((low, high), key=number_of))
     op = draw(st.sampled_from(["<", "<=", ">", ">=", "==", "!="] if ordered else ["==", "!="]))
     other = draw(operand(fact))
     flip = draw(st.booleans()) and not isinstance(other, ast.Name)
     return ast.Compare(op, other, name) if flip else ast.Compare(op, name, other)
-
-
-def written(value: ast.Expr) -> Decimal:
-    """The number a written value stands for, to put a range's ends in order."""
-    match value:
-        case ast.MoneyLit(amount=amount):
-            return amount
-        case ast.NumberLit(value=number):
-            return number
-        case ast.Clock():
-            return Decimal(value.minutes)
-    return Decimal(0)
 
 
 def conditions(segments: tuple[str, ...] = (), max_leaves: int = 5) -> st.SearchStrategy[ast.Expr]:
@@ -280,10 +269,9 @@ def fact_value(rng: random.Random, fact: Fact, near: dict[type, list[object]]) -
         return rng.choice([True, False, True, False, None])
     if rng.random() < 0.1:
         return None
-    written = {Kind.MONEY: ast.MoneyLit, Kind.CLOCK: ast.Clock}.get(fact.kind, ast.NumberLit)
     if fact.kind in TEXT_KINDS:
         return rng.choice(WORDS[fact.kind])
-    pool = near.get(written, [])
+    pool = near.get({Kind.MONEY: ast.MoneyLit, Kind.CLOCK: ast.Clock}.get(fact.kind, ast.NumberLit), [])
     if pool and rng.random() < 0.6:
         base = Decimal(str(rng.choice(pool)))
         step = Decimal("0.01") if fact.kind in (Kind.MONEY, Kind.SCORE) else Decimal(1)
