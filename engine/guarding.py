@@ -108,6 +108,9 @@ def read_case(
         return parse_case(case_data(account, ledger, organization, now, request))
     except CaseError as problem:
         return problem
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as problem:
+        # A safety net only: the ledger's shapes are passed on for the guard's reader to name.
+        return CaseError("case", f"could not build the guard case from the account ({problem})")
 
 
 def proposal_of(request: ContactRequest) -> Proposal:
@@ -168,12 +171,15 @@ def patient_data(account: Account, ledger: Ledger) -> dict[str, Any]:
     """The case's `patient`: the ledger's designations, with the facts' zone, consents and scores."""
     facts = account.facts
     extra = dict(ledger.patient)
-    zones = [account.timezone, *(z for z in extra.get("timezones", []) if z != account.timezone)]
-    consent = dict(extra.get("consent", {}))
+    # A field of the wrong shape goes to the guard's reader as it is, which names it.
+    given = extra.get("timezones", [])
+    zones = [account.timezone, *(z for z in given if z != account.timezone)] if isinstance(given, list) else given
+    consent = extra.get("consent", {})
+    consent = dict(consent) if isinstance(consent, Mapping) else consent
     intents: list[str] = []
     scores: dict[str, Any] = {}
     for name, value in facts.items():
-        if name.startswith("consent.") and isinstance(value, bool):
+        if name.startswith("consent.") and isinstance(value, bool) and isinstance(consent, dict):
             consent[name.removeprefix("consent.")] = value
         elif name.startswith("intent.") and value is True:
             intents.append(name.removeprefix("intent."))
@@ -182,12 +188,15 @@ def patient_data(account: Account, ledger: Ledger) -> dict[str, Any]:
     patient: dict[str, Any] = {**extra, "timezones": zones, "consent": consent, "scores": scores}
     # The intents are known: the replies model found these and no others. Left unknown, a rule such
     # as `hold contact when intent.wrong_person` would (rightly) fail closed on every account.
-    patient["intents"] = sorted(set(intents) | set(extra.get("intents", [])))
+    said = extra.get("intents", [])
+    patient["intents"] = (
+        sorted({*intents, *(i for i in said if isinstance(i, str))}) if isinstance(said, list) else said
+    )
     if facts.get("patient.language") is not None:
         patient["language"] = str(facts["patient.language"])
     age = facts.get("patient.age")
-    if age is not None and not isinstance(age, bool):
-        patient["age"] = int(age)  # type: ignore[call-overload]
+    if isinstance(age, int | Decimal | float) and not isinstance(age, bool):
+        patient["age"] = int(age)
     return patient
 
 
@@ -245,7 +254,7 @@ def account_events(events: Iterable[AccountEvent]) -> list[dict[str, Any]]:
 
 def assumed_states(account: Account, ledger: Ledger) -> tuple[str, ...]:
     """States the facts assert that no event in the ledger dates: the guard is told they hold."""
-    dated = {str(e.get("type")) for e in ledger.events}
+    dated = {str(e.get("type")) for e in ledger.events if isinstance(e, Mapping)}
     dated |= {e.type for e in account.events if e.type in ACCOUNT_EVENT_TYPES}
     return tuple(
         state

@@ -184,3 +184,34 @@ def test_a_later_request_gets_the_verdict_of_a_fresh_case(first: str, second: st
     kept = guard(ContactRequest(at, second, ("D1",)))
     fresh = judge(parse_case(case_data(account, ledger, "agency", day, ContactRequest(at, second, ("D1",)))), RULES)
     assert kept.details == fresh.to_dict()
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+ROW_KEYS = st.sampled_from(["at", "channel", "type", "debt", "debts", "outcome", "to", "days", "kind", "text", "id"])
+ROWS = st.lists(st.dictionaries(ROW_KEYS, JSON, max_size=5) | JSON, max_size=3).map(tuple)
+PATIENT_KEYS = st.sampled_from(["timezones", "consent", "intents", "inconvenient_times", "contact_points", "scores"])
+FACT_NAMES = st.sampled_from(
+    ["jurisdiction", "balance", "patient.age", "patient.language", "score.distress", "consent.sms", "cease_requested"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    history=ROWS,
+    events=ROWS,
+    debts=ROWS,
+    patient=st.dictionaries(PATIENT_KEYS, JSON, max_size=3),
+    facts=st.dictionaries(FACT_NAMES, JSON | st.decimals(allow_nan=True), max_size=4),
+)
+def test_whatever_the_ledger_holds_the_guard_answers_and_never_raises(
+    history: tuple, events: tuple, debts: tuple, patient: dict, facts: dict
+) -> None:
+    account = plain_account(**facts)
+    ledger = Ledger(history=history, events=events, debts=debts, patient=patient)
+    answer = ask(account, ledger)
+    if "error" in answer.details:
+        assert not answer.allowed and answer.details["error"]["field"]
