@@ -14,10 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runtime.demo_portfolio import COLUMNS, demo_rows
 from runtime.portfolio import (
     DECISION_COLUMNS,
+    KNOWN_COLUMNS,
     PortfolioError,
     accounts_from_rows,
     error_row,
@@ -181,3 +184,16 @@ def test_parquet_is_written_in_chunks_without_losing_rows(tmp_path: Path, monkey
 def test_the_demo_portfolio_is_the_same_for_the_same_seed() -> None:
     assert demo_rows(20, seed=4) == demo_rows(20, seed=4)
     assert demo_rows(20, seed=4) != demo_rows(20, seed=5)
+
+
+CELL = st.none() | st.text(max_size=15) | st.booleans() | st.integers() | st.floats(allow_nan=True)
+COLUMN = st.sampled_from(sorted(KNOWN_COLUMNS))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.dictionaries(COLUMN, CELL, max_size=8), min_size=1, max_size=3))
+def test_any_cells_give_accounts_or_named_errors(rows: list[dict[str, Any]]) -> None:
+    rows = [GOOD | row for row in rows]
+    book = accounts_from_rows(rows)
+    assert len(book.accounts) + len(book.errors) == len(rows)
+    assert all(e.column and e.message for e in book.errors)
