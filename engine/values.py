@@ -7,6 +7,7 @@ evaluator, so they cannot disagree about what a literal means.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from dsl import ast
@@ -56,8 +57,12 @@ def is_literal(node: ast.Expr) -> bool:
 
 def normalise(value: object) -> Scalar:
     """A fact's value in the evaluators' terms: numbers as Decimal, everything else as is."""
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None  # NaN and infinities are no measurement: unknown, as a missing fact
     if isinstance(value, bool) or value is None or isinstance(value, str | Decimal):
         return value  # type: ignore[return-value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, int | float):
         return Decimal(str(value))
     return str(value)
