@@ -16,6 +16,7 @@ from dsl.diagnostics import Diagnostic, render_all_text, render_json
 from dsl.explain import explain as explain_rule
 from dsl.explain import rule_ids
 from dsl.formatter import format_text
+from runtime.commands.engine_cmds import register as register_engine_commands
 from runtime.files import load_policies, load_templates
 
 app = typer.Typer(
@@ -159,3 +160,7 @@ def demo() -> None:
         state = "formatted" if result.text == read_text(path) else "not in canonical layout (run `parley fmt`)"
         typer.echo(f"{path}: {state}")
     raise typer.Exit(1 if any(d.is_error for d in findings) else 0)
+
+
+# The engine's commands (guard, decide) come after the language's in `--help`.
+register_engine_commands(app)
