@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from dsl import ast, resolve
 from dsl.checks import run_checks
 from dsl.checks.context import CheckContext, applicable_rules
-from dsl.diagnostics import Diagnostic, has_errors, sort_key
+from dsl.diagnostics import Diagnostic, has_errors, info, sort_key
 from dsl.parser import ParseResult, parse
 from dsl.templates import TemplateSet
 
@@ -49,8 +49,27 @@ def check_text(text: str, name: str = "<text>", options: CheckOptions | None = N
     program = parsed.program
     if program is not None:
         findings.extend(resolve.check(program, options.templates))
-        if isinstance(program, ast.Strategy) and options.policies and not has_errors(findings):
-            rules = applicable_rules(program, options.policies, options.as_of)
-            context = CheckContext(program, rules, options.templates, options.as_of)
-            findings.extend(run_checks(program, context))
+        if isinstance(program, ast.Strategy):
+            findings.extend(compliance_findings(program, options, findings))
     return CheckResult(parsed, tuple(sorted(findings, key=sort_key)))
+
+
+def compliance_findings(program: ast.Strategy, options: CheckOptions, so_far: list[Diagnostic]) -> list[Diagnostic]:
+    """Every policy pack's findings, or one line saying why the law was not checked.
+
+    A silent pass would read as "lawful": a strategy whose language errors keep the packs from
+    running says so. (Checking without packs is the caller's choice; the CLI refuses it.)
+    """
+    if not options.policies:
+        return []
+    if has_errors(so_far):
+        return [
+            info(
+                "LAW-NOT-CHECKED",
+                program.span,
+                "the law is checked once the errors above are fixed",
+                "fix the language errors first; then every policy pack runs",
+            )
+        ]
+    rules = applicable_rules(program, options.policies, options.as_of)
+    return run_checks(program, CheckContext(program, rules, options.templates, options.as_of))

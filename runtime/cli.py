@@ -76,9 +76,14 @@ def build_options(templates: Path | None, policies: Path | None, as_of: str | No
         findings.extend(template_findings)
     packs: list = []
     policy_folder = default_folder(policies, "policies")
-    if policy_folder is not None:
-        packs, policy_findings = load_policies(policy_folder)
-        findings.extend(policy_findings)
+    if policy_folder is None:
+        # Without packs a strategy would check "clean" against no law at all: refuse instead.
+        raise typer.BadParameter(
+            "no policy packs found: run from the project folder (it has `policies/`) or pass --policies DIR",
+            param_hint="--policies",
+        )
+    packs, policy_findings = load_policies(policy_folder)
+    findings.extend(policy_findings)
     options = CheckOptions(templates=template_set, policies=tuple(packs), as_of=parse_date(as_of))
     return options, findings
 
@@ -87,8 +92,8 @@ def build_options(templates: Path | None, policies: Path | None, as_of: str | No
 def check(
     paths: list[Path] = typer.Argument(..., help="Strategy or policy files, or folders holding them."),
     output_format: str = typer.Option("text", "--format", help="Output: `text` or `json`."),
-    templates: Path | None = typer.Option(None, "--templates", help="Template folder [default: ./templates]."),
-    policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder [default: ./policies]."),
+    templates: Path | None = typer.Option(None, "--templates", help="Template folder \\[default: ./templates]."),
+    policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder \\[default: ./policies]."),
     as_of: str | None = typer.Option(None, "--as-of", help="Check against the law in force on this date."),
 ) -> None:
     """Check strategies against the language and every policy pack; exit 1 on an error."""
@@ -130,7 +135,7 @@ def fmt(
 @app.command()
 def explain(
     rule_id: str = typer.Argument(..., help="A rule id such as REGF-FREQ-7IN7."),
-    policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder [default: ./policies]."),
+    policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder \\[default: ./policies]."),
 ) -> None:
     """Print a rule: its citation, parameters, kind and the language constructs it constrains."""
     folder = default_folder(policies, "policies")

@@ -109,3 +109,11 @@ def test_every_command_has_help() -> None:
     for command in ("check", "fmt", "explain", "demo"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_outside_the_project_the_law_is_not_silently_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "calls.parley"
+    path.write_text((ROOT / "strategies" / "agency_placement.parley").read_text())
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 2 and "no policy packs found" in result.output

@@ -350,6 +350,7 @@ def test_only_these_rules_hold_several_constraints() -> None:
         "WA-RCW-19.16.250",
         "NYC-DCWP-2024-AMENDMENTS",
         "IRS501R-ECA-30DAY",
+        "CREDIT-CO-HB23-1126",
     }
 
 

@@ -73,12 +73,13 @@ def jurisdiction_covers(rule_jurisdiction: str, patient_jurisdiction: str) -> bo
 
 
 def in_force(rule: ast.Rule, on: dt.date | None) -> bool:
-    """Whether a rule is active and in force on a date (no date: in force unless vacated)."""
+    """Whether a rule is active and in force on a date (no date: every active rule, the strict reading)."""
     if rule.status is not None and rule.status.name in INACTIVE_STATUSES:
         return False
     if on is None:
-        # No date given (callers normally pass today's): apply only rules without a start date.
-        return rule.effective_from is None
+        # No date given: apply every active rule, dated ones too. Checking against more law than
+        # is in force can only add findings; silently skipping a rule could pass an unlawful plan.
+        return True
     if rule.effective_from is not None and on < rule.effective_from:
         return False
     return not (rule.effective_until is not None and on > rule.effective_until)
