@@ -6,7 +6,6 @@ broken texts that fail in the same parser state as the real mistake.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 
@@ -14,106 +13,20 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from dsl.diagnostics import Diagnostic, error
+from dsl.parse_mistakes import (
+    CHARACTER_HINTS,
+    DOCUMENT_OVER,
+    HINTS,
+    LABEL_WORDS,
+    MISTAKES,
+    OPENERS,
+    UNITS,
+    WORDS,
+    closest_word,
+    misaligned_end,
+    unit_hint,
+)
 from dsl.source import Source, Span, span_of_offset
-
-HEAD = 'strategy "s" version 1\n'
-
-MISTAKES: dict[str, list[str]] = {
-    "duration_shorthand": [
-        HEAD + 'step "a" every 7d from day 1 to day 9\n',
-        HEAD + "on reply after 2d\n",
-        'policy "p" title "t"\nrule "R" cites "c"\nlimit call to 7 per debt per 7d\n',
-        'policy "p" title "t"\nrule "R" cites "c"\nafter conversation no call per debt for 7d\n',
-        'policy "p" title "t"\nrule "R" cites "c"\nwait 30d after x before y\n',
-    ],
-    "missing_condition": [
-        HEAD + 'step "a" on day 1 when\n',
-        HEAD + 'step "a" on day 1 unless\n',
-        HEAD + "segment x when\n",
-        HEAD + "stop when\n",
-        HEAD + "on reply when\n",
-        HEAD + 'step "a" on day 1\nwhen\n',
-        HEAD + "audience\n",
-    ],
-    "missing_day": [HEAD + 'step "a" on 3\n', HEAD + 'step "a" every 3 days from 1 to day 5\n'],
-    "missing_version": ['strategy "s"\n', 'strategy "s" version\n', 'strategy "s" 1\n', 'strategy "s" v1\n'],
-    "unfinished_condition": [
-        HEAD + "audience x and\n",
-        HEAD + "audience x or\n",
-        HEAD + "audience not\n",
-        HEAD + "audience x >=\n",
-        HEAD + "audience x between\n",
-        HEAD + "audience x between 1 and\n",
-        HEAD + 'step "a" on day 1 when x and\n',
-        HEAD + 'step "a" on day 1 when x or\n',
-        HEAD + 'step "a" on day 1 unless not\n',
-        HEAD + 'step "a" on day 1 when x ==\n',
-        HEAD + "stop when x or\n",
-        HEAD + "stop when x <\n",
-    ],
-    "otherwise_without_when": [
-        HEAD + 'step "a" on day 1\notherwise\n',
-        HEAD + 'step "a" on day 1\nsend sms "x"\notherwise\n',
-        HEAD + "on reply\notherwise\n",
-        HEAD + 'on reply\nhandoff "q"\notherwise\n',
-    ],
-}
-
-HINTS: dict[str, tuple[str, str]] = {
-    "duration_shorthand": (
-        "durations are written in words",
-        "write the number, a space and the unit: `7 days`, `24 hours`, `1 week`",
-    ),
-    "missing_condition": (
-        "`{token}` needs a condition before the end of the line",
-        "write a condition such as `when score.distress >= 0.7`, or remove the `when`/`unless`",
-    ),
-    "missing_day": ("a step's days are written `day N`", "write `on day 3` or `from day 1 to day 5`"),
-    "missing_version": (
-        "a strategy needs a version number after its name",
-        'write `strategy "NAME" version 1`, and raise the number each time the strategy changes',
-    ),
-    "unfinished_condition": (
-        "the condition stops after `{token}`",
-        "finish it, as in `paid or disputed` or `score.distress >= 0.7`, or remove the `{token}`",
-    ),
-    "otherwise_without_when": (
-        "`otherwise` must follow a `when` branch",
-        "start the branch with `when CONDITION` on its own line, then its actions, then `otherwise`",
-    ),
-}
-
-# The word that names the mistake, found just before the failing token.
-LABEL_WORDS: dict[str, set[str]] = {
-    "missing_condition": {"WHEN", "UNLESS", "AUDIENCE"},
-    "unfinished_condition": {"AND", "OR", "NOT", "COMPARATOR", "BETWEEN"},
-}
-
-WORDS = {
-    "NAME": "a name",
-    "STRING": 'a text in double quotes ("…")',
-    "INT": "a whole number",
-    "DECIMAL": "a number",
-    "MONEY": "an amount such as `$100`",
-    "PERCENT": "a percentage such as `5%`",
-    "CLOCK": "a time such as `09:00`",
-    "WINDOW": "a window such as `09:00-19:00`",
-    "DATE": "a date such as `2027-01-31`",
-    "UNIT": "a unit (`days`, `hours`, `minutes`, `weeks`)",
-    "JURISDICTION": "a jurisdiction such as `US-CA`",
-    "COMPARATOR": "a comparison (`<`, `<=`, `>`, `>=`, `==`, `!=`)",
-    "_NL": "the end of the line",
-    "$END": "the end of the file",
-}
-
-OPENERS = {
-    "STEP": "step",
-    "ON": "handler",
-    "WHEN": "`when` branch",
-    "RULE": "rule",
-    "STRATEGY": "strategy",
-    "POLICY": "policy",
-}
 
 
 def describe_parse_error(source: Source, problem: UnexpectedInput, parser: Lark) -> Diagnostic:
@@ -133,6 +46,7 @@ def describe_parse_error(source: Source, problem: UnexpectedInput, parser: Lark)
 
 
 def unexpected_characters(source: Source, problem: UnexpectedCharacters, parser: Lark) -> Diagnostic:
+    """A character no token can start with here: a stray quote, a capital, an invisible or foreign mark."""
     offset = problem.pos_in_stream or 0
     char = source.text[offset : offset + 1]
     span = span_of_offset(source, offset, offset + 1)
@@ -146,6 +60,9 @@ def unexpected_characters(source: Source, problem: UnexpectedCharacters, parser:
             "this text is missing its closing quote",
             'end the text with `"` on the same line; write `\\"` for a quote inside it',
         )
+    glued = glued_unit(source, offset)
+    if glued is not None:
+        return glued
     if char.isascii() and char.isalpha() and char.isupper():
         return capitalised_word(source, offset, allowed, parser)
     if not char.isprintable() or (char.isspace() and char not in "\n"):
@@ -164,25 +81,6 @@ def unexpected_characters(source: Source, problem: UnexpectedCharacters, parser:
         )
     hint = CHARACTER_HINTS.get(char) or expected_hint(allowed, parser)
     return error("PARSE", span, f"`{char}` cannot appear here", hint)
-
-
-# Characters people type from other languages or word processors, and what this language writes instead.
-CHARACTER_HINTS = {
-    "&": "write `and` to require both conditions",
-    "|": "write `or` when either condition will do",
-    "!": "write `not` before a condition, or `!=` for “is not equal to”",
-    "=": "to compare, write `==` (equal) or `!=` (not equal)",
-    "{": "blocks are closed with `end`, not braces",
-    "}": "blocks are closed with `end`, not braces",
-    "'": 'texts are written in double quotes, like `"friendly_reminder"`',
-    "“": 'this is a curly quote; write a straight double quote `"` (word processors curl them)',
-    "”": 'this is a curly quote; write a straight double quote `"` (word processors curl them)',
-    "‘": 'this is a curly quote; texts are written in straight double quotes `"`',
-    "’": 'this is a curly quote; texts are written in straight double quotes `"`',
-    ";": "statements end at the end of the line; remove the `;`",
-    "%": "write a percentage without a space before `%`, like `5%`",
-    "$": "write the amount right after `$`, like `$100` or `$1,250.50`",
-}
 
 
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
@@ -204,10 +102,18 @@ def capitalised_word(source: Source, offset: int, allowed: set[str], parser: Lar
 
 
 def unexpected_token(source: Source, problem: UnexpectedToken, parser: Lark) -> Diagnostic:
+    """A whole word or symbol the grammar does not allow here, explained by the likeliest mistake."""
     token = problem.token
     span = token_span(source, token)
     expected = set(problem.expected)
     keywords = keyword_values(expected, parser)
+    if token.type == "NAME":
+        unit = unknown_unit(source, token) if "UNIT" in expected else glued_unit(source, token.start_pos or 0)
+        if unit is not None:
+            return unit
+    joined = split_keyword(source, token, keywords) if token.type == "NAME" else None
+    if joined is not None:
+        return joined
     # A misspelt keyword fails in the same parser state as other mistakes, so it is asked first.
     if token.type == "NAME" and keywords:
         close = closest_word(str(token), keywords)
@@ -237,8 +143,42 @@ def unexpected_token(source: Source, problem: UnexpectedToken, parser: Lark) -> 
     return error("PARSE", span, f"unexpected {describe_token(token)}", expected_hint(expected, parser))
 
 
-# What the parser expects once the strategy or policy has been closed by its last `end`.
-DOCUMENT_OVER = {"$END", "<END-OF-FILE>", "_NL"}
+def unknown_unit(source: Source, token: Token) -> Diagnostic | None:
+    """`every 7 dyas`, `after 1 month`: a word, set apart from its number, where a unit belongs.
+
+    `7d` (no space) is left to the `duration_shorthand` mistake, which says how durations are written.
+    """
+    start = token.start_pos
+    word = str(token)
+    if start is None or start == 0 or not word.isalpha() or not source.text[start - 1].isspace():
+        return None
+    span = span_of_offset(source, start, start + len(word))
+    return error("PARSE", span, f"unknown unit `{word}`", unit_hint(word))
+
+
+def glued_unit(source: Source, offset: int) -> Diagnostic | None:
+    """`1 dayz`: the lexer read the unit `day` and stopped at the letter after it."""
+    start = offset
+    while start > 0 and source.text[start - 1].isalpha():
+        start -= 1
+    word = re.compile(r"[A-Za-z]+").match(source.text, start)
+    if word is None or start == offset or source.text[start:offset].lower() not in UNITS:
+        return None
+    if not source.text[:start].rstrip(" \t")[-1:].isdigit() or not source.text[start - 1].isspace():
+        return None
+    span = span_of_offset(source, start, word.end())
+    return error("PARSE", span, f"unknown unit `{word.group()}`", unit_hint(word.group()))
+
+
+def split_keyword(source: Source, token: Token, keywords: set[str]) -> Diagnostic | None:
+    """`at best time`: a keyword joined by `_` written as separate words (or with a `-`)."""
+    for keyword in sorted(k for k in keywords if "_" in k):
+        pattern = r"(?:[ \t]+|-)".join(re.escape(part) for part in keyword.split("_"))
+        written = re.compile(pattern + r"\b").match(source.text, token.start_pos or 0)
+        if written is not None:
+            span = span_of_offset(source, written.start(), written.end())
+            return error("PARSE", span, f"`{written.group()}` is one word, joined by `_`", f"did you mean `{keyword}`?")
+    return None
 
 
 def missing_end(source: Source, problem: UnexpectedToken, token: Token, span: Span) -> Diagnostic | None:
@@ -264,34 +204,6 @@ def missing_end(source: Source, problem: UnexpectedToken, token: Token, span: Sp
         f"the {kind} that starts on line {where.line} is missing its `end`",
         f"add `end` on its own line to close the {kind}",
     )
-
-
-LINE_OPENERS = {"strategy": "strategy", "policy": "policy", "step": "step", "on": "handler", "rule": "rule"}
-
-
-def misaligned_end(source: Source) -> tuple[str, int, Span, str] | None:
-    """The first `end` indented less than the block it closes but exactly as an outer one.
-
-    Indentation is for people and the parser ignores it, so this is only a guess: it is used only
-    when the file ran out with a block open, to say which block most likely lost its `end`.
-    """
-    open_blocks: list[tuple[str, int, int]] = []
-    for number, line in enumerate(source.text.splitlines(), start=1):
-        words = line.split("#", 1)[0].split()
-        if not words:
-            continue
-        indent = len(line) - len(line.lstrip())
-        first = words[0]
-        if first in LINE_OPENERS:
-            open_blocks.append((LINE_OPENERS[first], number, indent))
-        elif first == "when" and open_blocks and open_blocks[-1][0] in {"step", "handler", "`when` branch"}:
-            open_blocks.append(("`when` branch", number, indent))
-        elif first == "end" and open_blocks:
-            kind, opened_on, opened_at = open_blocks.pop()
-            outer = [outer_kind for outer_kind, _, outer_indent in open_blocks if outer_indent == indent]
-            if indent < opened_at and outer:
-                return kind, opened_on, Span(source, number, indent + 1, number, indent + 4), outer[-1]
-    return None
 
 
 TWELVE_HOUR = re.compile(r"\d{1,2}(:\d{2})?\s*(am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
@@ -387,35 +299,8 @@ def example_failures(parser: Lark) -> tuple[tuple[str, int, frozenset[str], str]
     return tuple(failures)
 
 
-def closest_word(word: str, candidates: set[str]) -> str | None:
-    """The candidate nearest `word` by edit distance (a swap of two letters counts once)."""
-    limit = 1 if len(word) <= 3 else 2
-    candidates = {c for c in candidates if abs(len(c) - len(word)) <= limit}  # also keeps huge words cheap
-    if not candidates:
-        return None
-    best = min(
-        sorted(candidates), key=lambda c: (edit_distance(word, c), -difflib.SequenceMatcher(None, word, c).ratio())
-    )
-    return best if edit_distance(word, best) <= limit else None
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps."""
-    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i in range(len(a) + 1):
-        rows[i][0] = i
-    for j in range(len(b) + 1):
-        rows[0][j] = j
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
-    return rows[len(a)][len(b)]
-
-
 def token_span(source: Source, token: Token) -> Span:
+    """Where a token is; at the end of the file or line, the last character before it."""
     if token.type == "$END" or token.line is None:
         end = len(source.text.rstrip())
         return span_of_offset(source, max(end - 1, 0), max(end, 1))
@@ -426,6 +311,7 @@ def token_span(source: Source, token: Token) -> Span:
 
 
 def describe_token(token: Token) -> str:
+    """A token as a message names it: the end of the file or line in words, else its text in backticks."""
     if token.type == "$END":
         return "end of file"
     if token.type == "_NL":
@@ -435,6 +321,7 @@ def describe_token(token: Token) -> str:
 
 
 def keyword_values(expected: set[str], parser: Lark) -> set[str]:
+    """The keywords (plain words such as `step`) among the expected terminal names."""
     words = set()
     for name in expected:
         terminal = terminal_pattern(parser, name)
@@ -444,6 +331,7 @@ def keyword_values(expected: set[str], parser: Lark) -> set[str]:
 
 
 def terminal_pattern(parser: Lark, name: str) -> str | None:
+    """The literal text of a terminal such as `STEP` (`step`), or None for a pattern such as `NAME`."""
     try:
         definition = parser.get_terminal(name)
     except KeyError:
@@ -495,6 +383,7 @@ def branch_when(token: Token, source: Source) -> bool:
 
 
 def value_stack(problem: UnexpectedToken) -> list[object]:
+    """What lark had read when it stopped, innermost last (empty when lark kept no parser state)."""
     state = getattr(problem, "interactive_parser", None)
     if state is None:
         return []

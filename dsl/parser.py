@@ -87,7 +87,12 @@ def parse_tree(text: str) -> object:
 
 
 def parse(text: str, name: str = "<text>") -> ParseResult:
-    """Parse a strategy or policy pack; problems come back as diagnostics, never as exceptions."""
+    """Parse a strategy or policy pack; problems come back as diagnostics, never as exceptions.
+
+    A UTF-8 byte-order mark at the start is dropped: some Windows editors write one, and it is
+    not part of the text (editors do not count it as a column either).
+    """
+    text = text.removeprefix("\ufeff")
     source = Source(name, text)
     if only_comments(text):
         return ParseResult(source, None, (empty_text(source),))

@@ -47,8 +47,14 @@ def word_span(span: Span, word: str, after: str | None = None) -> Span:
     return Span(span.source, span.line, found.start() + 1, span.line, found.end() + 1)
 
 
+# Everyday words for a listed word that no spelling distance finds: `send text` means `send sms`.
+EVERYDAY_WORDS = {"text": "sms", "texts": "sms", "txt": "sms", "mail": "email", "e_mail": "email", "post": "letter"}
+
+
 def unknown_word_hint(word: str, known: Mapping[str, str]) -> str:
     """ "Did you mean" when a known word is near, else the list (or a few of it)."""
+    if EVERYDAY_WORDS.get(word.lower()) in known:
+        return f"did you mean `{EVERYDAY_WORDS[word.lower()]}`?"
     near = did_you_mean(word, known)
     if near:
         return near

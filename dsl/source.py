@@ -52,7 +52,7 @@ class Span:
         """The span's first line with a caret run under the span."""
         if not self.known:
             return ""
-        text = self.source.line(self.line).expandtabs(1)
+        text = visible(self.source.line(self.line).expandtabs(1))
         start = max(self.column - 1, 0)
         end = self.end_column - 1 if self.end_line == self.line else len(text)
         end = max(end, start + 1)
@@ -76,6 +76,30 @@ class Span:
 
 
 NO_SPAN = Span()
+
+# Control characters shown as their Unicode "control picture" (NUL → ␀, ESC → ␛, DEL → ␡), so that
+# junk in a file is neither sent to the terminal raw nor moves the caret: each stays one column wide.
+CONTROL_PICTURES = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421"}
+
+
+def visible(text: str) -> str:
+    """`text` with every non-printable character replaced by one visible stand-in of the same width.
+
+    Control characters become control pictures, other invisible spaces `␣`, anything else
+    non-printable (format marks, unassigned code points) the replacement mark `�`.
+    """
+    if text.isprintable():
+        return text
+    return "".join(stand_in(char) for char in text)
+
+
+def stand_in(char: str) -> str:
+    """One character as shown in a source line: itself when printable, else a visible mark."""
+    if char.isprintable():
+        return char
+    if ord(char) in CONTROL_PICTURES:
+        return CONTROL_PICTURES[ord(char)]
+    return "\u2423" if char.isspace() else "\ufffd"
 
 
 def span_of_offset(source: Source, start: int, end: int) -> Span:

@@ -445,6 +445,71 @@ CASES = [
         "nested more than 200 levels deep",
         "named segments",
     ),
+    # ---- a unit that is misspelt or is not a unit at all
+    Case(
+        "misspelt unit",
+        strategy('  step "a" every 7 dyas from day 1 to day 9\n    send sms "x"\n  end\n'),
+        2,
+        20,
+        "unknown unit `dyas`",
+        "did you mean `days`?",
+    ),
+    Case(
+        "unit with a letter too many",
+        strategy('  step "a" on day 1\n    send sms "x"\n  end\n  on reply after 1 dayz\n    handoff "q"\n  end\n'),
+        5,
+        20,
+        "unknown unit `dayz`",
+        "did you mean `days`?",
+    ),
+    Case(
+        "months are not a unit",
+        strategy('  step "a" on day 1\n    send sms "x"\n  end\n  on reply after 1 month\n    handoff "q"\n  end\n'),
+        5,
+        20,
+        "unknown unit `month`",
+        "months are not a unit, as their length varies; write `30 days`",
+    ),
+    Case(
+        "years are not a unit in a policy",
+        POLICY_HEAD + 'rule "R" cites "c"\nwait 1 year after x before y\nend\n',
+        3,
+        8,
+        "unknown unit `year`",
+        "write `365 days`",
+    ),
+    Case(
+        "a word far from every unit",
+        strategy('  step "a" every 7 fortnights from day 1 to day 9\n    send sms "x"\n  end\n'),
+        2,
+        20,
+        "unknown unit `fortnights`",
+        "the units are `minutes`, `hours`, `days` and `weeks`",
+    ),
+    Case(
+        "best time in two words",
+        strategy('  step "a" on day 1 at best time within 09:00-17:00\n    send sms "x"\n  end\n'),
+        2,
+        24,
+        "`best time` is one word, joined by `_`",
+        "did you mean `best_time`?",
+    ),
+    Case(
+        "best-time with a hyphen",
+        strategy('  step "a" on day 1 at best-time within 09:00-17:00\n    send sms "x"\n  end\n'),
+        2,
+        24,
+        "`best-time` is one word, joined by `_`",
+        "did you mean `best_time`?",
+    ),
+    Case(
+        "7d is still the shorthand mistake, not an unknown unit",
+        strategy('  step "a" every 7d from day 1 to day 9\n    send sms "x"\n  end\n'),
+        2,
+        19,
+        "durations are written in words",
+        "`7 days`",
+    ),
     Case("only a comment", "# nothing yet\n", 1, 1, "this file holds only comments", 'strategy "NAME" version 1'),
     Case(
         "nesting too deep",
@@ -491,3 +556,20 @@ def test_the_full_diagnostic_reads_well_for_a_missing_end() -> None:
     (found,) = parse(text, "dental.parley").diagnostics
     assert found.span.render() == "end\n^^^"
     assert found.message == "the step that starts on line 2 is missing its `end`"
+
+
+def test_a_byte_order_mark_at_the_start_is_ignored() -> None:
+    text = HEAD + '  step "a" on day 1\n    send sms "x"\n  end\nend\n'
+    with_mark = parse("\ufeff" + text, "bom.parley")
+    assert with_mark.ok, [d.message for d in with_mark.diagnostics]
+    assert with_mark.program == parse(text, "bom.parley").program
+
+
+def test_a_byte_order_mark_does_not_shift_columns() -> None:
+    (found,) = parse("\ufeff" + strategy('  step "a" every 7 dyas from day 1 to day 9\n  end\n')).diagnostics
+    assert (found.span.line, found.span.column) == (2, 20)
+
+
+def test_a_byte_order_mark_elsewhere_is_still_a_finding() -> None:
+    (found,) = parse(HEAD + "\ufeffend\n").diagnostics
+    assert "U+FEFF" in found.message

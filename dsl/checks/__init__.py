@@ -9,13 +9,40 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dsl import ast
+from dsl.checks import (
+    bursts,
+    consent,
+    content,
+    cooldown,
+    forbid_action,
+    frequency,
+    holds,
+    notice,
+    obligation,
+    template_content,
+    time_window,
+    waiting,
+)
 from dsl.checks.context import CheckContext
 from dsl.diagnostics import Diagnostic
 
 CheckFn = Callable[[ast.Strategy, CheckContext], list[Diagnostic]]
 
-# (name, check) pairs, run in this order. Each line is one pass.
-CHECKS: list[tuple[str, CheckFn]] = []
+# (name, check) pairs, run in this order: schedule checks first, then timing, holds, consent and content.
+CHECKS: tuple[tuple[str, CheckFn], ...] = (
+    ("frequency", frequency.check),
+    ("cooldown", cooldown.check),
+    ("time_window", time_window.check),
+    ("bursts", bursts.check),
+    ("waiting", waiting.check),
+    ("notice", notice.check),
+    ("obligation", obligation.check),
+    ("forbid_action", forbid_action.check),
+    ("holds", holds.check),
+    ("consent", consent.check),
+    ("content", content.check),
+    ("template_content", template_content.check),
+)
 
 
 def run_checks(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
@@ -24,26 +51,3 @@ def run_checks(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
     for _name, check in CHECKS:
         findings.extend(check(program, ctx))
     return findings
-
-
-# ---------------------------------------------------------------- schedule checks
-from dsl.checks import frequency  # noqa: E402  (registered after CHECKS exists)
-
-CHECKS.append(("frequency", frequency.check))
-from dsl.checks import bursts, cooldown, time_window  # noqa: E402
-
-CHECKS.append(("cooldown", cooldown.check))
-CHECKS.append(("time_window", time_window.check))
-CHECKS.append(("bursts", bursts.check))
-
-# ---------------------------------------------------------------- timing, holds, consent and content
-from dsl.checks import consent, content, forbid_action, holds, notice, obligation, template_content, waiting  # noqa: E402
-
-CHECKS.append(("waiting", waiting.check))
-CHECKS.append(("notice", notice.check))
-CHECKS.append(("obligation", obligation.check))
-CHECKS.append(("forbid_action", forbid_action.check))
-CHECKS.append(("holds", holds.check))
-CHECKS.append(("consent", consent.check))
-CHECKS.append(("content", content.check))
-CHECKS.append(("template_content", template_content.check))
