@@ -21,6 +21,10 @@ PARENTHESES = re.compile(r"[()]")
 # A quoted text (closed or not, never past its line) or a comment, whichever starts first.
 # Written as runs of plain characters between escapes, which `re` scans fast on a 10 MB line.
 TEXT_OR_COMMENT = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*(?P<close>")?|#[^\n]*')
+# The most `and`/`or` a text may hold: reading each costs about 50 microseconds, so a 10 MB line of
+# `paid and paid and …` would take a minute and gigabytes; real strategies hold a few hundred.
+MAX_CONNECTIVES = 25_000
+CONNECTIVE = re.compile(r"\b(?:and|or)\b")
 # `not not not …`: the (MAX_NESTING + 1)th `not` in a row.
 NOT_CHAIN = re.compile(rf"(?:\bnot\s+){{{MAX_NESTING}}}(not)\b")
 
@@ -96,7 +100,7 @@ def parse(text: str, name: str = "<text>") -> ParseResult:
     source = Source(name, text)
     if only_comments(text):
         return ParseResult(source, None, (empty_text(source),))
-    early = unterminated_text(source) or nesting_problem(source)
+    early = unterminated_text(source) or nesting_problem(source) or too_many_connectives(source)
     if early is not None:
         return ParseResult(source, None, (early,))
     try:
@@ -158,6 +162,27 @@ def nesting_problem(source: Source) -> Diagnostic | None:
         f"conditions are nested more than {MAX_NESTING} levels deep",
         "split the condition into named segments (`segment NAME when …`) and combine those",
     )
+
+
+def too_many_connectives(source: Source) -> Diagnostic | None:
+    """Refuse a text joining more than `MAX_CONNECTIVES` conditions, before lark spends minutes on it.
+
+    The span points at the first `and` or `or` past the limit; words inside texts and comments
+    do not count (they are blanked out first, keeping every offset).
+    """
+    text = source.text
+    if text.count("and") + text.count("or") <= MAX_CONNECTIVES:
+        return None
+    code = TEXT_OR_COMMENT.sub(lambda match: " " * len(match.group()), text)
+    for count, match in enumerate(CONNECTIVE.finditer(code), start=1):
+        if count > MAX_CONNECTIVES:
+            return error(
+                "PARSE",
+                span_of_offset(source, match.start(), match.end()),
+                f"this text joins more than {MAX_CONNECTIVES:,} conditions with `and` or `or`, more than Parley reads",
+                "split the condition into named segments (`segment NAME when …`) and combine those",
+            )
+    return None
 
 
 def unreadable(source: Source, message: str) -> Diagnostic:

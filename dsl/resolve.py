@@ -9,7 +9,8 @@ use four rule ids:
 - `TYPE`: a value of the wrong kind or out of its range: money compared with a plain number, a
   score with a number outside 0..1, a percentage outside 0–100, a yes/no state compared, a value
   used as if it were a yes/no condition, a range whose ends are reversed, a step that repeats more
-  often than daily, `at most` below 1 or on a one-off step, a rule that ends before it starts.
+  often than daily, `at most` below 1 or on a one-off step, a rule that ends before it starts, a
+  day, duration or count past the limits of `dsl.resolve_limits` (ten years, 1,000 times).
 - `DUPLICATE`: two steps with one name, two segments with one name (or a segment named like a
   fact), a language, jurisdiction or plan parameter given twice.
 - `TEMPLATE`: a template a `send` or `call` names is missing in a promised language, is not meant
@@ -25,6 +26,7 @@ from collections.abc import Iterator, Mapping
 
 from dsl import ast
 from dsl.diagnostics import Diagnostic, error
+from dsl.resolve_limits import check_limits
 from dsl.resolve_policy import check_policy
 from dsl.resolve_templates import actions_of, check_templates
 from dsl.resolve_words import check_ident, check_word, word_span
@@ -52,9 +54,10 @@ ONE_DAY = 24 * 60
 
 def check(program: ast.Program, templates: TemplateSet | None = None) -> list[Diagnostic]:
     """Every name, type and template finding about a strategy or policy pack."""
+    limits = check_limits(program)
     if isinstance(program, ast.Policy):
-        return check_policy(program)
-    return check_strategy(program, templates)
+        return [*limits, *check_policy(program)]
+    return [*limits, *check_strategy(program, templates)]
 
 
 def check_strategy(strategy: ast.Strategy, templates: TemplateSet | None) -> list[Diagnostic]:

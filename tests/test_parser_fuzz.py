@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl import parse
+from dsl import parse, parser
 from dsl.check import check_text
 from dsl.diagnostics import Diagnostic, render_text
 
@@ -180,6 +180,7 @@ EXTREMES = {
     "10,000 nots": 'strategy "s" version 1\n  audience ' + "not " * 10_000 + "paid\nend\n",
     "10,000 nots with parentheses": 'strategy "s" version 1\n  audience ' + "not (" * 10_000 + "paid\nend\n",
     "10,000 unclosed steps": 'strategy "s" version 1\n' + '  step "a" on day 1\n' * 10_000,
+    "10 MB line of ands": 'strategy "s" version 1\n  audience ' + "paid and " * 1_200_000 + "paid\nend\n",
     "carriage returns only": 'strategy "s" version 1\r  stpe\rend\r',
 }
 
@@ -221,6 +222,18 @@ def test_deep_nesting_is_refused_where_it_goes_too_deep() -> None:
     (found,) = parse(text, "deep.parley").diagnostics
     assert found.span.line == 2
     assert "nested more than" in found.message
+
+
+def test_too_many_connectives_are_refused_at_the_first_past_the_limit() -> None:
+    limit = parser.MAX_CONNECTIVES
+    # Words in texts and comments do not count.
+    quiet = f'# {"and " * limit}\nstrategy "s" version 1\n  description "{"or " * limit}"\nend\n'
+    assert parse(quiet, "quiet.parley").ok
+    text = 'strategy "s" version 1\n  audience ' + "paid and " * (limit + 1) + "paid\nend\n"
+    (found,) = parse(text, "many.parley").diagnostics
+    assert (found.rule, found.span.line) == ("PARSE", 2)
+    assert found.span.column == len("  audience ") + len("paid and ") * limit + len("paid ") + 1
+    assert f"more than {limit:,} conditions" in found.message
 
 
 def test_caret_is_drawn_under_the_right_line_after_a_form_feed() -> None:

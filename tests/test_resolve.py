@@ -161,6 +161,26 @@ end
 step "s" on day 1 at most 2 times
   send sms "x"
 end
+=== day-past-ten-years: TYPE 2:12 day 999999999 is more than 3650 days
+step "s" on day 999999999
+  send sms "x"
+end
+=== every-past-ten-years: TYPE 2:12 day 3651 is more than 3650 days
+step "s" every 1 day from day 1 to day 3651
+  send sms "x"
+end
+=== interval-past-ten-years: TYPE 2:18 longer than 3650 days
+step "s" every 3651 days from day 1 to day 9
+  send sms "x"
+end
+=== handler-delay-past-ten-years: TYPE 2:18 `99999 weeks` is longer than 3650 days
+on reply after 99999 weeks
+  handoff "q"
+end
+=== at-most-absurd: TYPE 2:12 `at most 999999999 times` is more than 1000
+on reply at most 999999999 times
+  handoff "q"
+end
 === handler-at-most-zero: TYPE 2:12 means it never runs
 on reply at most 0 times
   handoff "q"
@@ -233,6 +253,10 @@ limit cal to 7 per debt per 7 days
 limit call to 7 per dbt per 7 days
 === cap-window: TYPE 3:34 must be more than 0
 limit call to 7 per debt per 0 days
+=== cap-absurd-limit: TYPE 3:5 a limit of 5000 is more than 1000
+limit call to 5000 per debt per 7 days
+=== wait-past-ten-years: TYPE 3:10 longer than 3650 days
+wait 4000 days after first_statement before eca
 === cap-place: NAME 3:44 did you mean `home`?
 limit call to 2 per debt per 7 days at hom
 === cool-down-event: NAME 3:11 did you mean `conversation`?
@@ -368,6 +392,8 @@ NEAR_MISSES = [
         ],
     ),
     ("handler", STRATEGY, ["on missed_payment after 3 days at most 2 times", '  handoff "q"', "end"]),
+    ("ten-years", STRATEGY, ['step "s" every 1 day from day 0 to day 3650 at most 1000 times', '  handoff "q"', "end"]),
+    ("long-wait", RULE, ["wait 3650 days after first_statement before eca"]),
     ("dates", RULE, ["effective from 2024-01-01 until 2024-01-01", "contact only between 08:00 and 21:00 local"]),
     ("cap", RULE, ["limit call, contact to 3 per account per 7 days at personal"]),
     ("content", RULE, ["forbid content phi in sms, voicemail"]),

@@ -24,6 +24,8 @@ SELECT_TIMEOUT_MS = 1000
 # Exact questions with more runs than this only ask whether the limit can be exceeded, not by how much.
 SMALL_QUESTION = 24
 NO_FACTS = solver.Assignment(())
+# The most firings a witness lists, and the largest `at most` counted as a bound (the language's limit).
+MAX_TIMES = 1000
 
 
 @dataclass(frozen=True)
@@ -88,13 +90,21 @@ def owner_counts(
             continue
         names = solver.mentioned_names([c for p, _ in weighted for c in p.conditions], scenario.segments)
         day_dependent = bool((names | stop_names) & coupling)
-        if isinstance(owner, ast.Step):
-            offsets = timeline.step_offsets(owner)
-            limit = owner.at_most.times if owner.at_most else None
-        else:
-            offsets, limit = (), owner.at_most.times if owner.at_most else None
+        offsets = timeline.step_offsets(owner) if isinstance(owner, ast.Step) else ()
+        limit = counted_limit(owner.at_most)
         rows.append(OwnerCount(owner, index, weighted, offsets, limit, day_dependent))
     return rows
+
+
+def counted_limit(at_most: ast.AtMost | None) -> int | None:
+    """An owner's `at most`, or None (no bound) when it has none or one past what is worth counting.
+
+    The language refuses `at most` above `MAX_TIMES`; should one come through anyway, counting it
+    as unbounded is sound (it can only add findings) and never builds a list of N runs.
+    """
+    if at_most is None or at_most.times > MAX_TIMES:
+        return None
+    return at_most.times
 
 
 class Counter:
@@ -306,7 +316,8 @@ class Counter:
     def unbounded_witness(self, row: OwnerCount, path: timeline.Path, days: int, above: int) -> Worst:
         """N+1 firings of a handler without `at most` inside one window."""
         weight = counted_weight_of(row, path)
-        firings = above // max(weight, 1) + 1
+        # One firing past the limit shows it; a limit past `MAX_TIMES` is shown by `MAX_TIMES + 1`.
+        firings = min(above // max(weight, 1), MAX_TIMES) + 1
         contacts = []
         for i in range(firings):
             contacts.extend(contacts_of(row.owner, path, min(i, days - 1), None, self.counts))

@@ -184,6 +184,21 @@ def range_constraints(name: str, kind: schema.Kind | None, known: z3.BoolRef, va
     return [z3.Implies(known, b) for b in bounds]
 
 
+# Facts that can never exceed another: a bill is past due only after its first statement, so
+# `days_since_first_statement >= days_past_due` whenever both are known (on the same run).
+AT_LEAST = {"days_since_first_statement": "days_past_due"}
+
+
+def linked_facts(name: str) -> list[tuple[str, str]]:
+    """The (larger, smaller) pairs of `AT_LEAST` that fact `name` belongs to."""
+    return [(big, small) for big, small in AT_LEAST.items() if name in (big, small)]
+
+
+def at_least_constraint(big: tuple[z3.BoolRef, z3.ExprRef], small: tuple[z3.BoolRef, z3.ExprRef]) -> z3.BoolRef:
+    """`big >= small` whenever both facts are known."""
+    return z3.Implies(z3.And(big[0], small[0]), big[1] >= small[1])
+
+
 def render(value: z3.ExprRef, kind: schema.Kind | None) -> str:
     """A z3 value as the language writes it: `true`, `$600.00`, `0.7`, `400`, `09:30`, `"US-MA"`."""
     if z3.is_true(value) or z3.is_false(value):

@@ -17,7 +17,8 @@ from dsl.checks.counting import Worst, counted_channels, counter_for, window_day
 from dsl.diagnostics import Diagnostic, Severity, TraceEvent
 
 # Caps on the patient's own numbers (or with no place) bind whatever number the engine picks.
-# A cap at another place (work numbers, say) binds only contacts the runtime guard routes there.
+# A cap at another place (work numbers, say) binds only contacts the runtime guard routes there:
+# an info, since no strategy can say which number a contact reaches.
 OWN_PLACES = frozenset({"home", "residence", "personal", "mobile", "cell", "cellular"})
 # The rebuttal factors are warnings about bursts and concentration, judged by `dsl.checks.bursts`.
 BURST_RULES = frozenset({"REGF-FREQ-REBUT"})
@@ -59,16 +60,16 @@ def finding(
     what = noun(channels)
     per = f"per {cap.per.name} in {days} consecutive day{'s' if days != 1 else ''}"
     severity = Severity(applicable.severity) if applicable.severity in ("error", "warning", "info") else Severity.ERROR
-    place = ""
     if cap.place is not None and cap.place.name not in OWN_PLACES:
-        place = f" if they all go to a number at {cap.place.name}"
-        severity = Severity.WARNING if severity is Severity.ERROR else severity
+        return elsewhere(program, applicable, cap, what, days, worst)
     if worst.unbounded is not None:
         event = worst.unbounded.event.name
         span = worst.unbounded.span
+        at_most = worst.unbounded.at_most
+        bound = "has no `at most N times`" if at_most is None else f"may run {at_most.times} times, past counting"
         message = (
-            f"the `on {event}` handler has no `at most N times`, so one account can get any number of {what} {per}"
-            f"{place}; `{applicable.rule_id}` allows {cap.limit}"
+            f"the `on {event}` handler {bound}, so one account can get any number of {what} {per}"
+            f"; `{applicable.rule_id}` allows {cap.limit}"
         )
         hint = (
             f"add `at most N times` to `on {event}` so that, with the steps, no {days} days hold more than {cap.limit}"
@@ -78,7 +79,7 @@ def finding(
         over = worst.contacts[min(cap.limit, len(worst.contacts) - 1)]
         span = over.owner.span
         many = f"{worst.count}" if worst.exact else f"at least {worst.count}"
-        message = f"one account can get {many} {what} {per}{place}; `{applicable.rule_id}` allows {cap.limit}"
+        message = f"one account can get {many} {what} {per}; `{applicable.rule_id}` allows {cap.limit}"
         hint = (
             f"space the steps out or cap them with `at most N times` so that no {days} consecutive days "
             f"hold more than {cap.limit} {what}"
@@ -94,4 +95,35 @@ def finding(
         citation=applicable.citation,
         trace=tuple(events),
         facts=worst.assignment.facts,
+    )
+
+
+def place_words(place: str) -> str:
+    """The numbers a cap's place names, in a compliance officer's words."""
+    if place == "other":
+        return "numbers other than the patient's home or mobile"
+    return f"the patient's {place.replace('_', ' ')} number"
+
+
+def elsewhere(
+    program: ast.Strategy, applicable: ApplicableRule, cap: ast.FrequencyCap, what: str, days: int, worst: Worst
+) -> Diagnostic:
+    """An info: a cap on numbers the strategy cannot name is held by the runtime guard.
+
+    A strategy says `call`, not which of the patient's numbers the call reaches, so whether its
+    contacts to a work number stay under the cap cannot be decided here; the guard counts them.
+    """
+    assert cap.place is not None
+    span = worst.unbounded.span if worst.unbounded is not None else worst.contacts[-1].owner.span
+    period = f"{days} day{'s' if days != 1 else ''}"
+    return Diagnostic(
+        rule=applicable.rule_id,
+        severity=Severity.INFO,
+        span=span if span.known else program.span,
+        message=(
+            f"the runtime guard holds {what} to {place_words(cap.place.name)} to {cap.limit} per {cap.per.name} "
+            f"in any {period} (`{applicable.rule_id}`): a strategy cannot say which number a contact reaches"
+        ),
+        hint=None,
+        citation=applicable.citation,
     )

@@ -29,7 +29,15 @@ import z3
 
 from dsl import ast, schema
 from dsl.checks.context import CheckContext
-from dsl.checks.encoding import Encoder, mentioned_names, range_constraints, render, z3_sort
+from dsl.checks.encoding import (
+    Encoder,
+    at_least_constraint,
+    linked_facts,
+    mentioned_names,
+    range_constraints,
+    render,
+    z3_sort,
+)
 
 STABLE = frozenset({"original_balance", "jurisdiction"})
 DAY_COUNTERS = frozenset({"days_past_due", "days_since_first_statement"})
@@ -114,8 +122,19 @@ class Scenario:
             value = z3.Const(label, z3_sort(kind, sort))
             self.variables[key] = (known, value, kind)
             self.side.extend(range_constraints(name, kind, known, value))
+            self.side.extend(self.links(name, copy))
         known, value, _ = self.variables[key]
         return known, value
+
+    def links(self, name: str, copy: str) -> list[z3.BoolRef]:
+        """The `AT_LEAST` relations between a new fact and facts of the same copy made before it."""
+        found: list[z3.BoolRef] = []
+        for big, small in linked_facts(name):
+            if (big, copy) in self.variables and (small, copy) in self.variables:
+                big_known, big_value, _ = self.variables[(big, copy)]
+                small_known, small_value, _ = self.variables[(small, copy)]
+                found.append(at_least_constraint((big_known, big_value), (small_known, small_value)))
+        return found
 
     def fact_term(self, name: str, sort: str, copy: str, day: int | z3.ArithRef) -> tuple[z3.BoolRef, z3.ExprRef]:
         """(is known, value) of fact `name` on run `copy` of day `day`, following the stability model."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from dsl import ast
 from dsl.checks.context import ApplicableRule, CheckContext
+from dsl.checks.encoding import AT_LEAST
 from dsl.diagnostics import Diagnostic, Severity, TraceEvent, info
 from dsl.source import Span
 
@@ -265,10 +266,16 @@ def number(expr: ast.Expr) -> float | None:
     return None
 
 
+def floors(fact: str) -> tuple[str, ...]:
+    """The fact and those it is never below: a bill is past due only after its first statement."""
+    return (fact, *(small for big, small in AT_LEAST.items() if big == fact))
+
+
 def days_since(strategy: ast.Strategy, act: Act, fact: str) -> int:
     """The fewest days between a clock event (statement, delinquency) and this action's earliest day."""
-    at_placement = lower_bound((strategy.audience,) if strategy.audience else (), fact) or 0
-    at_action = lower_bound(act.conditions, fact)
+    audience = (strategy.audience,) if strategy.audience else ()
+    at_placement = max(lower_bound(audience, f) or 0 for f in floors(fact))
+    at_action = max((b for f in floors(fact) if (b := lower_bound(act.conditions, f)) is not None), default=None)
     gap = act.first_day + max(0, at_placement)
     if at_action is not None:
         gap = max(gap, int(at_action))
@@ -279,8 +286,14 @@ def days_since(strategy: ast.Strategy, act: Act, fact: str) -> int:
 
 
 def date_of(day: int) -> str:
-    """The illustrative date of a strategy day (day 0 is 2026-03-02)."""
-    return (DAY_ZERO + dt.timedelta(days=day)).isoformat()
+    """The illustrative date of a strategy day (day 0 is 2026-03-02); a day past the calendar has none.
+
+    The language refuses days past ten years, so only a program built around it gets `day N`.
+    """
+    try:
+        return (DAY_ZERO + dt.timedelta(days=day)).isoformat()
+    except (OverflowError, ValueError):
+        return f"day {day}"
 
 
 def event(day: int, what: str, clock: str = "") -> TraceEvent:
