@@ -7,10 +7,12 @@ is a set of template variables (`phi` is every PHI class in the schema). Finding
 template file, line and column, and name the step that sends it. Word classes (threats, the
 limited-content voicemail) are read from the template's text by `template_content.py`.
 
-Position: the first communication is any contact that no other contact surely precedes (a guarded
-early step may be skipped, so a later one may come first); a later communication is any contact
-another one can precede. A limited-content voicemail is not a communication (12 CFR 1006.2(j)), so
-it needs neither the mini-Miranda nor the debt-collector statement.
+Position (`position.py`, shared with the validation notice's deadline): the first communication is
+any contact that no other contact surely precedes (a guarded early step may be skipped, so a later
+one may come first; a handler for an event the patient can start before any message, such as a
+payment, may come first); a later communication is any contact another one can precede. A
+limited-content voicemail is not a communication (12 CFR 1006.2(j)), so it needs neither the
+mini-Miranda nor the debt-collector statement.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from dataclasses import dataclass
 
 from dsl import ast
 from dsl.checks.context import ApplicableRule, CheckContext
-from dsl.checks.forbid_action import always_with
-from dsl.checks.waiting import TEMPLATE_WORDS, Act, acts, is_contact
+from dsl.checks.position import can_be_first, can_be_later, contacts_of
+from dsl.checks.waiting import TEMPLATE_WORDS, Act, acts
 from dsl.diagnostics import Diagnostic, Severity, info
 from dsl.schema import DISCLOSURES, PHI_CLASSES, TEMPLATE_VARIABLES
 from dsl.source import Span
@@ -143,7 +145,7 @@ def missing(ctx: CheckContext, rule: ApplicableRule, uses: list[TemplateUse]) ->
     assert isinstance(constraint, ast.RequireContent)
     key = constraint.key.name
     position = constraint.position.name if constraint.position else "every"
-    contacts = [a for a in acts(ctx.strategy) if is_contact(a)]
+    contacts = contacts_of(acts(ctx.strategy))
     wanted = (
         u
         for u in uses
@@ -177,33 +179,6 @@ def in_position(ctx: CheckContext, act: Act, position: str, contacts: list[Act])
     if position == "later":
         return can_be_later(act, contacts)
     return True
-
-
-def can_be_first(ctx: CheckContext, act: Act, contacts: list[Act]) -> bool:
-    """No other contact surely comes before it (a handler answers something sent before, so never)."""
-    if not isinstance(act.owner, ast.Step):
-        return False
-    for other in contacts:
-        before = (other.last_day is not None and other.last_day < act.first_day) or (
-            other.owner is act.owner and contacts.index(other) < contacts.index(act)
-        )
-        if before and isinstance(other.owner, ast.Step) and always_with(ctx, act, other):
-            return False
-    return True
-
-
-def can_be_later(act: Act, contacts: list[Act]) -> bool:
-    """Some other contact can come before it, or it repeats."""
-    if act.last_day is None or act.last_day > act.first_day:
-        return True
-    for other in contacts:
-        if other is act:
-            continue
-        if other.last_day is None or other.first_day < act.first_day:
-            return True
-        if other.first_day == act.first_day and contacts.index(other) < contacts.index(act):
-            return True
-    return False
 
 
 def body_span(template: Template) -> Span:
