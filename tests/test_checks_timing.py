@@ -171,3 +171,23 @@ def golden_check(case: Case) -> None:
 @pytest.mark.parametrize("case", [c for c in TIMING if c.expected], ids=lambda c: c.path.stem)
 def test_timing_finding_reads_as_its_golden_text(case: Case) -> None:
     golden_check(case)
+
+
+@pytest.mark.parametrize(
+    ("audience", "question", "possible"),
+    [
+        ("days_past_due >= 400", "days_since_first_statement < 365", False),
+        ("days_past_due >= 400", "days_since_first_statement < 401", True),
+        ("days_since_first_statement < 30", "days_past_due >= 30", False),
+        ("days_since_first_statement < 30", "days_past_due >= 29", True),
+    ],
+)
+def test_a_bill_is_past_due_only_after_its_first_statement(audience: str, question: str, possible: bool) -> None:
+    from dsl.checks import solver
+
+    text = f'strategy "s" version 1\n  audience {audience}\n  stop when {question}\nend\n'
+    program = parse(text, "s.parley").program
+    assert isinstance(program, ast.Strategy)
+    condition = program.stops[0].condition
+    found = solver.Scenario(program).satisfiable((condition,), day=0, acting=False)
+    assert (found is not None) is possible

@@ -398,9 +398,9 @@ def counter_for(
     strategy: ast.Strategy, scenario: solver.Scenario, channels: frozenset[str], cache: dict[str, object]
 ) -> Counter:
     """A counter for one channel set, shared between the rules (and passes) that count the same channels."""
-    key = f"counter:{','.join(sorted(channels))}"
+    key = f"counter:{','.join(sorted(channels))}:{','.join(scenario.jurisdictions or ())}"
     counter = cache.get(key)
-    if not isinstance(counter, Counter) or counter.strategy is not strategy:
+    if not isinstance(counter, Counter) or counter.strategy is not strategy or counter.scenario is not scenario:
         counter = Counter(strategy, scenario, lambda channel: channel in channels)
         cache[key] = counter
     return counter

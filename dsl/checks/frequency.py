@@ -28,12 +28,12 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
     """Every applicable frequency cap some account could exceed."""
     if not isinstance(program, ast.Strategy):
         return []
-    scenario = solver.scenario_of(ctx)
     findings: list[Diagnostic] = []
     for applicable in ctx.rules_of(ast.FrequencyCap):
         cap = applicable.rule.constraint
         if not isinstance(cap, ast.FrequencyCap) or applicable.rule_id in BURST_RULES:
             continue
+        scenario = solver.scenario_of(ctx, applicable)  # a state's cap counts only accounts in that state
         channels = counted_channels(cap.channels)
         days = window_days(cap.window)
         worst = counter_for(program, scenario, channels, ctx.extras).worst(days, cap.limit)

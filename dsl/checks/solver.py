@@ -15,6 +15,10 @@ The model of an account over time, chosen to keep the schedule checks sound:
 - A run that acts happens while no `stop when` condition holds: the strategy has not ended. The
   stop conditions are assumed false only for the run being asked about (never true elsewhere),
   which can only admit more runs, never fewer.
+- A state's rule is asked about only the accounts in its state: `scenario_of(ctx, rule)` adds
+  that the account's jurisdiction is one of the strategy's listed codes the rule reaches (a
+  `US-NY` rule reaches a listed `US-NY-NYC`, `dsl.checks.context`), so a strategy that keeps
+  Massachusetts out of a step is not held to 940 CMR there.
 Types come from `dsl.schema`; a name it does not know is a free value (a yes/no in a condition,
 a number or text next to one), so a strategy with a typo is checked, never crashed on.
 """
@@ -28,7 +32,7 @@ from typing import Any
 import z3
 
 from dsl import ast, schema
-from dsl.checks.context import CheckContext
+from dsl.checks.context import ApplicableRule, CheckContext
 from dsl.checks.encoding import (
     Encoder,
     at_least_constraint,
@@ -98,8 +102,11 @@ class Scenario:
     One scenario per strategy; answers are cached per condition set, so asking again is free.
     """
 
-    def __init__(self, strategy: ast.Strategy, timeout_ms: int = 5000) -> None:
+    def __init__(
+        self, strategy: ast.Strategy, timeout_ms: int = 5000, jurisdictions: tuple[str, ...] | None = None
+    ) -> None:
         self.strategy = strategy
+        self.jurisdictions = jurisdictions
         self.segments: dict[str, ast.Expr] = {s.name: s.condition for s in strategy.segments}
         self.timeout_ms = timeout_ms
         self.side: list[z3.BoolRef] = []
@@ -108,10 +115,19 @@ class Scenario:
         self.base: z3.Solver | None = None
         self.encoded: dict[tuple[ast.Expr, str, int | None], z3.BoolRef] = {}
         self.side_added = 0
+        self.linked: set[tuple[str, str, str]] = set()
         self.audience = Encoder(self, PLACEMENT, 0).condition(strategy.audience) if strategy.audience else None
+        if jurisdictions is not None:
+            inside = self.inside(jurisdictions)
+            self.audience = inside if self.audience is None else z3.And(self.audience, inside)
         self.audience_names = mentioned_names([strategy.audience] if strategy.audience else [], self.segments)
 
     # ------------------------------------------------------------ facts as z3 terms
+
+    def inside(self, jurisdictions: tuple[str, ...]) -> z3.BoolRef:
+        """The account's jurisdiction is known and is one of these codes (the strategy's own, as listed)."""
+        known, value = self.fact_term("jurisdiction", "text", PLACEMENT, 0)
+        return z3.And(known, z3.Or(*[value == z3.StringVal(j) for j in jurisdictions] or [z3.BoolVal(False)]))
 
     def variable(self, name: str, kind: schema.Kind | None, sort: str, copy: str) -> tuple[z3.BoolRef, z3.ExprRef]:
         """The (is known, value) pair of one fact on one copy, created with its range on first use."""
@@ -122,19 +138,8 @@ class Scenario:
             value = z3.Const(label, z3_sort(kind, sort))
             self.variables[key] = (known, value, kind)
             self.side.extend(range_constraints(name, kind, known, value))
-            self.side.extend(self.links(name, copy))
         known, value, _ = self.variables[key]
         return known, value
-
-    def links(self, name: str, copy: str) -> list[z3.BoolRef]:
-        """The `AT_LEAST` relations between a new fact and facts of the same copy made before it."""
-        found: list[z3.BoolRef] = []
-        for big, small in linked_facts(name):
-            if (big, copy) in self.variables and (small, copy) in self.variables:
-                big_known, big_value, _ = self.variables[(big, copy)]
-                small_known, small_value, _ = self.variables[(small, copy)]
-                found.append(at_least_constraint((big_known, big_value), (small_known, small_value)))
-        return found
 
     def fact_term(self, name: str, sort: str, copy: str, day: int | z3.ArithRef) -> tuple[z3.BoolRef, z3.ExprRef]:
         """(is known, value) of fact `name` on run `copy` of day `day`, following the stability model."""
@@ -142,12 +147,24 @@ class Scenario:
         kind = row.kind if row is not None else None
         if name in STABLE:
             return self.variable(name, kind, sort, "")
+        self.link(name, sort, copy, day)
         if name in DAY_COUNTERS and copy != PLACEMENT:
             base_known, base = self.variable(name, kind, sort, PLACEMENT)
             later_known, later = self.variable(name, kind, sort, copy)
             # Known at placement: it has grown by `day`. Unknown then: it may be learned with any value.
             return z3.Or(base_known, later_known), z3.If(base_known, base + day, later)
         return self.variable(name, kind, sort, copy)
+
+    def link(self, name: str, sort: str, copy: str, day: int | z3.ArithRef) -> None:
+        """Relate a fact to those it is never below (`AT_LEAST`) on this run, once per run and day."""
+        for big, small in linked_facts(name):
+            key = (big, copy, str(day))
+            if key in self.linked:
+                continue
+            self.linked.add(key)
+            self.side.append(
+                at_least_constraint(self.fact_term(big, sort, copy, day), self.fact_term(small, sort, copy, day))
+            )
 
     def atom(self, label: str, copy: str) -> z3.BoolRef:
         """A free yes/no standing for something that cannot be read (a segment defined through itself)."""
@@ -314,10 +331,26 @@ def exclusive(a: ast.Expr, b: ast.Expr, strategy: ast.Strategy) -> bool:
     return Scenario(strategy).exclusive(a, b)
 
 
-def scenario_of(ctx: CheckContext) -> Scenario:
-    """The scenario of the context's strategy, built once per check run and shared by every pass."""
-    scenario = ctx.extras.get("scenario")
+def scenario_of(ctx: CheckContext, rule: ApplicableRule | None = None) -> Scenario:
+    """The scenario of the context's strategy, built once per check run and shared by every pass.
+
+    With a `rule` whose pack or rule names jurisdictions, the scenario of the accounts in the
+    jurisdictions it reaches (one per set of jurisdictions, shared by the rules of one state).
+    """
+    reached = reached_by(rule)
+    key = "scenario" if reached is None else f"scenario:{','.join(reached)}"
+    scenario = ctx.extras.get(key)
     if not isinstance(scenario, Scenario) or scenario.strategy is not ctx.strategy:
-        scenario = Scenario(ctx.strategy)
-        ctx.extras["scenario"] = scenario
+        scenario = Scenario(ctx.strategy, jurisdictions=reached)
+        ctx.extras[key] = scenario
     return scenario
+
+
+def reached_by(rule: ApplicableRule | None) -> tuple[str, ...] | None:
+    """The strategy jurisdictions a state rule reaches; None for a rule that names no jurisdiction."""
+    if rule is None:
+        return None
+    applies = rule.rule.applies or rule.policy.applies
+    if applies is None or not applies.jurisdictions:
+        return None
+    return tuple(sorted(rule.jurisdictions))

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from dsl import ast
+from dsl.checks import solver
 from dsl.checks.context import ApplicableRule, CheckContext
 from dsl.checks.encoding import AT_LEAST
 from dsl.diagnostics import Diagnostic, Severity, TraceEvent, info
@@ -327,7 +328,7 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
     for rule in ctx.rules_of(ast.WaitingPeriod):
         constraint = rule.rule.constraint
         assert isinstance(constraint, ast.WaitingPeriod)
-        targets = [a for a in all_acts if does(a, constraint.action.name)]
+        targets = [a for a in all_acts if does(a, constraint.action.name) and in_reach(ctx, rule, a)]
         if not targets:
             continue
         event_word = canonical_event(constraint.event.name)
@@ -343,6 +344,17 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         else:
             findings.append(runtime_only(rule, constraint, targets[0]))
     return findings
+
+
+def in_reach(ctx: CheckContext, rule: ApplicableRule, act: Act) -> bool:
+    """Whether a state rule's state holds an account this action can act on (federal rules: always).
+
+    A step guarded `unless jurisdiction == "US-CA"` never acts in California, so California's
+    waiting period does not bind it.
+    """
+    if solver.reached_by(rule) is None:
+        return True
+    return solver.scenario_of(ctx, rule).satisfiable(act.conditions) is not None
 
 
 def needed_gap(rule: ApplicableRule, period: ast.Duration) -> int:
