@@ -191,3 +191,28 @@ def test_a_bill_is_past_due_only_after_its_first_statement(audience: str, questi
     condition = program.stops[0].condition
     found = solver.Scenario(program).satisfiable((condition,), day=0, acting=False)
     assert (found is not None) is possible
+
+
+STATE_HOLD = """policy "test.ca" title "A California hold" applies to provider in US-CA
+  rule "CA-TEST-HOLD" cites "test"
+    severity warning
+    hold contact when disputed
+  end
+end
+"""
+
+
+@pytest.mark.parametrize(("guard", "held"), [('unless jurisdiction == "US-CA"', False), ("", True)])
+def test_a_state_hold_binds_only_steps_that_reach_the_state(guard: str, held: bool) -> None:
+    from dsl.checks import holds
+    from dsl.checks.context import CheckContext, applicable_rules
+
+    text = (
+        'strategy "s" version 1\n  organization provider\n  jurisdictions US-CA, US-TX\n'
+        f'  step "Letter" on day 1 {guard}\n    send letter "statement"\n  end\nend\n'
+    )
+    program = parse(text, "s.parley").program
+    pack = parse(STATE_HOLD, "ca.parley").program
+    assert isinstance(program, ast.Strategy) and isinstance(pack, ast.Policy)
+    found = holds.check(program, CheckContext(program, applicable_rules(program, [pack], None)))
+    assert [f.rule for f in found] == (["CA-TEST-HOLD"] if held else [])

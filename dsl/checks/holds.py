@@ -18,7 +18,7 @@ import dataclasses
 from dsl import ast
 from dsl.checks.context import ApplicableRule, CheckContext
 from dsl.checks.forbid_action import can_act_while, quoted
-from dsl.checks.waiting import ECA_KINDS, ECA_TARGETS, Act, acts, does, event, finding
+from dsl.checks.waiting import ECA_KINDS, ECA_TARGETS, Act, acts, does, event, finding, in_reach
 from dsl.diagnostics import Diagnostic, Severity
 
 MAX_LISTED = 4
@@ -34,7 +34,9 @@ def check(program: ast.Strategy, ctx: CheckContext) -> list[Diagnostic]:
         constraint = rule.rule.constraint
         assert isinstance(constraint, ast.Hold)
         words = [a.name for a in constraint.actions]
-        held = sorted((a for a in all_acts if any(does(a, w) for w in words)), key=lambda a: a.first_day)
+        # A state's hold binds only the actions that can reach an account in that state.
+        reach = [a for a in all_acts if any(does(a, w) for w in words) and in_reach(ctx, rule, a)]
+        held = sorted(reach, key=lambda a: a.first_day)
         is_eca = all(w in ECA_TARGETS | ECA_KINDS for w in words)
         # A warning names a few steps; finding more would only cost solver time on large strategies.
         through = acting_through(ctx, program, constraint, held, None if is_eca else MAX_LISTED + 1)
