@@ -42,6 +42,7 @@ from dsl.checks.encoding import (
     render,
     z3_sort,
 )
+from dsl.resolve_limits import nodes
 
 STABLE = frozenset({"original_balance", "jurisdiction"})
 DAY_COUNTERS = frozenset({"days_past_due", "days_since_first_statement"})
@@ -338,12 +339,23 @@ def scenario_of(ctx: CheckContext, rule: ApplicableRule | None = None) -> Scenar
     jurisdictions it reaches (one per set of jurisdictions, shared by the rules of one state).
     """
     reached = reached_by(rule)
+    if reached and not reads_jurisdiction(ctx):
+        reached = None  # nothing reads the jurisdiction: its constraint cannot change an answer
     key = "scenario" if reached is None else f"scenario:{','.join(reached)}"
     scenario = ctx.extras.get(key)
     if not isinstance(scenario, Scenario) or scenario.strategy is not ctx.strategy:
         scenario = Scenario(ctx.strategy, jurisdictions=reached)
         ctx.extras[key] = scenario
     return scenario
+
+
+def reads_jurisdiction(ctx: CheckContext) -> bool:
+    """Whether any condition of the strategy reads `jurisdiction` (answered once per check run)."""
+    if "reads-jurisdiction" not in ctx.extras:
+        ctx.extras["reads-jurisdiction"] = any(
+            isinstance(node, ast.Name) and node.path == "jurisdiction" for node in nodes(ctx.strategy)
+        )
+    return bool(ctx.extras["reads-jurisdiction"])
 
 
 def reached_by(rule: ApplicableRule | None) -> tuple[str, ...] | None:
