@@ -1,14 +1,12 @@
-"""A generated 2,000-line strategy against every real policy pack: the schedule passes stay fast and sound.
+"""A generated 2,000-line strategy against every real policy pack: the schedule passes finish and stay sound.
 
-The benchmark target is under 2 s (benchmarks/); this test allows 10 s so that a loaded machine does
-not make it flaky, and catches the kind of slowdown that would turn seconds into minutes.
+How fast they finish is measured in benchmarks/bench_checker.py (target: under 2 s), never asserted here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -75,7 +73,7 @@ def large_strategy(lines_wanted: int = 2000, seed: int = 1) -> str:
 
 
 @pytest.mark.slow
-def test_a_2000_line_strategy_is_checked_in_seconds() -> None:
+def test_a_2000_line_strategy_is_checked() -> None:
     text = large_strategy()
     assert len(text.splitlines()) >= 1980
     result = parse(text, "large.parley")
@@ -85,10 +83,7 @@ def test_a_2000_line_strategy_is_checked_in_seconds() -> None:
     if not policies:
         pytest.skip("no policy packs in policies/")
     as_of = dt.date(2026, 11, 27)
-    started = time.perf_counter()
     ctx = CheckContext(result.program, applicable_rules(result.program, policies, as_of), as_of=as_of)
     findings = [d for check in PASSES for d in check(result.program, ctx)]
-    elapsed = time.perf_counter() - started
-    assert elapsed < 10, f"schedule passes took {elapsed:.1f} s"
     assert "REGF-FREQ-7IN7" in {d.rule for d in findings}
     assert all(d.span.known and d.citation for d in findings)

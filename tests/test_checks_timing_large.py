@@ -1,14 +1,12 @@
 """The schedule helper's generated 2,000-line strategy through the timing, hold, consent and content passes.
 
-The benchmark target for a whole check is under 2 s (benchmarks/); this test allows 10 s so that a
-loaded machine does not make it flaky, and catches a pass that asks the solver once per action
-per rule where a handful of questions answer it.
+How fast a whole check finishes is measured in benchmarks/bench_checker.py (target: under 2 s),
+never asserted here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,7 @@ PASSES = (waiting, notice, obligation, forbid_action, holds, consent, content, t
 
 
 @pytest.mark.slow
-def test_a_2000_line_strategy_gets_its_timing_and_hold_findings_in_seconds() -> None:
+def test_a_2000_line_strategy_gets_its_timing_and_hold_findings() -> None:
     result = parse(large_strategy(), "large.parley")
     assert isinstance(result.program, ast.Strategy)
     packs = [parse(f.read_text(encoding="utf-8"), f.name).program for f in sorted(POLICIES.glob("*.parley"))]
@@ -31,11 +29,8 @@ def test_a_2000_line_strategy_gets_its_timing_and_hold_findings_in_seconds() -> 
     if not policies:
         pytest.skip("no policy packs in policies/")
     as_of = dt.date(2026, 11, 27)
-    started = time.perf_counter()
     ctx = CheckContext(result.program, applicable_rules(result.program, policies, as_of), as_of=as_of)
     findings = [d for module in PASSES for d in module.check(result.program, ctx)]
-    elapsed = time.perf_counter() - started
-    assert elapsed < 10, f"timing and content passes took {elapsed:.1f} s"
     rules = {d.rule for d in findings}
     # The generated strategy stops on dispute and cease but never on an attorney: a warning, once.
     assert "REGF-ATTORNEY" in rules and "REGF-DISPUTE-CEASE" not in rules
