@@ -61,7 +61,7 @@ def lark_parser() -> Lark:
 def fast_parser() -> Lark | None:
     """The same parser accelerated by lark-cython's compiled LALR loop and lexer, when installed.
 
-    It builds the same trees from the same grammar, about 2.5 times faster; errors are always
+    It builds the same trees from the same grammar, ~15% faster on large texts (measured); errors are always
     explained by the pure-Python parser, whose interactive state the error reporting reads.
     """
     try:
