@@ -43,18 +43,16 @@ class ParseResult:
         return self.program is not None and not any(d.is_error for d in self.diagnostics)
 
 
+def build_parser(**extra: object) -> Lark:
+    """The language's LALR parser with the contextual lexer and positions, plus `extra` options."""
+    grammar = resources.files("dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False, **extra)
+
+
 @functools.cache
 def lark_parser() -> Lark:
     """The LALR parser for the language, built once per process (lark caches the tables too)."""
-    grammar = resources.files("dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        cache=True,
-    )
+    return build_parser(cache=True)
 
 
 @functools.cache
@@ -68,15 +66,7 @@ def fast_parser() -> Lark | None:
         import lark_cython
     except ImportError:  # pragma: no cover - an optional accelerator
         return None
-    grammar = resources.files("dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        _plugins=lark_cython.plugins,
-    )
+    return build_parser(_plugins=lark_cython.plugins)
 
 
 def parse_tree(text: str) -> object:

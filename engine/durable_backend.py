@@ -40,7 +40,7 @@ from typing import Any
 from durable.lang import assert_fact, delete_state, get_host, m, ruleset, when_all
 
 from dsl import ast
-from engine.values import compare, is_literal, literal_value
+from engine.values import OPERATORS, compare, is_literal, literal_value
 
 Facts = Mapping[str, object]
 COMPLEMENT = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -307,14 +307,7 @@ def shield(engine_ruleset: Any) -> None:
 
 def apply(op: str, field: Any, value: Any) -> Any:
     """`field OP value` as a durable expression."""
-    return {
-        "<": lambda: field < value,
-        "<=": lambda: field <= value,
-        ">": lambda: field > value,
-        ">=": lambda: field >= value,
-        "==": lambda: field == value,
-        "!=": lambda: field != value,
-    }[op]()
+    return OPERATORS[op](field, value)
 
 
 def combine(terms: list[Any]) -> Any:

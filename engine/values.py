@@ -8,11 +8,22 @@ evaluator, so they cannot disagree about what a literal means.
 from __future__ import annotations
 
 import math
+import operator
 from decimal import Decimal
 
 from dsl import ast
 
 Scalar = Decimal | int | bool | str | None
+
+# The language's comparisons as functions: plain values and durable-rules' field expressions alike.
+OPERATORS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
 def literal_value(node: ast.Expr) -> Scalar:

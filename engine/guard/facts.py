@@ -17,6 +17,7 @@ from dsl import ast
 from dsl.checks.context import jurisdiction_covers
 from engine.guard.case import Event
 from engine.guard.history import View, is_revocation
+from engine.values import OPERATORS
 
 UNKNOWN = None
 # Facts that change with the calendar alone: a rule on them may clear by waiting.
@@ -248,14 +249,7 @@ def compare(op: str, left: Any, right: Any) -> bool | None:
         return None
     if isinstance(left, dt.date) and not isinstance(right, dt.date):
         return None
-    return {
-        "<": lambda: left < right,
-        "<=": lambda: left <= right,
-        ">": lambda: left > right,
-        ">=": lambda: left >= right,
-        "==": lambda: left == right,
-        "!=": lambda: left != right,
-    }[op]()
+    return OPERATORS[op](left, right)
 
 
 def names_in(expr: ast.Expr) -> list[str]:
