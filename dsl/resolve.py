@@ -29,7 +29,7 @@ from dsl.diagnostics import Diagnostic, error
 from dsl.resolve_limits import check_limits
 from dsl.resolve_policy import check_policy
 from dsl.resolve_templates import actions_of, check_templates
-from dsl.resolve_words import check_ident, check_word, word_span
+from dsl.resolve_words import check_ident, check_jurisdictions, check_word, word_span
 from dsl.schema import FACTS, Kind
 from dsl.source import Span
 from dsl.templates import TemplateSet
@@ -45,7 +45,6 @@ from dsl.vocabulary import (
     SEND_CHANNELS,
     TONES,
     PlanParam,
-    jurisdiction_problem,
     language_problem,
 )
 
@@ -90,11 +89,7 @@ def check_header(strategy: ast.Strategy) -> list[Diagnostic]:
         findings.extend(check_ident(strategy.organization, ORGANIZATIONS, "an organization"))
     if strategy.tone is not None:
         findings.extend(check_ident(strategy.tone, TONES, "a tone"))
-    for place in strategy.jurisdictions:
-        problem = jurisdiction_problem(place.name)
-        if problem:
-            hint = "write `US`, a state such as `US-CA`, or a city such as `US-NY-NYC`"
-            findings.append(error("NAME", place.span, problem, hint))
+    findings.extend(check_jurisdictions(strategy.jurisdictions))
     for language in strategy.languages:
         problem = language_problem(language.name)
         if problem:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from dsl import ast
 from dsl.diagnostics import Diagnostic, error
-from dsl.resolve_words import check_ident, check_idents, line_of, word_span
+from dsl.resolve_words import check_ident, check_idents, check_jurisdictions, line_of, word_span
 from dsl.schema import STATES, did_you_mean
 from dsl.source import Span
 from dsl.types import ConditionChecker
@@ -30,7 +30,6 @@ from dsl.vocabulary import (
     POSITIONS,
     SEVERITIES,
     STATUSES,
-    jurisdiction_problem,
 )
 
 STATE_WORDS = {f.name: f.description for f in STATES}
@@ -49,12 +48,7 @@ def check_applies(applies: ast.Applies | None) -> list[Diagnostic]:
     if applies is None:
         return []
     findings = check_idents(applies.organizations, POLICY_ORGANIZATIONS, "a kind of organization")
-    for place in applies.jurisdictions:
-        problem = jurisdiction_problem(place.name)
-        if problem:
-            hint = "write `US`, a state such as `US-CA`, or a city such as `US-NY-NYC`"
-            findings.append(error("NAME", place.span, problem, hint))
-    return findings
+    return findings + check_jurisdictions(applies.jurisdictions)
 
 
 def check_rule(rule: ast.Rule) -> list[Diagnostic]:

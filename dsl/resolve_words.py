@@ -14,6 +14,7 @@ from dsl import ast
 from dsl.diagnostics import Diagnostic, error
 from dsl.schema import did_you_mean
 from dsl.source import Source, Span
+from dsl.vocabulary import jurisdiction_problem
 
 LISTED_IN_FULL = 8  # a closed list this short is shown whole when no near word exists
 
@@ -80,3 +81,13 @@ def check_ident(ident: ast.Ident, known: Mapping[str, str], what: str) -> list[D
 def check_idents(idents: tuple[ast.Ident, ...], known: Mapping[str, str], what: str) -> list[Diagnostic]:
     """`check_ident` over a list of words."""
     return [finding for ident in idents for finding in check_ident(ident, known, what)]
+
+
+def check_jurisdictions(places: tuple[ast.Ident, ...]) -> list[Diagnostic]:
+    """Each jurisdiction is a real code: `US`, a state such as `US-CA`, or a city such as `US-NY-NYC`."""
+    hint = "write `US`, a state such as `US-CA`, or a city such as `US-NY-NYC`"
+    return [
+        error("NAME", place.span, problem, hint)
+        for place in places
+        if (problem := jurisdiction_problem(place.name)) is not None
+    ]
