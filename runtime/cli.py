@@ -16,7 +16,7 @@ from dsl.diagnostics import Diagnostic, render_all_text, render_json
 from dsl.explain import explain as explain_rule
 from dsl.explain import rule_ids
 from dsl.formatter import format_text
-from runtime.commands.engine_cmds import register as register_engine_commands
+from runtime.commands import engine_cmds, model_cmds, score_cmds, serve_cmds
 from runtime.files import load_policies, load_templates
 
 app = typer.Typer(
@@ -167,5 +167,7 @@ def demo() -> None:
     raise typer.Exit(1 if any(d.is_error for d in findings) else 0)
 
 
-# The engine's commands (guard, decide) come after the language's in `--help`.
-register_engine_commands(app)
+# The other commands come after the language's in `--help`: the engine's (guard, decide), the
+# scores' (score reply), the models' (train, audit fairness) and the service's (serve).
+for commands in (engine_cmds, score_cmds, model_cmds, serve_cmds):
+    commands.register(app)
