@@ -113,6 +113,24 @@ class Deployment(SQLModel, table=True):
     created_at: dt.datetime = created()
 
 
+class WebhookConfig(SQLModel, table=True):
+    """Where the outbox pushes messages over a signed webhook (`id` `"default"`: the one target).
+
+    The secret is kept readable because HMAC signing needs it; it is never logged.
+    """
+
+    __tablename__ = "webhooks"
+
+    id: str = Field(primary_key=True, max_length=64)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=200)
+    channels: list[str] = json_column(list)  # empty: every channel
+    active: bool = True
+    created_by: str = Field(max_length=200)
+    created_at: dt.datetime = created()
+    updated_at: dt.datetime = created()
+
+
 # ---------------------------------------------------------------- patients and accounts
 
 
@@ -275,6 +293,7 @@ TABLES = (
     ApiKey,
     StrategyVersion,
     Deployment,
+    WebhookConfig,
     Patient,
     AccountRow,
     EventRow,
