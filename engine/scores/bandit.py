@@ -1,0 +1,296 @@
+"""Best time and channel by Thompson sampling over channel × local hour, per segment, inside the law.
+
+What it learns: for each segment of patients (an age band, `segment_of`), each channel the engine
+times (`call`, `sms`, `email`) and each local hour, the chance that a contact there earns a reward
+(`engine.scores.bandit_ledger` reads it from the ledger: the patient replies, talks to us or pays
+within 72 hours). Each arm's belief is a Beta posterior; choosing draws one sample per eligible
+arm and takes the highest, so arms we know little about are still tried now and then, in
+proportion to the chance that they are the best (Thompson sampling).
+
+Optimisation never trades compliance: `choose` only ever looks at the arms in an `Allowed` value,
+and `allowed_arms` builds that from the policies (the step's window, the patient's local
+08:00-21:00, the times the patient called inconvenient, the channels with consent and without an
+opt-out) and, when the engine has one, from the guard itself (`probe`: the runtime guard's answer
+at the arm's minute, moved within the hour to its `next_allowed_at`). An arm outside `Allowed`
+is never chosen, whatever its posterior; the guard still judges the contact when it is made.
+
+Priors: every arm starts from its channel's prior in `engine.scores.timing` (the call prior is the
+published right-party contact rate), worth `PRIOR_STRENGTH` contacts, plus what the other segments
+saw at the same channel and hour, worth at most `POOL_CAP` contacts, so a new segment starts
+from the portfolio's experience and its own data soon outweighs it.
+
+Pure: the posterior is an immutable value; `update` returns a new one; randomness comes in as a
+`numpy.random.Generator` (`account_rng` gives a replayable one per account and day).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from engine.account import ScoreSource
+from engine.guard.case import InconvenientTime
+from engine.scores.timing import CONSENT_FACT, DEFAULT_PRIORS, Prior
+
+BANDIT_ID = "timing-thompson"
+BANDIT_VERSION = "1.0.0"
+BANDIT_SOURCE = ScoreSource(BANDIT_ID, BANDIT_VERSION)
+CHANNELS = tuple(CONSENT_FACT)  # call, sms, email: the channels whose hour matters and is ours to pick
+PRIOR_STRENGTH = 4.0  # pseudo-contacts behind a channel's prior on each arm: a handful of outcomes beat it
+POOL_CAP = 20.0  # the most pseudo-contacts the other segments' evidence may lend an arm
+CONTACT_SPAN = (8 * 60, 21 * 60)  # Regulation F's convenient hours, local (12 CFR 1006.6(b)(1)(i))
+# Age bands: when people can answer differs most with work and retirement (our assumption).
+SEGMENTS = ("young", "working", "retired", "unknown")
+
+Arm = tuple[str, int]  # (channel, local hour)
+# The guard asked about (channel, local minute): that minute when allowed, else its next allowed minute
+# today (`next_allowed_at`, a lower bound) or None.
+Probe = Callable[[str, int], int | None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One contact the bandit learns from: who (segment), where (channel, local hour), and its reward."""
+
+    segment: str
+    channel: str
+    hour: int
+    reward: bool
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Rewarded and unrewarded contacts on one arm of one segment."""
+
+    successes: int = 0
+    failures: int = 0
+
+
+@dataclass(frozen=True)
+class BanditState:
+    """The posterior: channel priors and outcome tallies per (segment, channel, hour); never mutated."""
+
+    priors: Mapping[str, Prior] = field(default_factory=lambda: dict(DEFAULT_PRIORS))
+    tallies: Mapping[tuple[str, str, int], Tally] = field(default_factory=dict)
+    prior_strength: float = PRIOR_STRENGTH
+    pool_cap: float = POOL_CAP
+
+    def __post_init__(self) -> None:
+        # INVARIANT: a state is a value; read-only views stop anyone editing one in place.
+        object.__setattr__(self, "priors", MappingProxyType(dict(self.priors)))
+        object.__setattr__(self, "tallies", MappingProxyType(dict(self.tallies)))
+
+    def parameters(self, segment: str, channel: str, hour: int) -> tuple[float, float]:
+        """The Beta(alpha, beta) posterior of one arm for one segment."""
+        prior = self.priors[channel]
+        mean = prior.alpha / (prior.alpha + prior.beta)
+        alpha, beta = mean * self.prior_strength, (1 - mean) * self.prior_strength
+        pooled_s, pooled_f = 0, 0
+        for other in SEGMENTS:
+            if other != segment:
+                seen = self.tallies.get((other, channel, hour))
+                if seen is not None:
+                    pooled_s, pooled_f = pooled_s + seen.successes, pooled_f + seen.failures
+        pooled = pooled_s + pooled_f
+        if pooled:
+            weight = min(1.0, self.pool_cap / pooled)  # others lend their rate, not their certainty
+            alpha, beta = alpha + weight * pooled_s, beta + weight * pooled_f
+        own = self.tallies.get((segment, channel, hour), Tally())
+        return alpha + own.successes, beta + own.failures
+
+    def mean(self, segment: str, channel: str, hour: int) -> float:
+        """The posterior mean reward rate of one arm."""
+        alpha, beta = self.parameters(segment, channel, hour)
+        return alpha / (alpha + beta)
+
+    def contacts(self) -> int:
+        """How many outcomes the state has learned from."""
+        return sum(t.successes + t.failures for t in self.tallies.values())
+
+
+def update(state: BanditState, outcomes: Iterable[Outcome]) -> BanditState:
+    """The posterior after `outcomes`; outcomes on channels without a prior or impossible hours are ignored."""
+    tallies = dict(state.tallies)
+    for outcome in outcomes:
+        if outcome.channel not in state.priors or not 0 <= outcome.hour < 24:
+            continue
+        key = (segment_name(outcome.segment), outcome.channel, outcome.hour)
+        seen = tallies.get(key, Tally())
+        tallies[key] = (
+            Tally(seen.successes + 1, seen.failures) if outcome.reward else Tally(seen.successes, seen.failures + 1)
+        )
+    return BanditState(state.priors, tallies, state.prior_strength, state.pool_cap)
+
+
+def segment_name(segment: str) -> str:
+    """A known segment name; anything else learns and chooses as `unknown`."""
+    return segment if segment in SEGMENTS else "unknown"
+
+
+def segment_of(facts: Mapping[str, object]) -> str:
+    """The patient's segment from `patient.age`: young (<35), working (35-64), retired (65+), else unknown."""
+    age = facts.get("patient.age")
+    if isinstance(age, bool) or not isinstance(age, int | float) or not 0 < age < 130:
+        return "unknown"
+    return "young" if age < 35 else "working" if age < 65 else "retired"
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The arms a choice may take, each with the first local minute in its hour that is allowed."""
+
+    minutes: Mapping[Arm, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "minutes", MappingProxyType(dict(self.minutes)))
+
+    def arms(self) -> tuple[Arm, ...]:
+        """The allowed arms in a fixed order (channel, hour), so a seed gives the same choice."""
+        return tuple(sorted(self.minutes))
+
+
+def allowed_arms(
+    channels: Iterable[str],
+    window: tuple[int, int] | None = None,
+    weekday: int | None = None,
+    inconvenient: Iterable[InconvenientTime] = (),
+    contact_span: tuple[int, int] = CONTACT_SPAN,
+    probe: Probe | None = None,
+) -> Allowed:
+    """The arms the policies allow today, each at its first allowed minute.
+
+    `channels` are those with consent and no opt-out (`eligible_channels`); `window` is the step's
+    `at` window in local minutes [start, end), None for the whole day; `weekday` (0 = Monday) the
+    local weekday, for designations limited to some days (None: every designation applies);
+    `contact_span` the convenient hours in every zone the patient may be in. `probe`, when given,
+    is the guard: an arm stays only if the guard allows its minute or a later one in the same hour.
+    """
+    spans = free_spans(window, weekday, tuple(inconvenient), contact_span)
+    minutes: dict[Arm, int] = {}
+    for channel in sorted(set(channels)):
+        if channel not in CHANNELS:
+            continue
+        for hour in range(24):
+            first = first_minute(spans, hour)
+            if first is not None and probe is not None:
+                first = probed_minute(probe, channel, first, hour, spans)
+            if first is not None:
+                minutes[(channel, hour)] = first
+    return Allowed(minutes)
+
+
+def free_spans(
+    window: tuple[int, int] | None,
+    weekday: int | None,
+    inconvenient: tuple[InconvenientTime, ...],
+    contact_span: tuple[int, int],
+) -> list[tuple[int, int]]:
+    """Local [start, end) minute spans inside the window and the contact hours, minus inconvenient times."""
+    start, end = contact_span
+    if window is not None:
+        start, end = max(start, window[0]), min(end, window[1])
+    spans = [(start, end)] if start < end else []
+    for designation in inconvenient:
+        if weekday is not None and designation.weekdays and weekday not in designation.weekdays:
+            continue
+        cut_start, cut_end = designation.start_minute, designation.end_minute
+        spans = [
+            piece
+            for low, high in spans
+            for piece in ((low, min(high, cut_start)), (max(low, cut_end), high))
+            if piece[0] < piece[1]
+        ]
+    return spans
+
+
+def first_minute(spans: list[tuple[int, int]], hour: int) -> int | None:
+    """The first minute of `hour` inside any span, or None."""
+    found = [max(low, hour * 60) for low, high in spans if max(low, hour * 60) < min(high, hour * 60 + 60)]
+    return min(found) if found else None
+
+
+def probed_minute(probe: Probe, channel: str, minute: int, hour: int, spans: list[tuple[int, int]]) -> int | None:
+    """The minute of this hour the guard allows: `minute`, or once its `next_allowed_at` hint, re-asked."""
+    answer = probe(channel, minute)
+    if answer == minute or answer is None:
+        return answer
+    if not hour * 60 <= answer < hour * 60 + 60 or not any(low <= answer < high for low, high in spans):
+        return None
+    # The hint is a lower bound from the rules that refused, not a promise: the guard must say yes to it.
+    return answer if probe(channel, answer) == answer else None
+
+
+def eligible_channels(facts: Mapping[str, object], opted_out: Iterable[str] = ()) -> tuple[str, ...]:
+    """The bandit's channels with a real yes for consent and no opt-out on record."""
+    stopped = set(opted_out)
+    return tuple(c for c, fact in CONSENT_FACT.items() if facts.get(fact) is True and c not in stopped)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The arm chosen, the minute to use, the sample that won and the arm's posterior mean."""
+
+    channel: str
+    hour: int
+    minute: int
+    sample: float
+    mean: float
+
+
+def choose(state: BanditState, segment: str, allowed: Allowed, rng: np.random.Generator | None) -> Choice | None:
+    """One Thompson draw over the allowed arms (posterior means when `rng` is None); None when none is allowed."""
+    chosen = best_by_channel(state, segment, allowed, rng)
+    if not chosen:
+        return None
+    return max(chosen.values(), key=lambda c: (c.sample, -CHANNELS.index(c.channel)))
+
+
+def best_by_channel(
+    state: BanditState, segment: str, allowed: Allowed, rng: np.random.Generator | None
+) -> dict[str, Choice]:
+    """Per channel, the allowed arm with the highest draw, all from one draw per arm.
+
+    One draw serves every channel, so the best channel's choice is its own channel's choice too.
+    Ties go to the earlier hour. Without `rng` the draw is the posterior mean (no exploration).
+    """
+    segment = segment_name(segment)
+    arms = [arm for arm in allowed.arms() if arm[0] in state.priors]
+    if not arms:
+        return {}
+    params = np.array([state.parameters(segment, channel, hour) for channel, hour in arms])
+    means = params[:, 0] / params.sum(axis=1)
+    draws = means if rng is None else rng.beta(params[:, 0], params[:, 1])
+    best: dict[str, Choice] = {}
+    for (channel, hour), draw, mean in zip(arms, draws, means, strict=True):
+        if channel not in best or draw > best[channel].sample:
+            best[channel] = Choice(channel, hour, allowed.minutes[(channel, hour)], float(draw), float(mean))
+    return best
+
+
+def timing_scores(
+    state: BanditState, segment: str, allowed: Allowed, rng: np.random.Generator | None
+) -> dict[str, object]:
+    """The engine's timing facts: `best_time.<channel>` (local minute) per allowed channel, `best_channel`
+    and `best_time` (the minute on the best channel); empty when nothing is allowed.
+
+    Every minute is one `allowed` holds, so decide's clamp into the step's window leaves it alone
+    when `allowed` was built with that window.
+    """
+    per_channel = best_by_channel(state, segment, allowed, rng)
+    if not per_channel:
+        return {}
+    scores: dict[str, object] = {f"best_time.{c}": choice.minute for c, choice in per_channel.items()}
+    best = max(per_channel.values(), key=lambda c: (c.sample, -CHANNELS.index(c.channel)))
+    scores["best_channel"] = best.channel
+    scores["best_time"] = best.minute
+    return scores
+
+
+def account_rng(seed: int, account_id: str, day: int) -> np.random.Generator:
+    """A generator fixed by (seed, account, day): re-deciding the same account the same day replays the draw."""
+    digest = hashlib.sha256(f"{seed}|{account_id}|{day}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "big"))
