@@ -168,6 +168,7 @@ class AccountRow(SQLModel, table=True):
     facts: dict[str, Any] = json_column(dict)
     debts: list[dict[str, Any]] = json_column(list)
     progress: dict[str, Any] = json_column(dict)
+    variables: dict[str, Any] = json_column(dict)  # template variables by dotted path (`patient.first_name`)
     created_at: dt.datetime = created()
     updated_at: dt.datetime = created()
 
