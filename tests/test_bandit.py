@@ -238,7 +238,9 @@ def legal(channel: str, minute: int, spec: dict) -> bool:
     st.integers(0, 6),
     designations,
     st.sets(st.sampled_from(CHANNELS), max_size=2),
-    st.sets(st.integers(0, 1439), max_size=40),
+    st.lists(st.tuples(st.integers(8, 20), st.integers(0, 3), st.integers(1, 90)), max_size=4).map(
+        lambda blocks: {h * 60 + o + i for h, o, n in blocks for i in range(n)}  # the guard refuses these stretches
+    ),
     st.integers(0, 2**32 - 1),
 )
 def test_no_choice_is_ever_an_arm_the_policies_or_the_guard_forbid(
