@@ -1,6 +1,7 @@
 """Saving and loading trained models with their cards; the default models folder, trained on first use.
 
-A folder holds one subfolder per model (`MODEL_ID-VERSION/` with `model.joblib` and `card.json`)
+A folder holds one subfolder per model (`MODEL_ID-VERSION/` with `model.joblib`, `card.json` and
+`card.md`, the same card for people)
 and an `index.json` naming which model serves which score, with each model file's SHA-256 and the
 scikit-learn version that wrote it. Loading checks the hash before unpickling, because a pickle
 runs code: only load folders this program wrote.
@@ -12,6 +13,7 @@ portfolio with a fixed seed and saves it. Nothing is downloaded.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -25,7 +27,7 @@ import joblib
 import sklearn
 from threadpoolctl import threadpool_limits
 
-from engine.scores.models import MODEL_VERSION, ModelCard, TrainedModel, train_from_portfolio
+from engine.scores.models import MODEL_VERSION, ModelCard, TrainedModel, card_markdown, train_from_portfolio
 from engine.scores.synthetic import generate
 
 DEFAULT_FOLDER = Path("var/models")
@@ -56,6 +58,10 @@ def card_from_dict(data: Mapping[str, Any]) -> ModelCard:
         rows=int(data["rows"]),
         metrics={str(k): float(v) for k, v in data.get("metrics", {}).items()},
         calibration=[(float(p), float(o), int(n)) for p, o, n in data.get("calibration", [])],
+        trained_on=str(data.get("trained_on", "")),
+        intended_use=str(data.get("intended_use", "")),
+        limits=tuple(str(limit) for limit in data.get("limits", [])),
+        fairness=[dict(row) for row in data.get("fairness", [])],
     )
 
 
@@ -77,6 +83,7 @@ def save_model(model: TrainedModel, folder: Path) -> dict[str, str]:
     data = buffer.getvalue()
     write_atomically(target / "model.joblib", data)
     write_atomically(target / "card.json", json.dumps(model.card.to_dict(), indent=2).encode())
+    write_atomically(target / "card.md", card_markdown(model.card).encode())
     return {"folder": subfolder, "sha256": hashlib.sha256(data).hexdigest()}
 
 
@@ -143,7 +150,7 @@ def train_default(rows: int = TRAINING_ROWS, seed: int = TRAINING_SEED) -> dict[
     """The shipped pair trained on the synthetic portfolio (deterministic for a seed)."""
     # One thread: on a busy machine OpenMP's threads fight each other and training slows ~40x.
     with threadpool_limits(limits=1):
-        return train_from_portfolio(generate(rows, seed=seed))
+        return train_from_portfolio(generate(rows, seed=seed), trained_on=dt.date.today().isoformat())
 
 
 def default_models(folder: Path | None = None) -> dict[str, TrainedModel]:

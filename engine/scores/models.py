@@ -2,12 +2,18 @@
 
 Training is deterministic (fixed seeds) and in memory; saving and loading are the runtime's job.
 Scoring is batched: one row costs about as much as a few hundred rows, so callers score lists.
+
+Every model carries a `ModelCard`: what it predicts, from which features, trained on what data
+(and its hash), how well it did on rows it never saw (AUC, Brier score, a calibration table), what
+it is for and not for, and a fairness summary by age band (and by any other group the training
+data names). `card_markdown` renders the card for people; `ModelCard.to_dict` for programs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,9 +23,42 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
+from engine.scores.fairness import age_band, score_summary
 from engine.scores.synthetic import FEATURES, Portfolio
 
 MODEL_VERSION = "1.0.0"
+HELD_OUT_SHARE = 0.2
+
+INTENDED_USE = {
+    "paid in full": (
+        "Order and tailor outreach: which accounts hear first about a payment link or a plan, and in "
+        "which tone. It is one input to a strategy the checker has proved lawful, never the reason to "
+        "deny a plan, financial assistance or a hand-off, and never the sole reason for an escalation."
+    ),
+    "financial distress": (
+        "Find patients who may be in hardship early, so a strategy offers income-driven plans, "
+        "financial-assistance screening and a person to talk to. A high score should soften "
+        "outreach; a low score is no reason to withhold help a patient asks for."
+    ),
+}
+COMMON_LIMITS = (
+    "Scores are probabilities calibrated on held-out rows of the training data; on a book unlike it "
+    "they rank and calibrate worse (`benchmarks/bench_scores.py` measures the pipeline trained on one "
+    "lender's real credit data and tested on another's).",
+    "Missing facts take documented defaults (`engine.scores.features`); the trace lists them.",
+    "Language and jurisdiction are not inputs; age is. Audit outcomes by group with `parley audit fairness`.",
+)
+SYNTHETIC_LIMITS = (
+    "It learned from the synthetic portfolio (`engine.scores.synthetic`): its payment rates match "
+    "published figures, but how the features relate beyond those figures is an assumption. Train on "
+    "your own history with `parley train --data FILE` before relying on it.",
+    *COMMON_LIMITS,
+)
+PROVIDER_LIMITS = (
+    "It learned from one provider's own history: it describes that book, in those years, under the "
+    "outreach it received then; retrain when the book or the strategies change.",
+    *COMMON_LIMITS,
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +74,10 @@ class ModelCard:
     rows: int
     metrics: dict[str, float] = field(default_factory=dict)
     calibration: list[tuple[float, float, int]] = field(default_factory=list)  # (predicted, observed, count)
+    trained_on: str = ""  # the day it was trained (ISO date), given by the caller: the engine reads no clock
+    intended_use: str = ""
+    limits: tuple[str, ...] = ()
+    fairness: list[dict[str, object]] = field(default_factory=list)  # `fairness.score_summary` rows
 
     def to_dict(self) -> dict[str, object]:
         """The card as JSON-ready fields."""
@@ -48,6 +91,10 @@ class ModelCard:
             "rows": self.rows,
             "metrics": self.metrics,
             "calibration": [list(row) for row in self.calibration],
+            "trained_on": self.trained_on,
+            "intended_use": self.intended_use,
+            "limits": list(self.limits),
+            "fairness": self.fairness,
         }
 
 
@@ -105,12 +152,21 @@ def train(
     target_name: str,
     training_data: str,
     features: tuple[str, ...],
+    groups: Mapping[str, Sequence[str]] | None = None,
+    trained_on: str = "",
+    limits: tuple[str, ...] = SYNTHETIC_LIMITS,
 ) -> TrainedModel:
-    """Fit on 80% of the rows and measure AUC, Brier score and calibration on the other 20%."""
-    fit_x, test_x, fit_y, test_y = train_test_split(matrix, target, test_size=0.2, random_state=3, stratify=target)
-    estimator = fit_calibrated(fit_x, fit_y)
+    """Fit on 80% of the rows and measure AUC, Brier score, calibration and fairness on the other 20%.
+
+    `groups` names, per attribute (`language`, `jurisdiction`), each row's group for the card's
+    fairness summary; age bands come from the `patient_age` feature by themselves.
+    """
+    indices = np.arange(len(target))
+    fit_i, test_i = train_test_split(indices, test_size=HELD_OUT_SHARE, random_state=3, stratify=target)
+    estimator = fit_calibrated(matrix[fit_i], target[fit_i])
     with threadpool_limits(limits=1):
-        predicted = estimator.predict_proba(test_x)[:, 1]
+        predicted = estimator.predict_proba(matrix[test_i])[:, 1]
+    test_y = target[test_i]
     card = ModelCard(
         model_id=model_id,
         version=MODEL_VERSION,
@@ -123,21 +179,100 @@ def train(
             "auc": round(float(roc_auc_score(test_y, predicted)), 4),
             "brier": round(float(brier_score_loss(test_y, predicted)), 4),
             "base_rate": round(float(test_y.mean()), 4),
+            "held_out_rows": len(test_y),
         },
         calibration=calibration_table(predicted, test_y),
+        trained_on=trained_on,
+        intended_use=INTENDED_USE.get(target_name, ""),
+        limits=limits,
+        fairness=fairness_summary(matrix[test_i], predicted, test_y, features, groups, test_i),
     )
     return TrainedModel(estimator, card)
 
 
-def train_from_portfolio(portfolio: Portfolio) -> dict[str, TrainedModel]:
+def fairness_summary(
+    matrix: np.ndarray,
+    predicted: np.ndarray,
+    outcome: np.ndarray,
+    features: tuple[str, ...],
+    groups: Mapping[str, Sequence[str]] | None,
+    rows: np.ndarray,
+) -> list[dict[str, object]]:
+    """Per age band (and per group of each attribute in `groups`), scores against outcomes."""
+    found: list[dict[str, object]] = []
+    if "patient_age" in features:
+        bands = [age_band(age) for age in matrix[:, features.index("patient_age")]]
+        found += score_summary("age band", bands, predicted, outcome)
+    for attribute, labels in (groups or {}).items():
+        found += score_summary(attribute, [str(labels[i]) for i in rows], predicted, outcome)
+    return found
+
+
+def train_from_portfolio(portfolio: Portfolio, trained_on: str = "") -> dict[str, TrainedModel]:
     """The shipped pair of models, trained on a synthetic portfolio."""
     described = f"synthetic portfolio (engine.scores.synthetic, seed {portfolio.seed}, {portfolio.size} accounts)"
     matrix = portfolio.matrix()
     return {
         "score.propensity": train(
-            matrix, portfolio.paid_in_full, "propensity-hgb", "paid in full", described, FEATURES
+            matrix, portfolio.paid_in_full, "propensity-hgb", "paid in full", described, FEATURES, None, trained_on
         ),
         "score.distress": train(
-            matrix, portfolio.distressed, "distress-hgb", "financial distress", described, FEATURES
+            matrix, portfolio.distressed, "distress-hgb", "financial distress", described, FEATURES, None, trained_on
         ),
     }
+
+
+def card_markdown(card: ModelCard) -> str:
+    """The card as Markdown, for people: the same fields as `to_dict`, in sentences and tables."""
+    m = card.metrics
+    lines = [
+        f"# Model card: {card.model_id} {card.version}",
+        "",
+        f"- **Predicts**: {card.target} (a probability, 0..1)",
+        f"- **Trained on**: {card.training_data}; {card.rows:,} rows; data hash `{card.training_data_hash}`",
+        f"- **Trained**: {card.trained_on or 'date not recorded'}",
+        f"- **Features**: {', '.join(f'`{f}`' for f in card.features)}",
+        "",
+        "## Intended use",
+        "",
+        card.intended_use or "Not stated.",
+        "",
+        "## Limits",
+        "",
+        *[f"- {limit}" for limit in card.limits],
+        "",
+        f"## Metrics on {int(m.get('held_out_rows', 0)):,} held-out rows",
+        "",
+        "| AUC | Brier score | base rate |",
+        "|---|---|---|",
+        "| " + " | ".join(f"{m.get(key, float('nan')):.4f}" for key in ("auc", "brier", "base_rate")) + " |",
+        "",
+        "## Calibration (held-out rows)",
+        "",
+        "| mean predicted | observed rate | rows |",
+        "|---|---|---|",
+        *[f"| {p:.4f} | {o:.4f} | {n:,} |" for p, o, n in card.calibration],
+        "",
+        "## Fairness (held-out rows)",
+        "",
+        "Mean score and observed rate per group; the ratio is the group's mean score over the reference "
+        "group's, flagged outside 0.8-1.25 (the four-fifths rule, either way). Groups under 30 rows are "
+        "never flagged.",
+        "",
+        "| attribute | group | rows | mean score | observed | gap | ratio | flag |",
+        "|---|---|---|---|---|---|---|---|",
+        *[fairness_line(row) for row in card.fairness],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def fairness_line(row: Mapping[str, object]) -> str:
+    """One fairness row of the Markdown card."""
+    ratio = row.get("ratio")
+    reference = " (reference)" if row.get("group") == row.get("reference") else ""
+    return (
+        f"| {row.get('attribute')} | {row.get('group')}{reference} | {row.get('count')} | {row.get('mean_score')} "
+        f"| {row.get('observed_rate')} | {row.get('calibration_gap')} | {'—' if ratio is None else ratio} "
+        f"| {'**yes**' if row.get('flagged') else ''} |"
+    )
