@@ -11,12 +11,11 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from lark import Token, Transformer, v_args
-from lark.tree import Meta
+from lark import Token
 
 from dsl import ast
 from dsl.diagnostics import Diagnostic, error
-from dsl.source import NO_SPAN, Source, Span
+from dsl.source import Source, Span
 
 MONEY_SHAPE = re.compile(r"\$(\d{1,3}(,\d{3})+|\d+)(\.\d{2})?")
 ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
@@ -45,20 +44,20 @@ def unescape(literal: str) -> str:
     return "".join(out)
 
 
-class TreeBuilder(Transformer[Token, Any]):
-    """Builds AST nodes bottom-up and records literal mistakes as diagnostics."""
+class TreeBuilder:
+    """Builds AST nodes bottom-up and records literal mistakes as diagnostics.
+
+    One method per grammar rule (or alias), named after it, called as `method(span, children)`:
+    `span` covers the rule's text and `children` are its kept tokens and built values, as lark's
+    tree would hold them. `dsl.build_inline` calls them from the LALR parser's reductions,
+    `dsl.build_tree` from a walk over lark's parse tree.
+    """
 
     def __init__(self, source: Source) -> None:
-        super().__init__()
         self.source = source
         self.diagnostics: list[Diagnostic] = []
 
     # ------------------------------------------------------------ spans
-
-    def span(self, meta: Meta) -> Span:
-        if getattr(meta, "empty", True):
-            return NO_SPAN
-        return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
 
     def token_span(self, token: Token) -> Span:
         return Span(self.source, token.line or 0, token.column or 0, token.end_line or 0, token.end_column or 0)
@@ -71,19 +70,19 @@ class TreeBuilder(Transformer[Token, Any]):
 
     # ------------------------------------------------------------ values
 
-    def string(self, children: list[Token]) -> ast.StringLit:
+    def string(self, span: Span, children: list[Token]) -> ast.StringLit:
         (token,) = children
-        return ast.StringLit(unescape(str(token)), span=self.token_span(token))
+        return ast.StringLit(unescape(str(token)), span=span)
 
-    def integer(self, children: list[Token]) -> ast.NumberLit:
+    def integer(self, span: Span, children: list[Token]) -> ast.NumberLit:
         (token,) = children
-        return ast.NumberLit(Decimal(str(token)), span=self.token_span(token))
+        return ast.NumberLit(Decimal(str(token)), span=span)
 
-    def decimal(self, children: list[Token]) -> ast.NumberLit:
+    def decimal(self, span: Span, children: list[Token]) -> ast.NumberLit:
         (token,) = children
-        return ast.NumberLit(Decimal(str(token)), span=self.token_span(token))
+        return ast.NumberLit(Decimal(str(token)), span=span)
 
-    def money(self, children: list[Token]) -> ast.MoneyLit:
+    def money(self, span: Span, children: list[Token]) -> ast.MoneyLit:
         (token,) = children
         text = str(token)
         if not MONEY_SHAPE.fullmatch(text):
@@ -92,12 +91,12 @@ class TreeBuilder(Transformer[Token, Any]):
                 f"`{text}` is not an amount of money",
                 "write dollars with optional cents, like `$1250`, `$1,250` or `$1,250.50`",
             )
-            return ast.MoneyLit(Decimal(0), span=self.token_span(token))
-        return ast.MoneyLit(Decimal(text[1:].replace(",", "")), span=self.token_span(token))
+            return ast.MoneyLit(Decimal(0), span=span)
+        return ast.MoneyLit(Decimal(text[1:].replace(",", "")), span=span)
 
-    def percent(self, children: list[Token]) -> ast.PercentLit:
+    def percent(self, span: Span, children: list[Token]) -> ast.PercentLit:
         (token,) = children
-        return ast.PercentLit(Decimal(str(token)[:-1]), span=self.token_span(token))
+        return ast.PercentLit(Decimal(str(token)[:-1]), span=span)
 
     def clock_value(self, token: Token, text: str, offset: int = 0) -> tuple[ast.Clock, bool]:
         """A clock time written `text`, `offset` characters into `token`, and whether it is valid."""
@@ -127,7 +126,7 @@ class TreeBuilder(Transformer[Token, Any]):
         column = (token.column or 1) + offset
         return Span(self.source, token.line or 0, column, token.line or 0, column + length)
 
-    def clock(self, children: list[Token]) -> ast.Clock:
+    def clock(self, span: Span, children: list[Token]) -> ast.Clock:
         (token,) = children
         return self.clock_value(token, str(token))[0]
 
@@ -144,13 +143,13 @@ class TreeBuilder(Transformer[Token, Any]):
             )
         return ast.Window(start, end, span=self.token_span(token))
 
-    def window(self, children: list[Token]) -> ast.Window:
+    def window(self, span: Span, children: list[Token]) -> ast.Window:
         (token,) = children
         return self.window_value(token)
 
-    def date(self, children: list[Token]) -> ast.DateLit:
+    def date(self, span: Span, children: list[Token]) -> ast.DateLit:
         (token,) = children
-        return ast.DateLit(self.date_value(token), span=self.token_span(token))
+        return ast.DateLit(self.date_value(token), span=span)
 
     def date_value(self, token: Token) -> dt.date:
         try:
@@ -159,56 +158,48 @@ class TreeBuilder(Transformer[Token, Any]):
             self.literal_error(token, f"`{token}` is not a calendar date", "write a real date as YYYY-MM-DD")
             return dt.date(1970, 1, 1)
 
-    def true(self, children: list[Token]) -> ast.BoolLit:
-        return ast.BoolLit(True, span=self.token_span(children[0]))
+    def true(self, span: Span, children: list[Token]) -> ast.BoolLit:
+        return ast.BoolLit(True, span=span)
 
-    def false(self, children: list[Token]) -> ast.BoolLit:
-        return ast.BoolLit(False, span=self.token_span(children[0]))
+    def false(self, span: Span, children: list[Token]) -> ast.BoolLit:
+        return ast.BoolLit(False, span=span)
 
-    @v_args(meta=True)
-    def duration(self, meta: Meta, children: list[Token]) -> ast.Duration:
+    def duration(self, span: Span, children: list[Token]) -> ast.Duration:
         amount, unit = children
         singular = str(unit).rstrip("s")
-        return ast.Duration(int(str(amount)), singular, span=self.span(meta))
+        return ast.Duration(int(str(amount)), singular, span=span)
 
     # ------------------------------------------------------------ conditions
 
-    @v_args(meta=True)
-    def ref(self, meta: Meta, children: list[Token]) -> ast.Name:
-        return ast.Name(str(children[0]), span=self.span(meta))
+    def ref(self, span: Span, children: list[Token]) -> ast.Name:
+        return ast.Name(str(children[0]), span=span)
 
-    @v_args(meta=True)
-    def or_expr(self, meta: Meta, children: list[ast.Expr]) -> ast.Or:
-        return ast.Or(tuple(children), span=self.span(meta))
+    def or_expr(self, span: Span, children: list[ast.Expr]) -> ast.Or:
+        return ast.Or(tuple(children), span=span)
 
-    @v_args(meta=True)
-    def and_expr(self, meta: Meta, children: list[ast.Expr]) -> ast.And:
-        return ast.And(tuple(children), span=self.span(meta))
+    def and_expr(self, span: Span, children: list[ast.Expr]) -> ast.And:
+        return ast.And(tuple(children), span=span)
 
-    @v_args(meta=True)
-    def not_(self, meta: Meta, children: list[ast.Expr]) -> ast.Not:
-        return ast.Not(children[0], span=self.span(meta))
+    def not_(self, span: Span, children: list[ast.Expr]) -> ast.Not:
+        return ast.Not(children[0], span=span)
 
-    @v_args(meta=True)
-    def compare(self, meta: Meta, children: list[Any]) -> ast.Compare:
+    def compare(self, span: Span, children: list[Any]) -> ast.Compare:
         left, op, right = children
-        return ast.Compare(str(op), left, right, span=self.span(meta))
+        return ast.Compare(str(op), left, right, span=span)
 
-    @v_args(meta=True)
-    def between(self, meta: Meta, children: list[ast.Expr]) -> ast.Between:
+    def between(self, span: Span, children: list[ast.Expr]) -> ast.Between:
         subject, low, high = children
-        return ast.Between(subject, low, high, span=self.span(meta))
+        return ast.Between(subject, low, high, span=span)
 
-    @v_args(meta=True)
-    def in_list(self, meta: Meta, children: list[Any]) -> ast.InList:
+    def in_list(self, span: Span, children: list[Any]) -> ast.InList:
         subject, options = children
-        return ast.InList(subject, options, span=self.span(meta))
+        return ast.InList(subject, options, span=span)
 
-    def list_literal(self, children: list[Any]) -> tuple[Any, ...]:
+    def list_literal(self, span: Span, children: list[Any]) -> tuple[Any, ...]:
         return tuple(child for child in children if child is not None)
 
-    def name_list(self, children: list[Token]) -> tuple[ast.Ident, ...]:
+    def name_list(self, span: Span, children: list[Token]) -> tuple[ast.Ident, ...]:
         return tuple(self.ident(token) for token in children)
 
-    def jurisdiction_list(self, children: list[Token]) -> tuple[ast.Ident, ...]:
+    def jurisdiction_list(self, span: Span, children: list[Token]) -> tuple[ast.Ident, ...]:
         return tuple(self.ident(token) for token in children)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lark import Token, v_args
-from lark.tree import Meta
+from lark import Token
 
 from dsl import ast
 from dsl.build import unescape
 from dsl.build_strategy import Clause, StrategyBuilder
 from dsl.diagnostics import error
+from dsl.source import Span
 
 CONSTRAINT_TYPES = (
     ast.FrequencyCap,
@@ -32,18 +32,16 @@ class ProgramBuilder(StrategyBuilder):
 
     # ------------------------------------------------------------ pack and rule
 
-    @v_args(meta=True)
-    def applies(self, meta: Meta, children: list[Any]) -> ast.Applies:
+    def applies(self, span: Span, children: list[Any]) -> ast.Applies:
         organizations, *jurisdictions = children
-        return ast.Applies(organizations, jurisdictions[0] if jurisdictions else (), span=self.span(meta))
+        return ast.Applies(organizations, jurisdictions[0] if jurisdictions else (), span=span)
 
-    @v_args(meta=True)
-    def policy(self, meta: Meta, children: list[Any]) -> ast.Policy:
+    def policy(self, span: Span, children: list[Any]) -> ast.Policy:
         name, title, *rest = children
         applies = next((c for c in rest if isinstance(c, ast.Applies)), None)
         rules = tuple(c for c in rest if isinstance(c, ast.Rule))
         self.report_duplicate_ids(rules)
-        return ast.Policy(unescape(str(name)), unescape(str(title)), rules, applies, span=self.span(meta))
+        return ast.Policy(unescape(str(name)), unescape(str(title)), rules, applies, span=span)
 
     def report_duplicate_ids(self, rules: tuple[ast.Rule, ...]) -> None:
         seen: set[str] = set()
@@ -59,34 +57,28 @@ class ProgramBuilder(StrategyBuilder):
                 )
             seen.add(rule.rule_id)
 
-    @v_args(meta=True)
-    def rule_description(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause(meta, "description", unescape(str(children[0])))
+    def rule_description(self, span: Span, children: list[Token]) -> Clause:
+        return self.clause(span, "description", unescape(str(children[0])))
 
-    @v_args(meta=True)
-    def rule_severity(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause(meta, "severity", self.ident(children[0]))
+    def rule_severity(self, span: Span, children: list[Token]) -> Clause:
+        return self.clause(span, "severity", self.ident(children[0]))
 
-    @v_args(meta=True)
-    def rule_applies(self, meta: Meta, children: list[Any]) -> Clause:
-        return self.clause(meta, "applies", children[0])
+    def rule_applies(self, span: Span, children: list[Any]) -> Clause:
+        return self.clause(span, "applies", children[0])
 
-    @v_args(meta=True)
-    def rule_status(self, meta: Meta, children: list[Token]) -> Clause:
-        return self.clause(meta, "status", self.ident(children[0]))
+    def rule_status(self, span: Span, children: list[Token]) -> Clause:
+        return self.clause(span, "status", self.ident(children[0]))
 
-    def effective_from(self, children: list[Token]) -> tuple[str, Any]:
+    def effective_from(self, span: Span, children: list[Token]) -> tuple[str, Any]:
         return ("effective_from", self.date_value(children[0]))
 
-    def effective_until(self, children: list[Token]) -> tuple[str, Any]:
+    def effective_until(self, span: Span, children: list[Token]) -> tuple[str, Any]:
         return ("effective_until", self.date_value(children[0]))
 
-    @v_args(meta=True)
-    def rule_effective(self, meta: Meta, children: list[tuple[str, Any]]) -> list[Clause]:
-        return [self.clause(meta, key, value) for key, value in children]
+    def rule_effective(self, span: Span, children: list[tuple[str, Any]]) -> list[Clause]:
+        return [self.clause(span, key, value) for key, value in children]
 
-    @v_args(meta=True)
-    def rule(self, meta: Meta, children: list[Any]) -> ast.Rule:
+    def rule(self, span: Span, children: list[Any]) -> ast.Rule:
         rule_id, citation, *items = children
         fields: dict[str, Any] = {}
         constraints = []
@@ -96,7 +88,7 @@ class ProgramBuilder(StrategyBuilder):
                     self.place_once(fields, clause)
                 else:
                     constraints.append(clause)
-        span = self.span(meta)
+        span = span
         if not constraints:
             self.diagnostics.append(
                 error(
@@ -110,33 +102,29 @@ class ProgramBuilder(StrategyBuilder):
 
     # ------------------------------------------------------------ constraint kinds
 
-    def channels_in(self, children: list[Any]) -> tuple[ast.Ident, ...]:
+    def channels_in(self, span: Span, children: list[Any]) -> tuple[ast.Ident, ...]:
         return children[0]
 
-    def place(self, children: list[Token]) -> ast.Ident:
+    def place(self, span: Span, children: list[Token]) -> ast.Ident:
         return self.ident(children[0])
 
-    def until(self, children: list[Token]) -> ast.Ident:
+    def until(self, span: Span, children: list[Token]) -> ast.Ident:
         return self.ident(children[0])
 
-    @v_args(meta=True)
-    def position(self, meta: Meta, children: list[Token]) -> ast.Ident:
-        return ast.Ident(str(children[0]), span=self.span(meta))
+    def position(self, span: Span, children: list[Token]) -> ast.Ident:
+        return ast.Ident(str(children[0]), span=span)
 
-    @v_args(meta=True)
-    def frequency_cap(self, meta: Meta, children: list[Any]) -> ast.FrequencyCap:
+    def frequency_cap(self, span: Span, children: list[Any]) -> ast.FrequencyCap:
         channels, limit, per, window, *place = children
         return ast.FrequencyCap(
-            channels, int(str(limit)), self.ident(per), window, place[0] if place else None, span=self.span(meta)
+            channels, int(str(limit)), self.ident(per), window, place[0] if place else None, span=span
         )
 
-    @v_args(meta=True)
-    def cool_down(self, meta: Meta, children: list[Any]) -> ast.CoolDown:
+    def cool_down(self, span: Span, children: list[Any]) -> ast.CoolDown:
         event, channels, per, duration = children
-        return ast.CoolDown(self.ident(event), channels, self.ident(per), duration, span=self.span(meta))
+        return ast.CoolDown(self.ident(event), channels, self.ident(per), duration, span=span)
 
-    @v_args(meta=True)
-    def time_window(self, meta: Meta, children: list[Any]) -> ast.TimeWindowRule:
+    def time_window(self, span: Span, children: list[Any]) -> ast.TimeWindowRule:
         start, end, *channels = children
         (start_clock, start_valid), (end_clock, end_valid) = (
             self.clock_value(start, str(start)),
@@ -144,44 +132,36 @@ class ProgramBuilder(StrategyBuilder):
         )
         if start_valid and end_valid and start_clock.minutes >= end_clock.minutes:
             self.literal_error(end, f"`{end}` is not after `{start}`", "write the earlier time first")
-        return ast.TimeWindowRule(start_clock, end_clock, channels[0] if channels else (), span=self.span(meta))
+        return ast.TimeWindowRule(start_clock, end_clock, channels[0] if channels else (), span=span)
 
-    @v_args(meta=True)
-    def require_content(self, meta: Meta, children: list[Any]) -> ast.RequireContent:
+    def require_content(self, span: Span, children: list[Any]) -> ast.RequireContent:
         key, channels, *position = children
-        return ast.RequireContent(self.ident(key), channels, position[0] if position else None, span=self.span(meta))
+        return ast.RequireContent(self.ident(key), channels, position[0] if position else None, span=span)
 
-    @v_args(meta=True)
-    def forbid_content(self, meta: Meta, children: list[Any]) -> ast.ForbidContent:
+    def forbid_content(self, span: Span, children: list[Any]) -> ast.ForbidContent:
         content_class, channels = children
-        return ast.ForbidContent(self.ident(content_class), channels, span=self.span(meta))
+        return ast.ForbidContent(self.ident(content_class), channels, span=span)
 
-    @v_args(meta=True)
-    def hold(self, meta: Meta, children: list[Any]) -> ast.Hold:
+    def hold(self, span: Span, children: list[Any]) -> ast.Hold:
         actions, condition, *until = children
-        return ast.Hold(actions, condition, until[0] if until else None, span=self.span(meta))
+        return ast.Hold(actions, condition, until[0] if until else None, span=span)
 
-    @v_args(meta=True)
-    def require_consent(self, meta: Meta, children: list[Any]) -> ast.RequireConsent:
+    def require_consent(self, span: Span, children: list[Any]) -> ast.RequireConsent:
         kind, channels = children
-        return ast.RequireConsent(self.ident(kind), channels, span=self.span(meta))
+        return ast.RequireConsent(self.ident(kind), channels, span=span)
 
-    @v_args(meta=True)
-    def waiting_period(self, meta: Meta, children: list[Any]) -> ast.WaitingPeriod:
+    def waiting_period(self, span: Span, children: list[Any]) -> ast.WaitingPeriod:
         duration, event, action = children
-        return ast.WaitingPeriod(duration, self.ident(event), self.ident(action), span=self.span(meta))
+        return ast.WaitingPeriod(duration, self.ident(event), self.ident(action), span=span)
 
-    @v_args(meta=True)
-    def forbid_action(self, meta: Meta, children: list[Any]) -> ast.ForbidAction:
+    def forbid_action(self, span: Span, children: list[Any]) -> ast.ForbidAction:
         action, condition = children
-        return ast.ForbidAction(self.ident(action), condition, span=self.span(meta))
+        return ast.ForbidAction(self.ident(action), condition, span=span)
 
-    @v_args(meta=True)
-    def obligation(self, meta: Meta, children: list[Any]) -> ast.Obligation:
+    def obligation(self, span: Span, children: list[Any]) -> ast.Obligation:
         action, duration, event = children
-        return ast.Obligation(self.ident(action), duration, self.ident(event), span=self.span(meta))
+        return ast.Obligation(self.ident(action), duration, self.ident(event), span=span)
 
-    @v_args(meta=True)
-    def prior_notice(self, meta: Meta, children: list[Any]) -> ast.PriorNotice:
+    def prior_notice(self, span: Span, children: list[Any]) -> ast.PriorNotice:
         template, duration, action = children
-        return ast.PriorNotice(unescape(str(template)), duration, self.ident(action), span=self.span(meta))
+        return ast.PriorNotice(unescape(str(template)), duration, self.ident(action), span=span)

@@ -11,7 +11,9 @@ from lark import Lark
 from lark.exceptions import LarkError, UnexpectedInput, VisitError
 
 from dsl import ast
+from dsl.build_inline import build_inline
 from dsl.build_policy import ProgramBuilder
+from dsl.build_tree import TreeWalk
 from dsl.diagnostics import Diagnostic, error
 from dsl.parse_errors import describe_parse_error
 from dsl.source import Source, span_of_offset
@@ -69,17 +71,6 @@ def fast_parser() -> Lark | None:
     return build_parser(_plugins=lark_cython.plugins)
 
 
-def parse_tree(text: str) -> object:
-    """lark's tree for `text`: fast when it parses, and exact about why when it does not."""
-    fast = fast_parser()
-    if fast is not None:
-        try:
-            return fast.parse(text)
-        except Exception:  # any failure is re-read, and explained, by the pure parser below
-            pass
-    return lark_parser().parse(text)
-
-
 def parse(text: str, name: str = "<text>") -> ParseResult:
     """Parse a strategy or policy pack; problems come back as diagnostics, never as exceptions.
 
@@ -94,14 +85,23 @@ def parse(text: str, name: str = "<text>") -> ParseResult:
     if early is not None:
         return ParseResult(source, None, (early,))
     try:
-        tree = parse_tree(text)
+        program, found = build_inline(fast_parser() or lark_parser(), source)
+    except Exception:  # whatever stopped the fast path, the slow one reads again and explains
+        return parse_slowly(source)
+    return ParseResult(source, program, tuple(found))
+
+
+def parse_slowly(source: Source) -> ParseResult:
+    """Parse through lark's parse tree: how errors are explained, and the reference for the fast path."""
+    try:
+        tree = lark_parser().parse(source.text)
     except UnexpectedInput as problem:
         return ParseResult(source, None, (describe_parse_error(source, problem, lark_parser()),))
     except LarkError as problem:  # pragma: no cover - lark's other errors are grammar bugs
         return ParseResult(source, None, (unreadable(source, str(problem)),))
     builder = ProgramBuilder(source)
     try:
-        program = builder.transform(tree)
+        program = TreeWalk(builder).transform(tree)
     except (RecursionError, VisitError) as problem:
         cause = problem.orig_exc if isinstance(problem, VisitError) else problem
         if isinstance(cause, RecursionError):
