@@ -1,0 +1,49 @@
+"""Shared route helpers: the service state, the clock and the transaction that maps store problems to errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from runtime.api.app import ServiceState
+from runtime.api.errors import ApiError
+from runtime.db.database import read_session, transaction
+from runtime.store.problems import StoreProblem
+
+
+def service(request: Request) -> ServiceState:
+    """The worker's state (a dependency)."""
+    return request.app.state.service
+
+
+def utc_now() -> dt.datetime:
+    """The service's clock: an aware UTC instant."""
+    return dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def writing(state: ServiceState) -> Iterator[Session]:
+    """One write transaction; a store's refusal becomes the matching API error."""
+    try:
+        with transaction(state.engine) as session:
+            yield session
+    except StoreProblem as problem:
+        raise ApiError(problem.status, problem.message, problem.field) from None
+
+
+@contextmanager
+def reading(state: ServiceState) -> Iterator[Session]:
+    """A read-only session; a store's refusal becomes the matching API error."""
+    try:
+        with read_session(state.engine) as session:
+            yield session
+    except StoreProblem as problem:
+        raise ApiError(problem.status, problem.message, problem.field) from None
+
+
+State = Annotated[ServiceState, Depends(service)]
