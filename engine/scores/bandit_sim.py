@@ -87,7 +87,7 @@ class World:
 def hourly_shape(peaks: Iterable[tuple[float, float]]) -> np.ndarray:
     """A 24-hour shape: a floor plus Gaussian peaks at the hours' midpoints, averaging 1 over 08:00-21:00."""
     middle = HOURS + 0.5
-    shape = FLOOR + sum(np.exp(-((middle - centre) ** 2) / (2 * width**2)) for centre, width in peaks)
+    shape = FLOOR + sum((np.exp(-((middle - c) ** 2) / (2 * w**2)) for c, w in peaks), np.zeros(24))
     return shape / shape[CONVENIENT].mean()
 
 
