@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from dsl import ast
@@ -22,13 +22,27 @@ CONTACT_CHANNELS = frozenset({"sms", "email", "letter", "chat", "voicemail", "ca
 GUARDED_ESCALATIONS = frozenset({"credit_report", "eca"})
 
 
+# Whether a contact on a channel is automated in the TCPA's sense (an autodialed or artificial- or
+# prerecorded-voice call, an automated text). The language says it by the action: `call "script"`
+# names a script a person reads aloud on a live call; `send sms` goes out through a gateway and
+# `send voicemail` drops a recorded message, both sent by a machine. The packs' TCPA consent rules
+# reach only automated contacts (47 CFR 64.1200(a)(1)(iii)); other channels are not calls at all.
+AUTOMATED: dict[str, bool] = {"call": False, "sms": True, "voicemail": True}
+
+
 @dataclass(frozen=True)
 class ContactRequest:
-    """What decide asks the runtime guard: may this channel be used at this instant for these debts?"""
+    """What decide asks the runtime guard: may this channel be used at this instant for these debts?
+
+    `automated` says whether the contact is autodialed, prerecorded or an automated text (None:
+    not known, which the guard treats as automated); `template` is the template or call script.
+    """
 
     at: dt.datetime
     channel: str
     debts: tuple[str, ...]
+    automated: bool | None = None
+    template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,12 +227,13 @@ def propose(
     if at is None:
         record.reason = f"its window {window_text(window)} has passed for today"
         return None
-    answer = guard(ContactRequest(at, channel, account.debts))
+    request = ContactRequest(at, channel, account.debts, AUTOMATED.get(channel), template)
+    answer = guard(request)
     record.verdicts.append({"channel": channel, "at": at.isoformat(timespec="minutes"), **answer.details})
     if not answer.allowed and answer.next_allowed_at is not None:
         retry = answer.next_allowed_at.astimezone(now.tzinfo)
         if retry.date() == now.date() and within(window, retry):
-            at, answer = retry, guard(ContactRequest(retry, channel, account.debts))
+            at, answer = retry, guard(replace(request, at=retry))
             record.verdicts.append({"channel": channel, "at": at.isoformat(timespec="minutes"), **answer.details})
     if not answer.allowed:
         record.reason = f"the runtime guard does not allow `{channel}` today"

@@ -115,7 +115,13 @@ def read_case(
 
 def proposal_of(request: ContactRequest) -> Proposal:
     """decide's request as the guard's proposal (instants in UTC, as a case keeps them)."""
-    return Proposal(at=request.at.astimezone(UTC), channel=request.channel, debts=tuple(request.debts))
+    return Proposal(
+        at=request.at.astimezone(UTC),
+        channel=request.channel,
+        debts=tuple(request.debts),
+        automated=request.automated,
+        template=request.template,
+    )
 
 
 def answer(verdict: Verdict, zone: ZoneInfo, assumed: tuple[str, ...]) -> GuardAnswer:
@@ -158,8 +164,18 @@ def case_data(
         "debts": list(ledger.debts) or debts_data(account, local_now.date()),
         "history": history,
         "events": [*ledger.events, *account_events(account.events), *state_events(account, ledger)],
-        "proposed": {"at": stamp(request.at), "channel": request.channel, "debts": list(request.debts)},
+        "proposed": proposal_data(request),
     }
+
+
+def proposal_data(request: ContactRequest) -> dict[str, Any]:
+    """The case's `proposed`: what `parley guard` needs to replay the question exactly."""
+    data: dict[str, Any] = {"at": stamp(request.at), "channel": request.channel, "debts": list(request.debts)}
+    if request.automated is not None:
+        data["automated"] = request.automated
+    if request.template is not None:
+        data["template"] = request.template
+    return data
 
 
 def stamp(at: dt.datetime) -> str:

@@ -148,3 +148,26 @@ def test_reference_and_compiled_plans_decide_alike(facts: dict, day: int, hour: 
     first, second = decide(one, subject, at(day, hour, 0)), decide(other, subject, at(day, hour, 0))
     assert first.proposals == second.proposals
     assert first.trace.to_dict() == second.trace.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("action", "channel", "automated"),
+    [
+        ('call "agent_script"', "call", False),  # a person reads a script on a live call
+        ('send sms "friendly_reminder"', "sms", True),  # a gateway sends it
+        ('send voicemail "short_message"', "voicemail", True),  # a recorded message is dropped
+        ('send email "bill_explainer"', "email", None),  # not a call: the TCPA does not reach it
+    ],
+)
+def test_the_guard_is_told_whether_a_contact_is_automated_and_its_template(
+    action: str, channel: str, automated: bool | None
+) -> None:
+    text = f'strategy "S" version 1\n  step "Reach" on day 3\n    {action}\n  end\nend\n'
+    asked: list[ContactRequest] = []
+
+    def guard(request: ContactRequest) -> GuardAnswer:
+        asked.append(request)
+        return GuardAnswer(True)
+
+    decide(plan_for(text), account(), at(3, 12), guard)
+    assert [(r.channel, r.automated, r.template) for r in asked] == [(channel, automated, action.split('"')[1])]

@@ -215,3 +215,44 @@ def test_whatever_the_ledger_holds_the_guard_answers_and_never_raises(
     answer = ask(account, ledger)
     if "error" in answer.details:
         assert not answer.allowed and answer.details["error"]["field"]
+
+
+@pytest.mark.parametrize(
+    ("channel", "automated", "allowed"),
+    [
+        ("call", False, True),  # a live agent's call: TCPA consent does not reach it
+        ("call", True, False),  # an autodialed or prerecorded call needs `autodialed_calls` consent
+        ("call", None, False),  # not known: treated as automated, the packs' conservative reading
+        ("sms", True, False),  # an automated text without `consent.sms`… and without autodialed consent
+        ("voicemail", True, False),  # a dropped recorded message is a prerecorded call
+    ],
+)
+def test_tcpa_consent_reaches_only_automated_calls_and_texts(
+    channel: str, automated: bool | None, allowed: bool
+) -> None:
+    account = plain_account(
+        **{"consent.autodialed_calls": False, "consent.prerecorded_voice": False, "consent.sms": False}
+    )
+    at = dt.datetime(2026, 3, 10, 14, 5, tzinfo=NEW_YORK)
+    guard = account_guard(account, Ledger(), RULES, "agency", at)
+    answer = guard(ContactRequest(at, channel, account.debts, automated, f"{channel}_template"))
+    rules = {v["rule"] for v in answer.details.get("violations", [])}  # type: ignore[union-attr]
+    assert answer.allowed is allowed, answer.details
+    assert ("TCPA-CONSENT-CELL" in rules) is (not allowed)
+
+
+def test_the_proposal_carries_automated_and_template_into_the_replayable_case() -> None:
+    account = plain_account()
+    request = ContactRequest(NOW, "call", account.debts, False, "agency_call_script")
+    proposed = case_data(account, Ledger(), "agency", NOW, request)["proposed"]
+    assert proposed["automated"] is False and proposed["template"] == "agency_call_script"
+    assert parse_case(case_data(account, Ledger(), "agency", NOW, request)).proposed.automated is False
+
+
+def test_a_validation_notice_by_email_needs_esign_consent_as_the_checker_reads_its_template() -> None:
+    # `forbid electronic_validation_notice when not consent.esign`: the template's name says what it is.
+    account = plain_account(**{"consent.email": True, "consent.esign": False})
+    guard = account_guard(account, Ledger(), RULES, "agency", NOW)
+    refused = guard(ContactRequest(NOW, "email", account.debts, None, "agency_validation_notice"))
+    other = guard(ContactRequest(NOW, "email", account.debts, None, "agency_options"))
+    assert not refused.allowed and other.allowed, (refused.details, other.details)

@@ -7,6 +7,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from dsl import ast
+from dsl.checks.waiting import TEMPLATE_WORDS
 from engine.guard import case as c
 from engine.guard.clock import start_of_day
 from engine.guard.history import CHANNEL_WORDS, View, channels_of
@@ -40,7 +41,9 @@ def channel_set(idents: tuple[ast.Ident, ...]) -> frozenset[str]:
 def action_matches(word: str, channel: str, template: str | None = None) -> bool:
     """Whether a pack's action word (`collection`, `call`, `eca`…) covers a proposal.
 
-    A message kind (`validation_notice`, `eca_notice`) matches a proposal carrying that template;
+    A message kind (`validation_notice`, `eca_notice`) matches a proposal carrying that template,
+    or a template the static checker reads as one (`agency_validation_notice` is a validation
+    notice: `dsl.checks.waiting.TEMPLATE_WORDS`), so the guard and the checker agree;
     `electronic_validation_notice` is the validation notice sent by email, text or chat.
     """
     if channel in CHANNEL_WORDS.get(word, frozenset({word})):
@@ -48,8 +51,16 @@ def action_matches(word: str, channel: str, template: str | None = None) -> bool
     if template is None:
         return False
     if word == "electronic_validation_notice":
-        return template == "validation_notice" and channel in ("email", "sms", "chat")
-    return word == template
+        return is_kind(template, "validation_notice") and channel in ("email", "sms", "chat")
+    return is_kind(template, word)
+
+
+def is_kind(template: str, word: str) -> bool:
+    """Whether a template is the message a kind word names: itself, or by the checker's template words."""
+    if word == template:
+        return True
+    part = TEMPLATE_WORDS.get(word)
+    return part is not None and part in template
 
 
 def proposal_does(view: View, word: str) -> bool:
