@@ -1,0 +1,254 @@
+"""The outbox table's operations: enqueue with the ledger row, lease, acknowledge, retry, dead letters.
+
+A message is written by `enqueue` in the caller's transaction, the same one that reserves its
+contact in the ledger: both are committed or neither is. Its idempotency key is `contact-{id}`,
+stable for the message's whole life, so every send of it carries the same key.
+
+Life of a row (`status`):
+
+- `pending`: waiting; `lease_until` (when set) is the earliest time of its next attempt (backoff).
+- `leased`: a worker (or an outreach system pulling through the API) holds it until `lease_until`;
+  `attempts` counts leases. A lease that runs out (its holder crashed) makes the row leasable again.
+- `delivered`: the channel confirmed; `delivered_at` set. Final.
+- `dead`: given up (a permanent failure, too many failures, or its contact was cancelled). A dead
+  letter can be put back with `requeue`.
+
+Leasing on PostgreSQL uses `FOR UPDATE SKIP LOCKED`, so workers never wait for each other; on
+SQLite the write transaction (`BEGIN IMMEDIATE`) serializes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from runtime.channels.base import Outbound
+from runtime.db.database import is_sqlite, read_session, transaction
+from runtime.db.tables import ContactRow, OutboxRow
+from runtime.render import RenderedMessage
+
+log = logging.getLogger(__name__)
+
+PENDING, LEASED, DELIVERED, DEAD = "pending", "leased", "delivered", "dead"
+CANCELLED_REASON = "cancelled: the contact was cancelled before delivery"
+
+
+class LeaseLost(LookupError):
+    """The row is not leased by this owner (never was, or its lease ran out and another took it)."""
+
+    def __init__(self, outbox_id: int, owner: str) -> None:
+        super().__init__(f"outbox message {outbox_id} is not leased by `{owner}`")
+        self.outbox_id = outbox_id
+        self.owner = owner
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to wait before retrying a failed send: exponential backoff, then dead."""
+
+    max_attempts: int = 8
+    base_seconds: float = 30.0
+    max_seconds: float = 3600.0
+
+    def delay(self, attempts: int) -> dt.timedelta:
+        """The wait after the `attempts`-th failed attempt: 30 s, 60 s, 120 s … up to an hour."""
+        return dt.timedelta(seconds=min(self.max_seconds, self.base_seconds * 2 ** max(attempts - 1, 0)))
+
+
+def utcnow() -> dt.datetime:
+    """The current instant, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def idempotency_key(contact_id: int) -> str:
+    """The key a contact's message carries to the outside world, on every send."""
+    return f"contact-{contact_id}"
+
+
+def enqueue(session: Session, contact: ContactRow, message: RenderedMessage, to: str | None = None) -> OutboxRow:
+    """Queue `message` for `contact` in the caller's transaction (the one that reserved the contact).
+
+    `to` is the address or number the message goes to (the contact point the caller chose).
+    """
+    if contact.id is None:
+        session.flush()  # the contact needs its id for the key
+    if contact.id is None:
+        raise ValueError("the contact must be added to the session before its message is queued")
+    if message.channel != contact.channel:
+        raise ValueError(f"a `{message.channel}` message cannot go out for a `{contact.channel}` contact")
+    row = OutboxRow(
+        contact_id=contact.id,
+        account_id=contact.account_id,
+        channel=contact.channel,
+        idempotency_key=idempotency_key(contact.id),
+        message={**message.to_json(), "to": to},
+        status=PENDING,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def outbound(row: OutboxRow) -> Outbound:
+    """The row as a channel sees it."""
+    if row.id is None:
+        raise ValueError("the outbox row has not been stored")
+    data: dict[str, Any] = dict(row.message)
+    return Outbound(
+        row.id, row.contact_id, row.account_id, row.channel, RenderedMessage.from_json(data), data.get("to")
+    )
+
+
+def lease(
+    engine: Engine,
+    owner: str,
+    limit: int = 10,
+    seconds: float = 60.0,
+    channels: Collection[str] | None = None,
+    now: dt.datetime | None = None,
+) -> list[OutboxRow]:
+    """Up to `limit` messages due now, leased to `owner` for `seconds` (oldest first).
+
+    Due: pending and past any backoff, or leased with a lease that ran out. `channels` limits the
+    lease to those channels (a worker leases only what its registry can deliver). A message whose
+    contact was cancelled is made a dead letter instead of being leased.
+    """
+    now = now or utcnow()
+    with transaction(engine) as session:
+        query = (
+            select(OutboxRow, ContactRow.status)
+            .join(ContactRow, col(ContactRow.id) == col(OutboxRow.contact_id))
+            .where(col(OutboxRow.status).in_((PENDING, LEASED)))
+            .where(sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) <= now))
+            .order_by(col(OutboxRow.id))
+            .limit(limit)
+        )
+        if channels is not None:
+            query = query.where(col(OutboxRow.channel).in_(tuple(channels)))
+        if not is_sqlite(session):
+            query = query.with_for_update(skip_locked=True, of=OutboxRow)  # type: ignore[arg-type]
+        leased: list[OutboxRow] = []
+        for row, contact_status in session.exec(query).all():
+            if contact_status == "cancelled":
+                row.status, row.lease_owner, row.lease_until, row.last_error = DEAD, None, None, CANCELLED_REASON
+                log.info("outbox %s dead: contact %s cancelled", row.id, row.contact_id)
+                continue
+            row.status, row.lease_owner = LEASED, owner
+            row.lease_until = now + dt.timedelta(seconds=seconds)
+            row.attempts += 1
+            leased.append(row)
+        session.flush()
+    return leased
+
+
+def mark_delivered(engine: Engine, outbox_id: int, now: dt.datetime | None = None) -> bool:
+    """Record that the channel confirmed the message; False when it was already delivered.
+
+    Whoever holds the lease, a confirmed delivery is a fact: the row becomes delivered and its
+    contact too.
+    """
+    now = now or utcnow()
+    with transaction(engine) as session:
+        row = session.get(OutboxRow, outbox_id, populate_existing=True)
+        if row is None:
+            raise LookupError(f"there is no outbox message {outbox_id}")
+        if row.status == DELIVERED:
+            return False
+        row.status, row.delivered_at, row.lease_owner, row.lease_until = DELIVERED, now, None, None
+        row.last_error = None
+        set_contact_status(session, row.contact_id, "delivered")
+    return True
+
+
+def acknowledge(engine: Engine, outbox_id: int, owner: str, now: dt.datetime | None = None) -> OutboxRow:
+    """An outreach system that pulled the message says it went out; raises `LeaseLost` if it is not theirs.
+
+    Acknowledging twice is fine: the second time returns the delivered row.
+    """
+    now = now or utcnow()
+    with transaction(engine) as session:
+        row = session.get(OutboxRow, outbox_id, populate_existing=True)
+        if row is None:
+            raise LookupError(f"there is no outbox message {outbox_id}")
+        if row.status == DELIVERED:
+            return row
+        if row.status != LEASED or row.lease_owner != owner:
+            raise LeaseLost(outbox_id, owner)
+        row.status, row.delivered_at, row.lease_owner, row.lease_until = DELIVERED, now, None, None
+        set_contact_status(session, row.contact_id, "delivered")
+        session.flush()
+        return row
+
+
+def mark_failed(
+    engine: Engine,
+    outbox_id: int,
+    owner: str,
+    reason: str,
+    permanent: bool = False,
+    policy: RetryPolicy | None = None,
+    now: dt.datetime | None = None,
+) -> OutboxRow:
+    """A send failed: back to pending after a backoff, or dead when permanent or out of attempts.
+
+    `reason` is stored as `last_error`: it must hold no PHI (channels' reasons never do). Raises
+    `LeaseLost` when `owner` no longer holds the lease (another holder decides now).
+    """
+    policy = policy or RetryPolicy()
+    now = now or utcnow()
+    with transaction(engine) as session:
+        row = session.get(OutboxRow, outbox_id, populate_existing=True)
+        if row is None:
+            raise LookupError(f"there is no outbox message {outbox_id}")
+        if row.status != LEASED or row.lease_owner != owner:
+            raise LeaseLost(outbox_id, owner)
+        row.last_error, row.lease_owner = reason[:500], None
+        if permanent or row.attempts >= policy.max_attempts:
+            row.status, row.lease_until = DEAD, None
+            set_contact_status(session, row.contact_id, "failed")
+        else:
+            row.status, row.lease_until = PENDING, now + policy.delay(row.attempts)
+        session.flush()
+        return row
+
+
+def requeue(engine: Engine, outbox_id: int) -> OutboxRow:
+    """Put a dead letter back in the queue with a fresh count of attempts (after fixing its cause)."""
+    with transaction(engine) as session:
+        row = session.get(OutboxRow, outbox_id, populate_existing=True)
+        if row is None or row.status != DEAD:
+            raise LookupError(f"outbox message {outbox_id} is not a dead letter")
+        row.status, row.attempts, row.lease_until, row.lease_owner = PENDING, 0, None, None
+        set_contact_status(session, row.contact_id, "reserved")
+        session.flush()
+        return row
+
+
+def dead_letters(engine: Engine, limit: int = 100) -> list[OutboxRow]:
+    """The dead letters, oldest first."""
+    with read_session(engine) as session:
+        query = select(OutboxRow).where(OutboxRow.status == DEAD).order_by(col(OutboxRow.id)).limit(limit)
+        rows = list(session.exec(query).all())
+        session.expunge_all()  # the read session rolls back on exit, which would expire them
+        return rows
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """How many messages are in each status (for health and metrics)."""
+    with read_session(engine) as session:
+        query = select(OutboxRow.status, sa.func.count()).group_by(OutboxRow.status)
+        return {status: int(number) for status, number in session.exec(query).all()}
+
+
+def set_contact_status(session: Session, contact_id: int, status: str) -> None:
+    """Keep the ledger row's status in step with its message (never un-cancels a contact)."""
+    contact = session.get(ContactRow, contact_id)
+    if contact is not None and contact.status != "cancelled":
+        contact.status = status
