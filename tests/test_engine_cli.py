@@ -4,6 +4,8 @@ and the three engines deciding a demo portfolio the same way."""
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,6 +71,19 @@ def test_guard_refuses_to_judge_with_a_broken_pack(tmp_path: Path) -> None:
     result = run("guard", str(CASES / "design_example.json"), "--policies", str(tmp_path))
     clean_exit(result, 2)
     assert "have errors" in result.stderr
+
+
+@pytest.fixture(scope="module", autouse=True)
+def models_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`parley decide` scores with the default models: trained once for this module, in a temporary folder."""
+    folder = tmp_path_factory.mktemp("models")
+    before = os.environ.get("PARLEY_MODELS")
+    os.environ["PARLEY_MODELS"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("PARLEY_MODELS", None)
+    else:
+        os.environ["PARLEY_MODELS"] = before
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +185,26 @@ def test_decide_without_out_writes_json_lines_on_stdout(book: Path) -> None:
     assert len({r["account_id"] for r in rows}) == 60
     assert all(r["strategy_hash"] and r["evaluator"] == "compiled" for r in rows)
     assert "deciding" in result.stderr  # the progress bar stays off stdout
+
+
+def test_decide_scores_every_account_and_the_trace_names_the_models(book: Path, tmp_path: Path) -> None:
+    clean_exit(decide(book, tmp_path / "scored.jsonl"), 0)
+    rows = [json.loads(line) for line in (tmp_path / "scored.jsonl").read_text().splitlines()]
+    first = {}
+    for row in rows:
+        first.setdefault(row["account_id"], row)
+    for row in first.values():
+        scores = {s["name"]: s for s in row["trace"]["scores"]}
+        for name in ("score.propensity", "score.distress"):
+            assert scores[name]["model"] and scores[name]["version"], scores
+            assert 0 <= scores[name]["value"] <= 1
+    models = {s["model"] for r in first.values() for s in r["trace"]["scores"] if s["name"] == "score.distress"}
+    assert models and "file" not in models  # the model's id, not the portfolio's own column
+
+
+def test_decide_without_scores_reads_the_files_own_scores(book: Path, tmp_path: Path) -> None:
+    clean_exit(decide(book, tmp_path / "scored.jsonl"), 0)
+    clean_exit(decide(book, tmp_path / "unscored.jsonl", "--no-scores"), 0)
+    scored = [json.loads(line)["trace"]["scores"] for line in (tmp_path / "scored.jsonl").read_text().splitlines()]
+    unscored = [json.loads(line)["trace"]["scores"] for line in (tmp_path / "unscored.jsonl").read_text().splitlines()]
+    assert scored != unscored

@@ -17,6 +17,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -41,6 +42,8 @@ from runtime.portfolio import (
     read_portfolio,
     write_decisions,
 )
+
+SCORE_BATCH = 10_000  # accounts per model call: batch scoring costs ~2 µs a row, one row ~0.65 ms
 
 
 def register(app: typer.Typer) -> None:
@@ -109,8 +112,18 @@ def decide_command(
         None, "--engine", help="compiled, reference or durable [default: $PARLEY_ENGINE]."
     ),
     policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder [default: ./policies]."),
+    scores: bool = typer.Option(
+        True, "--scores/--no-scores", help="Score every account with the models first [default: on]."
+    ),
+    models: Path | None = typer.Option(
+        None, "--models", help="Models folder [default: $PARLEY_MODELS or var/models, trained on first use]."
+    ),
 ) -> None:
-    """Decide the next actions for every account of a portfolio, each cleared by the runtime guard."""
+    """Decide the next actions for every account of a portfolio, each cleared by the runtime guard.
+
+    Each account is first scored by the propensity and distress models (in batches); the trace names
+    the model and version behind every score. `--no-scores` decides on the file's own scores.
+    """
     evaluator = engine or os.environ.get("PARLEY_ENGINE") or "compiled"
     if evaluator not in EVALUATORS:
         raise fail(f"unknown engine `{evaluator}`; choose one of {', '.join(EVALUATORS)}")
@@ -125,6 +138,7 @@ def decide_command(
         raise fail(str(problem)) from None
     for error in book.errors:
         typer.echo(error.render(), err=True)
+    accounts = score_portfolio(book.accounts, models) if scores else book.accounts
     # The accounts live until the run ends: moved out of the collector's sight, a full collection
     # no longer walks every ledger row of the portfolio again and again while deciding.
     gc.collect()
@@ -136,7 +150,7 @@ def decide_command(
     def rows(advance: Callable[[], None]) -> Iterator[dict]:
         # Rows stream to the file as they are decided: a large portfolio never sits in memory.
         yield from (error_row(e) for e in book.errors)
-        for decision in decide_all(plan, book.accounts, moment, rules, strategy_organization(plan)):
+        for decision in decide_all(plan, accounts, moment, rules, strategy_organization(plan)):
             counts["accounts"] += 1
             counts["proposed"] += len(decision.proposals)
             advance()
@@ -144,7 +158,7 @@ def decide_command(
 
     try:
         with progress_bar(console) as bar:
-            task = bar.add_task("deciding", total=len(book.accounts))
+            task = bar.add_task("deciding", total=len(accounts))
             write_out(rows(lambda: bar.advance(task)), out)
     finally:
         gc.unfreeze()  # a caller in the same process (a test, a notebook) gets its collector back
@@ -181,6 +195,31 @@ def load_plan(path: Path, policies: Path, as_of: dt.date, evaluator: str) -> Pla
         typer.echo(render_all_text(list(result.diagnostics)), err=True)
         raise fail(f"`{path}` is not a strategy that checks; fix the errors above before running it")
     return build_plan(program, text, evaluator)
+
+
+def score_portfolio(accounts: list[PortfolioAccount], folder: Path | None) -> list[PortfolioAccount]:
+    """The accounts with the models' scores in their facts, scored a batch at a time.
+
+    The models' values replace a score the file gives, and `score_sources` names the model and
+    version, so each decision's trace says which model stood behind the numbers it read.
+    """
+    from engine.scores.registry import ScoreError  # scikit-learn loads only when scoring
+    from engine.scores.service import score_account_states
+    from runtime.models import ModelStoreError, default_models
+
+    try:
+        trained = default_models(folder)
+    except (ModelStoreError, OSError) as problem:
+        raise fail(f"cannot load the scoring models: {problem}; pass --models DIR or --no-scores") from None
+    scored: list[PortfolioAccount] = []
+    for start in range(0, len(accounts), SCORE_BATCH):
+        chunk = accounts[start : start + SCORE_BATCH]
+        try:
+            states = score_account_states([item.account for item in chunk], trained)
+        except ScoreError as problem:
+            raise fail(f"the models cannot score these accounts: {problem}") from None
+        scored.extend(replace(item, account=state) for item, state in zip(chunk, states, strict=True))
+    return scored
 
 
 def decide_all(
