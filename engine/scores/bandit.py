@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 import numpy as np
@@ -45,6 +46,7 @@ POOL_CAP = 20.0  # the most pseudo-contacts the other segments' evidence may len
 CONTACT_SPAN = (8 * 60, 21 * 60)  # Regulation F's convenient hours, local (12 CFR 1006.6(b)(1)(i))
 # Age bands: when people can answer differs most with work and retirement (our assumption).
 SEGMENTS = ("young", "working", "retired", "unknown")
+ARRAY_MEMO_SIZE = 256  # distinct (segment, allowed arms) pairs remembered per state
 
 Arm = tuple[str, int]  # (channel, local hour)
 # The guard asked about (channel, local minute): that minute when allowed, else its next allowed minute
@@ -86,6 +88,22 @@ class BanditState:
 
     def parameters(self, segment: str, channel: str, hour: int) -> tuple[float, float]:
         """The Beta(alpha, beta) posterior of one arm for one segment."""
+        key = (segment, channel, hour)
+        found = self.posteriors.get(key)
+        return found if found is not None else self.computed(segment, channel, hour)
+
+    @cached_property
+    def posteriors(self) -> dict[tuple[str, str, int], tuple[float, float]]:
+        """Every arm's posterior for every segment, computed once: a state never changes, choices are many."""
+        return {
+            (segment, channel, hour): self.computed(segment, channel, hour)
+            for segment in SEGMENTS
+            for channel in self.priors
+            for hour in range(24)
+        }
+
+    def computed(self, segment: str, channel: str, hour: int) -> tuple[float, float]:
+        """One arm's posterior: the channel's prior, what other segments lend, and the segment's own counts."""
         prior = self.priors[channel]
         mean = prior.alpha / (prior.alpha + prior.beta)
         alpha, beta = mean * self.prior_strength, (1 - mean) * self.prior_strength
@@ -101,6 +119,21 @@ class BanditState:
             alpha, beta = alpha + weight * pooled_s, beta + weight * pooled_f
         own = self.tallies.get((segment, channel, hour), Tally())
         return alpha + own.successes, beta + own.failures
+
+    def arrays(self, segment: str, arms: tuple[Arm, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The alphas and betas of `arms` for `segment`, as arrays (remembered: allowed sets repeat)."""
+        key = (segment, arms)
+        if key not in self.array_memo:
+            if len(self.array_memo) >= ARRAY_MEMO_SIZE:
+                self.array_memo.clear()
+            pairs = np.array([self.parameters(segment, channel, hour) for channel, hour in arms], dtype=float)
+            self.array_memo[key] = (pairs[:, 0], pairs[:, 1])
+        return self.array_memo[key]
+
+    @cached_property
+    def array_memo(self) -> dict[tuple[str, tuple[Arm, ...]], tuple[np.ndarray, np.ndarray]]:
+        """A memo of `arrays`: derived from the state, never part of its value."""
+        return {}
 
     def mean(self, segment: str, channel: str, hour: int) -> float:
         """The posterior mean reward rate of one arm."""
@@ -150,6 +183,11 @@ class Allowed:
 
     def arms(self) -> tuple[Arm, ...]:
         """The allowed arms in a fixed order (channel, hour), so a seed gives the same choice."""
+        return self.ordered
+
+    @cached_property
+    def ordered(self) -> tuple[Arm, ...]:
+        """`arms()`, sorted once."""
         return tuple(sorted(self.minutes))
 
 
@@ -258,16 +296,23 @@ def best_by_channel(
     Ties go to the earlier hour. Without `rng` the draw is the posterior mean (no exploration).
     """
     segment = segment_name(segment)
-    arms = [arm for arm in allowed.arms() if arm[0] in state.priors]
+    arms = tuple(arm for arm in allowed.arms() if arm[0] in state.priors)
     if not arms:
         return {}
-    params = np.array([state.parameters(segment, channel, hour) for channel, hour in arms])
-    means = params[:, 0] / params.sum(axis=1)
-    draws = means if rng is None else rng.beta(params[:, 0], params[:, 1])
+    alpha, beta = state.arrays(segment, arms)
+    means = alpha / (alpha + beta)
+    draws = means if rng is None else rng.beta(alpha, beta)
     best: dict[str, Choice] = {}
-    for (channel, hour), draw, mean in zip(arms, draws, means, strict=True):
-        if channel not in best or draw > best[channel].sample:
-            best[channel] = Choice(channel, hour, allowed.minutes[(channel, hour)], float(draw), float(mean))
+    start = 0
+    while start < len(arms):  # arms are sorted, so each channel's arms are one run
+        channel = arms[start][0]
+        end = start
+        while end < len(arms) and arms[end][0] == channel:
+            end += 1
+        top = start + int(np.argmax(draws[start:end]))  # argmax keeps the first of equals: the earlier hour
+        hour = arms[top][1]
+        best[channel] = Choice(channel, hour, allowed.minutes[arms[top]], float(draws[top]), float(means[top]))
+        start = end
     return best
 
 

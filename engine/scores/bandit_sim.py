@@ -154,6 +154,8 @@ class RunResult:
     expected: float  # the sum of the true rates of the arms chosen: the reward without the dice
     best_arm_share: float
     rewards_by_day: tuple[int, ...] = field(default=(), compare=False)
+    contacts_by_day: tuple[int, ...] = field(default=(), compare=False)
+    state: BanditState | None = field(default=None, compare=False)  # the posterior at the end
 
     @property
     def rate(self) -> float:
@@ -170,8 +172,8 @@ def thompson_many(
 ) -> list[Arm]:
     """`count` independent Thompson draws, as `bandit.choose` makes one: the argmax of one Beta draw per arm."""
     arms = allowed.arms()
-    params = np.array([state.parameters(segment, channel, hour) for channel, hour in arms])
-    draws = rng.beta(params[:, 0], params[:, 1], size=(count, len(arms)))
+    alpha, beta = state.arrays(segment, arms)
+    draws = rng.beta(alpha, beta, size=(count, len(arms)))
     return [arms[i] for i in np.argmax(draws, axis=1)]
 
 
@@ -208,7 +210,8 @@ def run(world: World, policy_name: str, policy: Policy, settings: Settings, lear
     allowed_cache: dict[tuple[tuple[str, ...], bool, int], Allowed] = {}
     contacts = rewards = best_hits = 0
     expected = 0.0
-    by_day = []
+    by_day: list[int] = []
+    made_by_day: list[int] = []
     for day in range(settings.days):
         weekday = day % 7
         groups: dict[tuple[str, tuple[str, ...], bool], list[int]] = {}
@@ -216,7 +219,7 @@ def run(world: World, policy_name: str, policy: Policy, settings: Settings, lear
             account = accounts[index]
             groups.setdefault((account.segment, account.channels, bool(account.inconvenient)), []).append(index)
         learned: list[Outcome] = []
-        won_today = 0
+        won_today = made_today = 0
         for (segment, channels, designated), members in groups.items():
             key = (channels, designated, weekday)
             if key not in allowed_cache:
@@ -233,12 +236,14 @@ def run(world: World, policy_name: str, policy: Policy, settings: Settings, lear
                 contacts, rewards, expected = contacts + 1, rewards + won, expected + rate
                 best_hits += arm == best
                 won_today += won
+                made_today += 1
                 learned.append(Outcome(segment, arm[0], arm[1], won))
         by_day.append(won_today)
+        made_by_day.append(made_today)
         if learn:
             state = update(state, learned)  # the nightly run over the day's ledger
     share = best_hits / contacts if contacts else 0.0
-    return RunResult(policy_name, contacts, rewards, expected, share, tuple(by_day))
+    return RunResult(policy_name, contacts, rewards, expected, share, tuple(by_day), tuple(made_by_day), state)
 
 
 def oracle(world: World) -> Policy:
