@@ -92,3 +92,15 @@ def test_mismatched_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match="3 values for 2 accounts"):
         disparities("x", ["a", "b"], {SCORE: [1, 2, 3]})
     assert disparities("x", [], {SCORE: []}) == []
+
+
+def test_a_difference_chance_explains_is_not_flagged() -> None:
+    groups = ["en"] * 200 + ["es"] * 40
+    handoffs = [1] * 10 + [0] * 190 + [1] * 1 + [0] * 39  # 5% against 2.5%: ratio 0.5, but one patient
+    [_, es] = disparities("language", groups, {PLAN: handoffs})
+    assert es.ratio == 0.5 and es.p_value is not None and es.p_value > 0.05
+    assert not es.flagged and es.note.startswith("within chance")
+    many = ["en"] * 2_000 + ["es"] * 400
+    offers = [1] * 100 + [0] * 1_900 + [1] * 10 + [0] * 390  # the same rates on ten times the accounts
+    [_, es] = disparities("language", many, {PLAN: offers})
+    assert es.ratio == 0.5 and es.p_value is not None and es.p_value < 0.05 and es.flagged

@@ -13,8 +13,11 @@ measure's direction:
   under 4/5 of the group's burden;
 - neutral (a model's mean score): flagged when outside 0.8-1.25 either way.
 
-A group with fewer than `min_count` accounts is reported but never flagged: its rate is noise.
-A flag is a question for a person, not a finding of discrimination.
+A group with fewer than `min_count` accounts is reported but never flagged, and neither is a
+difference that chance explains: a flag needs a two-sided test of the group's mean against the
+reference's (a pooled two-proportion z-test for shares, Welch's for counts) at p < 0.05 as well
+as the ratio, so one hand-off more or less in a small group does not raise one. A flag is a
+question for a person, not a finding of discrimination.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 
 FOUR_FIFTHS = 0.8
 MIN_COUNT = 30
+SIGNIFICANCE = 0.05
 AGE_BANDS = ((18, "18-34"), (35, "35-49"), (50, "50-64"), (65, "65+"))
 UNKNOWN = "unknown"
 
@@ -62,6 +66,7 @@ class GroupRow:
     ratio: float | None  # None when the reference group's value is 0
     flagged: bool
     note: str = ""
+    p_value: float | None = None  # chance of a difference this large between the group and the reference
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready fields."""
@@ -75,6 +80,7 @@ class GroupRow:
             "ratio": self.ratio,
             "flagged": self.flagged,
             "note": self.note,
+            "p_value": self.p_value,
         }
 
 
@@ -137,12 +143,37 @@ def disparities(
             value = group_mean(numbers, inside)
             ratio = round(value / base, 4) if base and not math.isnan(base) and not math.isnan(value) else None
             count = int(inside.sum())
+            chance = None if group == chosen else p_value(numbers[inside], numbers[labels == chosen])
+            breached = is_flagged(ratio, measure.direction)
             note = "" if ratio is not None else "the reference group's value is 0: no ratio"
             if count < min_count:
                 note = f"too few accounts to judge (fewer than {min_count})"
-            flagged = count >= min_count and is_flagged(ratio, measure.direction)
-            rows.append(GroupRow(attribute, str(group), measure.name, count, value, chosen, ratio, flagged, note))
+            elif breached and chance is not None and chance >= SIGNIFICANCE:
+                note = f"within chance (p = {chance:.2f})"
+            flagged = count >= min_count and breached and chance is not None and chance < SIGNIFICANCE
+            row = GroupRow(attribute, str(group), measure.name, count, value, chosen, ratio, flagged, note, chance)
+            rows.append(row)
     return rows
+
+
+def p_value(group: np.ndarray, reference: np.ndarray) -> float | None:
+    """Two-sided p-value of the difference of two means (normal approximation).
+
+    None when either side has fewer than two known values.
+    """
+    a, b = group[~np.isnan(group)], reference[~np.isnan(reference)]
+    if len(a) < 2 or len(b) < 2:
+        return None
+    if np.isin(a, (0, 1)).all() and np.isin(b, (0, 1)).all():
+        # shares: the pooled two-proportion test, which stays sane when a group has no event at all
+        pooled = (a.sum() + b.sum()) / (len(a) + len(b))
+        error = math.sqrt(pooled * (1 - pooled) * (1 / len(a) + 1 / len(b)))
+    else:
+        error = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    difference = abs(float(a.mean() - b.mean()))
+    if error == 0:
+        return 1.0 if difference == 0 else 0.0
+    return round(math.erfc(difference / error / math.sqrt(2)), 4)
 
 
 def group_mean(values: np.ndarray, inside: np.ndarray) -> float:
@@ -184,3 +215,64 @@ def score_summary(
         for row in rows
         if row.measure == "mean score"
     ]
+
+
+# ---------------------------------------------------------------- auditing the engine's decisions
+
+AUDIT_MEASURES = {
+    "contacts": Measure("contacts per account", Direction.BURDENSOME, "sends and calls proposed, per account"),
+    "plan_offers": Measure("plan offers", Direction.FAVOURABLE, "share of accounts offered a payment plan"),
+    "screenings": Measure("assistance screenings", Direction.FAVOURABLE, "share screened for financial assistance"),
+    "handoffs": Measure("hand-offs", Direction.FAVOURABLE, "share of accounts handed to a person"),
+    "escalations": Measure("escalations", Direction.BURDENSOME, "share escalated (agency, credit report, ECA)"),
+    "paid": Measure("payments", Direction.FAVOURABLE, "share of accounts paid"),
+}
+# The engine's action verbs (`engine.decide.kind_of`) and the measure each one counts towards.
+ACTION_MEASURES = {
+    "send": "contacts",
+    "call": "contacts",
+    "offer_plan": "plan_offers",
+    "screen": "screenings",
+    "handoff": "handoffs",
+    "escalate": "escalations",
+}
+AUDIT_ATTRIBUTES = ("language", "age band", "jurisdiction")
+
+
+@dataclass(frozen=True)
+class AuditedAccount:
+    """One account's groups, how many of each action the engine proposed for it, and whether it paid."""
+
+    account_id: str
+    groups: Mapping[str, str]  # attribute → group, e.g. {"language": "es", "age band": "65+"}
+    actions: Mapping[str, int]  # action verb → how many were proposed
+    paid: bool | None = None  # None: the outcome is not known
+
+
+def account_measures(accounts: Sequence[AuditedAccount]) -> dict[Measure, list[float]]:
+    """Per measure, each account's value: a count of contacts, else 1 when the action happened at all."""
+    values: dict[Measure, list[float]] = {}
+    for key, measure in AUDIT_MEASURES.items():
+        if key == "paid":
+            if any(a.paid is not None for a in accounts):
+                values[measure] = [math.nan if a.paid is None else float(a.paid) for a in accounts]
+            continue
+        verbs = [verb for verb, counted in ACTION_MEASURES.items() if counted == key]
+        counts = [sum(a.actions.get(verb, 0) for verb in verbs) for a in accounts]
+        values[measure] = [float(c) if key == "contacts" else float(c > 0) for c in counts]
+    return values
+
+
+def audit(
+    accounts: Sequence[AuditedAccount],
+    attributes: Sequence[str] = AUDIT_ATTRIBUTES,
+    references: Mapping[str, str] | None = None,
+    min_count: int = MIN_COUNT,
+) -> list[GroupRow]:
+    """Disparities of every audit measure for every attribute, against each attribute's reference group."""
+    values = account_measures(accounts)
+    rows: list[GroupRow] = []
+    for attribute in attributes:
+        groups = [a.groups.get(attribute, UNKNOWN) for a in accounts]
+        rows += disparities(attribute, groups, values, (references or {}).get(attribute), min_count)
+    return rows

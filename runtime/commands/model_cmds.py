@@ -1,9 +1,147 @@
-"""`parley train` and `parley audit fairness`: training score models and auditing outcomes by group."""
+"""`parley train` and `parley audit fairness`: training score models and auditing outcomes by group.
+
+An edge of the system: these commands read files and the clock (the card's training date) and hand
+plain values to `engine.scores`. Exit codes: 0 on success, 2 when the input cannot be used (every
+problem is listed, each naming its row and column).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import typer
+
+from engine.scores.fairness import AUDIT_MEASURES
+from engine.scores.features import feature_rows
+from engine.scores.models import PROVIDER_LIMITS, TrainedModel, train
+from engine.scores.synthetic import FEATURES
+from runtime.models import TRAINING_ROWS, TRAINING_SEED, models_folder, save_models, train_default
+from runtime.training_data import TrainingDataError, TrainingSet, read_training
+
+TARGETS = {
+    # score name → (outcome column, model id, target words on the card)
+    "score.propensity": ("paid_in_full", "propensity-hgb", "paid in full"),
+    "score.distress": ("distressed", "distress-hgb", "financial distress"),
+}
+
+audit_app = typer.Typer(help="Audit what the engine did, by group of patients.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `parley` command line."""
+    """Add `train` and `audit fairness` to the `parley` command line (once, however often it is called)."""
+    if "train" not in {c.name for c in app.registered_commands}:
+        app.command("train")(train_command)
+    if "audit" not in {g.name for g in app.registered_groups}:
+        app.add_typer(audit_app, name="audit")
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a usage problem on stderr; the caller raises the returned exit (code 2)."""
+    typer.echo(message, err=True)
+    return typer.Exit(2)
+
+
+def train_from_file(data: TrainingSet, trained_on: str) -> dict[str, TrainedModel]:
+    """Both models on a provider's history, through the pipeline that scores accounts in production."""
+    matrix = feature_rows(data.facts).matrix
+    return {
+        score: train(
+            matrix,
+            data.outcomes[column],
+            model_id,
+            words,
+            data.description,
+            FEATURES,
+            groups=data.groups,
+            trained_on=trained_on,
+            limits=PROVIDER_LIMITS,
+        )
+        for score, (column, model_id, words) in TARGETS.items()
+    }
+
+
+def train_command(
+    data: Path | None = typer.Option(
+        None, "--data", help="Your history: `.csv` or `.parquet` (columns in runtime/training_data.py)."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Models folder [default: $PARLEY_MODELS or var/models]."),
+    rows: int = typer.Option(TRAINING_ROWS, "--rows", min=1_000, help="Synthetic accounts, without --data."),
+    seed: int = typer.Option(TRAINING_SEED, "--seed", help="Synthetic portfolio seed, without --data."),
+) -> None:
+    """Train the propensity and distress models and save them with their cards.
+
+    Without --data, trains the shipped models on the synthetic portfolio.
+    """
+    folder = out or models_folder()
+    today = dt.date.today().isoformat()
+    if data is None:
+        models = train_default(rows, seed)
+    else:
+        try:
+            history = read_training(data)
+        except TrainingDataError as problem:
+            for line in problem.problems:
+                typer.echo(line, err=True)
+            raise fail(f"`{data}` cannot be trained on: fix the problems above") from None
+        if history.absent:
+            typer.echo(f"not in the file, so at their defaults: {', '.join(history.absent)}", err=True)
+        models = train_from_file(history, today)
+    save_models(models, folder)
+    write_calibration_charts(models, folder)
+    for score, model in models.items():
+        m = model.card.metrics
+        typer.echo(
+            f"{score}: {model.card.model_id} {model.card.version} on {model.card.rows:,} rows; held out: "
+            f"AUC {m['auc']:.3f}, Brier {m['brier']:.3f} (base rate {m['base_rate']:.3f}); "
+            f"card in {folder / f'{model.card.model_id}-{model.card.version}' / 'card.md'}"
+        )
+
+
+def write_calibration_charts(models: dict[str, TrainedModel], folder: Path) -> None:
+    """A calibration plot beside each model's card."""
+    from runtime.charts import calibration_plot  # matplotlib loads only when a chart is drawn
+
+    for model in models.values():
+        target = folder / f"{model.card.model_id}-{model.card.version}" / "calibration.png"
+        calibration_plot({model.card.model_id: model.card.calibration}, target, f"{model.card.model_id}: held out")
+
+
+def parse_references(items: list[str]) -> dict[str, str]:
+    """`--reference language=en` options as attribute → group."""
+    found: dict[str, str] = {}
+    for item in items:
+        attribute, sep, group = item.partition("=")
+        if not sep or not group.strip():
+            raise fail(f"`{item}`: write a reference as ATTRIBUTE=GROUP, e.g. `language=en` or `age band=35-49`")
+        found[attribute.strip()] = group.strip()
+    return found
+
+
+@audit_app.command("fairness")
+def fairness_command(
+    portfolio: Path = typer.Option(..., "--portfolio", help="The accounts (`.csv`/`.parquet`) the decisions were for."),
+    decisions: list[Path] = typer.Option(
+        ..., "--decisions", help="Decisions from `parley decide` (`.csv`, `.parquet`, `.jsonl`); repeat for each day."
+    ),
+    outcomes: Path | None = typer.Option(None, "--outcomes", help="Who paid: `account_id`, `paid` columns."),
+    out: Path = typer.Option(Path("fairness"), "--out", help="Folder for `fairness.md` and `fairness.png`."),
+    reference: list[str] = typer.Option([], "--reference", help="A reference group, e.g. `language=en` (repeatable)."),
+) -> None:
+    """Contact intensity, plan offers, hand-offs, escalations and payments by language, age band and
+    jurisdiction, with ratios to the reference group and the four-fifths flag."""
+    from runtime.charts import fairness_chart  # matplotlib loads only when a chart is drawn
+    from runtime.fairness_report import AuditInputError, markdown, run_audit
+
+    try:
+        result = run_audit(portfolio, decisions, outcomes, parse_references(reference))
+    except AuditInputError as problem:
+        raise fail(str(problem)) from None
+    measures = [m.name for m in AUDIT_MEASURES.values() if any(r.measure == m.name for r in result.rows)]
+    chart = fairness_chart(result.rows, measures, out / "fairness.png")
+    report = out / "fairness.md"
+    report.write_text(markdown(result, chart.name), encoding="utf-8")
+    flagged = [r for r in result.rows if r.flagged]
+    typer.echo(f"{result.accounts:,} account(s), {len(flagged)} flag(s): {report} and {chart}")
+    for row in flagged:
+        typer.echo(f"  flag: {row.attribute} `{row.group}`, {row.measure}: ratio {row.ratio:.2f} to `{row.reference}`")
