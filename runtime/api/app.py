@@ -15,6 +15,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,12 @@ from runtime.api import errors
 from runtime.api.auth import KeyCache
 from runtime.db.database import make_engine
 from runtime.files import load_policies, load_templates
+from runtime.render import read_disclosure_wording
 from runtime.service.plans import PlanService
 
 log = logging.getLogger("parley.api")
 VERSION = "1"
+DISCLOSURES = Path("policies/disclosures.toml")
 
 
 class StartError(RuntimeError):
@@ -49,6 +52,8 @@ class Settings:
     policies: Path = Path("policies")
     templates: Path = Path("templates")
     evaluator: str = "compiled"
+    disclosures: Path | None = None  # TOML wording per language; default `DISCLOSURES` when it exists
+    score_models: bool = False  # score accounts with the trained models (else the facts' own scores)
     key_cache_seconds: float = 5.0
     pool_size: int = 20
 
@@ -60,6 +65,8 @@ class Settings:
             "policies": Path(os.environ.get("PARLEY_POLICIES", "policies")),
             "templates": Path(os.environ.get("PARLEY_TEMPLATES", "templates")),
             "evaluator": os.environ.get("PARLEY_ENGINE", "compiled"),
+            "disclosures": Path(os.environ["PARLEY_DISCLOSURES"]) if os.environ.get("PARLEY_DISCLOSURES") else None,
+            "score_models": os.environ.get("PARLEY_SCORE_MODELS", "") in ("1", "true", "yes"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -77,6 +84,8 @@ class ServiceState:
     folder_findings: tuple[Diagnostic, ...]
     plans: PlanService
     keys: KeyCache = field(default_factory=KeyCache)
+    disclosures: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    models: Mapping[str, Any] | None = None
 
 
 def load_state(settings: Settings, engine: Engine | None = None) -> ServiceState:
@@ -101,7 +110,27 @@ def load_state(settings: Settings, engine: Engine | None = None) -> ServiceState
         folder_findings=tuple(findings + template_findings),
         plans=PlanService(settings.evaluator),
         keys=KeyCache(settings.key_cache_seconds),
+        disclosures=read_disclosures(settings.disclosures),
+        models=trained_models() if settings.score_models else None,
     )
+
+
+def read_disclosures(path: Path | None) -> dict[str, dict[str, str]]:
+    """The packs' disclosure wording by language (`runtime.render.read_disclosure_wording`), or none."""
+    path = path or (DISCLOSURES if DISCLOSURES.is_file() else None)
+    if path is None:
+        return {}
+    try:
+        return read_disclosure_wording(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as problem:
+        raise StartError(f"cannot read the disclosure wording `{path}`: {problem}") from None
+
+
+def trained_models() -> dict[str, Any]:
+    """The shipped score models (trained on first use; see `runtime.models`)."""
+    from runtime.models import default_models
+
+    return dict(default_models())
 
 
 class RequestLog:

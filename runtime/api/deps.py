@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
 from runtime.api.app import ServiceState
+from runtime.api.auth import Caller
 from runtime.api.errors import ApiError
 from runtime.db.database import read_session, transaction
+from runtime.store import audit
 from runtime.store.problems import StoreProblem
 
 
@@ -44,6 +46,11 @@ def reading(state: ServiceState) -> Iterator[Session]:
             yield session
     except StoreProblem as problem:
         raise ApiError(problem.status, problem.message, problem.field) from None
+
+
+def record(session: Session, caller: Caller, action: str, subject: str, payload: Mapping[str, Any]) -> None:
+    """An audit row for a change a caller made, naming the key it came with (in the same transaction)."""
+    audit.append(session, caller.actor, action, subject, {**payload, "by_key": caller.key_id}, utc_now())
 
 
 State = Annotated[ServiceState, Depends(service)]

@@ -166,3 +166,226 @@ class DeploymentOut(BaseModel):
     content_hash: str
     actor: str
     at: dt.datetime
+
+
+# ---------------------------------------------------------------- patients, accounts, events
+
+Organization = Literal["agency", "provider", "nonprofit_hospital"]
+
+
+class PatientIn(Request):
+    """A patient's details: where and how they may be reached (HIPAA preferences included)."""
+
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        description="IANA zone, e.g. `America/Chicago`."
+    )
+    language: Annotated[str, StringConstraints(max_length=16)] | None = Field(default=None, examples=["es"])
+    extra_timezones: list[Annotated[str, StringConstraints(max_length=64)]] = Field(default_factory=list, max_length=8)
+    confidential_communication: dict[str, Any] = Field(
+        default_factory=dict, description="HIPAA confidential-communication preferences (guard-case shape)."
+    )
+    contact_points: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+    designations: dict[str, Any] = Field(
+        default_factory=dict, description="`inconvenient_times`, `inconvenient_places`, `consent`, `intents`, `age`."
+    )
+
+
+class PatientOut(BaseModel):
+    """A stored patient (its id and when it changed; the details stay in the database)."""
+
+    patient_id: str
+    updated_at: dt.datetime
+
+
+class AccountIn(Request):
+    """An account in a strategy: facts by the schema's names, debts in the guard case's shape."""
+
+    patient_id: Id
+    strategy_name: Name
+    organization: Organization | None = None
+    jurisdiction: Annotated[str, StringConstraints(max_length=16)] | None = Field(default=None, examples=["US-TX"])
+    placed_on: dt.date = Field(description="The day the account entered the strategy.")
+    facts: dict[str, Any] = Field(default_factory=dict, description="`balance`, `consent.sms`, `disputed`, …")
+    debts: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+    variables: dict[str, Any] = Field(default_factory=dict, description="Template variables by dotted path.")
+
+
+class AccountOut(BaseModel):
+    """A stored account."""
+
+    account_id: str
+    patient_id: str
+    strategy_name: str
+    organization: str | None
+    jurisdiction: str | None
+    placed_on: dt.date
+    facts: dict[str, Any]
+    debts: list[dict[str, Any]]
+    progress: dict[str, Any]
+    updated_at: dt.datetime
+
+
+class EventIn(Request):
+    """Something that happened: a reply, payment, dispute, cease, consent, conversation, receipt…"""
+
+    account_id: Id
+    idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Or send the `Idempotency-Key` header; a repeat with the same key is a no-op."
+    )
+    type: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(examples=["reply"])
+    at: dt.datetime = Field(description="When it happened, with its UTC offset.")
+    debt: Annotated[str, StringConstraints(max_length=128)] | None = None
+    channel: Annotated[str, StringConstraints(max_length=32)] | None = None
+    to: Annotated[str, StringConstraints(max_length=200)] | None = None
+    days: int | None = Field(default=None, ge=0, le=100_000)
+    kind: Annotated[str, StringConstraints(max_length=64)] | None = None
+    text: Annotated[str, StringConstraints(max_length=10_000)] | None = None
+    facts: dict[str, Any] | None = None
+
+
+class EventOut(BaseModel):
+    """The stored event; `created` is false when the key was seen before."""
+
+    id: int
+    account_id: str
+    type: str
+    at: dt.datetime
+    idempotency_key: str
+    created: bool
+
+
+# ---------------------------------------------------------------- decide
+
+
+class DecideIn(Request):
+    """Decide for one account now (or at a given instant, for simulations and replays of a day)."""
+
+    account_id: Id
+    now: dt.datetime | None = Field(default=None, description="The decision time with its offset [default: now].")
+
+
+class DecideOut(BaseModel):
+    """The decision: kept proposals (contacts reserved, with their outbox ids), refusals and the trace."""
+
+    decision_id: int
+    account_id: str
+    now: dt.datetime
+    strategy: dict[str, Any]
+    day: int
+    outcome: str
+    proposals: list[dict[str, Any]]
+    refused: list[dict[str, Any]]
+    handoff_ids: list[int]
+    model_ids: dict[str, Any]
+    trace: dict[str, Any]
+
+
+# ---------------------------------------------------------------- hand-offs and audit
+
+
+class HandoffOut(BaseModel):
+    """An account handed to a person."""
+
+    id: int
+    account_id: str
+    decision_id: int | None
+    reason: str
+    status: str
+    claimed_by: str | None
+    resolution: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ResolveIn(Request):
+    """How a hand-off ended (no patient data: it is kept in the audit trail)."""
+
+    resolution: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class AuditOut(BaseModel):
+    """One audit row."""
+
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class VerifyOut(BaseModel):
+    """What walking the hash chain found."""
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    problem: str | None
+    head: str
+
+
+# ---------------------------------------------------------------- outbox
+
+
+class LeaseIn(Request):
+    """Take messages to send: they are yours until the lease runs out."""
+
+    limit: int = Field(default=10, ge=1, le=500)
+    seconds: float = Field(default=60.0, ge=1, le=3600)
+    channels: list[Literal["sms", "email", "letter", "chat", "voicemail", "call"]] | None = None
+
+
+class MessageOut(BaseModel):
+    """A leased message: send it under its idempotency key, then acknowledge it."""
+
+    outbox_id: int
+    contact_id: int
+    account_id: str
+    channel: str
+    idempotency_key: str
+    to: str | None
+    message: dict[str, Any]
+    attempts: int
+    lease_until: dt.datetime | None
+
+
+class FailIn(Request):
+    """A send that failed: retried with backoff, or a dead letter when `permanent`."""
+
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] = Field(
+        description="Why, without any patient data."
+    )
+    permanent: bool = False
+
+
+class OutboxStatusOut(BaseModel):
+    """One outbox message's state."""
+
+    outbox_id: int
+    status: str
+    attempts: int
+    delivered_at: dt.datetime | None
+    last_error: str | None
+
+
+class WebhookIn(Request):
+    """Where to push messages: a signed POST (`X-Parley-Signature: t=…,v1=…`, HMAC-SHA256)."""
+
+    url: Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://\S+$")]
+    secret: Annotated[str, StringConstraints(min_length=16, max_length=200)] = Field(
+        description="The HMAC key the receiver checks signatures with."
+    )
+    channels: list[Literal["sms", "email", "letter", "chat", "voicemail", "call"]] = Field(default_factory=list)
+    active: bool = True
+
+
+class WebhookOut(BaseModel):
+    """The push target (never its secret)."""
+
+    url: str
+    channels: list[str]
+    active: bool
+    created_by: str
+    updated_at: dt.datetime

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from runtime.api.routes import check, health, keys, strategies
+from runtime.api.routes import accounts, check, decide, handoffs, health, keys, outbox, strategies
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     check.router,
     strategies.router,
+    accounts.router,
+    decide.router,
+    outbox.router,
+    handoffs.router,
     keys.router,
 )

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 
 from runtime.api.auth import Caller, require
-from runtime.api.deps import State, reading, utc_now, writing
+from runtime.api.deps import State, reading, record, utc_now, writing
 from runtime.api.errors import ApiError, not_found
 from runtime.api.schemas import ErrorOut, KeyCreated, KeyIn, KeyOut
 from runtime.db.tables import ApiKey
-from runtime.store import audit, keys
+from runtime.store import keys
 
 Officer = Annotated[Caller, Depends(require("compliance"))]
 router = APIRouter(tags=["keys"], responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}})
@@ -31,9 +31,7 @@ def create_key(payload: KeyIn, state: State, caller: Officer) -> KeyCreated:
             row, text = keys.create_key(session, payload.name, payload.roles, now)
         except keys.KeyProblem as problem:
             raise ApiError(422, str(problem), "roles") from None
-        audit.append(
-            session, caller.actor, "key.create", f"key:{row.id}", {"roles": list(row.roles), "by_key": caller.key_id}
-        )
+        record(session, caller, "key.create", f"key:{row.id}", {"roles": list(row.roles)})
         return KeyCreated(**key_out(row).model_dump(), key=text)
 
 
@@ -57,7 +55,7 @@ def revoke_key(
         row = keys.revoke(session, key_id, utc_now())
         if row is None:
             raise not_found(f"API key `{key_id}`", "key_id")
-        audit.append(session, caller.actor, "key.revoke", f"key:{row.id}", {"by_key": caller.key_id})
+        record(session, caller, "key.revoke", f"key:{row.id}", {})
         out = key_out(row)
     state.keys.forget(key_id)
     return out

@@ -16,7 +16,7 @@ from dsl import ast
 from engine.plan import content_hash
 from runtime.api.app import ServiceState
 from runtime.api.auth import Caller, require
-from runtime.api.deps import State, reading, utc_now, writing
+from runtime.api.deps import State, reading, record, utc_now, writing
 from runtime.api.errors import ApiError
 from runtime.api.routes.check import check_out, run_check
 from runtime.api.schemas import (
@@ -30,7 +30,6 @@ from runtime.api.schemas import (
     VersionOut,
 )
 from runtime.db.tables import Deployment, StrategyVersion
-from runtime.store import audit
 from runtime.store import strategies as store
 
 router = APIRouter(
@@ -56,9 +55,9 @@ def subject(row: StrategyVersion) -> str:
     return f"strategy:{row.name}@{row.version}"
 
 
-def trail(caller: Caller, row: StrategyVersion, **extra: Any) -> dict[str, Any]:
+def trail(row: StrategyVersion, **extra: Any) -> dict[str, Any]:
     """The audit payload of a change to a version."""
-    return {"content_hash": row.content_hash, "author": row.author, "by_key": caller.key_id, **extra}
+    return {"content_hash": row.content_hash, "author": row.author, **extra}
 
 
 @router.post("", response_model=VersionCreated, status_code=201, summary="Store a strategy version (a draft)")
@@ -78,7 +77,7 @@ def create(payload: StrategyIn, state: State, caller: Writer) -> VersionCreated:
             session, program.name, program.version, payload.text, content_hash(payload.text), caller.actor, utc_now()
         )
         if created:
-            audit.append(session, caller.actor, "strategy.create", subject(row), trail(caller, row))
+            record(session, caller, "strategy.create", subject(row), trail(row))
         live = store.live_versions(session)
         return VersionCreated(created=created, version=version_out(row, live), check=check_out(result))
 
@@ -126,7 +125,7 @@ def submit(name: Name, version: Version, state: State, caller: Writer) -> Versio
         row = store.get(session, name, version, for_update=True)
         errors = sum(1 for d in run_check(state, row.content, name, None).diagnostics if d.is_error)
         store.submit(session, row, caller.actor, utc_now(), errors)
-        audit.append(session, caller.actor, "strategy.submit", subject(row), trail(caller, row))
+        record(session, caller, "strategy.submit", subject(row), trail(row))
         return version_out(row, store.live_versions(session))
 
 
@@ -136,8 +135,8 @@ def approve(name: Name, version: Version, state: State, caller: Officer) -> Vers
     with writing(state) as session:
         row = store.get(session, name, version, for_update=True)
         store.approve(session, row, caller.actor, utc_now())
-        payload = trail(caller, row, submitted_by=row.submitted_by, approved_by=caller.actor)
-        audit.append(session, caller.actor, "strategy.approve", subject(row), payload)
+        payload = trail(row, submitted_by=row.submitted_by, approved_by=caller.actor)
+        record(session, caller, "strategy.approve", subject(row), payload)
         return version_out(row, store.live_versions(session))
 
 
@@ -148,10 +147,10 @@ def deploy(name: Name, version: Version, state: State, caller: Officer) -> Deplo
         row = store.get(session, name, version, for_update=True)
         if any(d.is_error for d in run_check(state, row.content, name, None).diagnostics):
             raise ApiError(422, "the text has errors under today's law; check it again before deploying", "version")
-        record = store.deploy(session, row, caller.actor, utc_now())
-        payload = trail(caller, row, approved_by=row.approved_by, deployment=record.id)
-        audit.append(session, caller.actor, "strategy.deploy", subject(row), payload)
-        out = deployment_out(record, row)
+        change = store.deploy(session, row, caller.actor, utc_now())
+        payload = trail(row, approved_by=row.approved_by, deployment=change.id)
+        record(session, caller, "strategy.deploy", subject(row), payload)
+        out = deployment_out(change, row)
     swap(state)
     return out
 
@@ -160,26 +159,26 @@ def deploy(name: Name, version: Version, state: State, caller: Officer) -> Deplo
 def rollback(name: Name, state: State, caller: Officer) -> DeploymentOut:
     """Take the live version down; the version deployed before it is live again."""
     with writing(state) as session:
-        record, retired = store.rollback(session, name, caller.actor, utc_now())
-        live = session.get(StrategyVersion, record.version_id)
+        change, retired = store.rollback(session, name, caller.actor, utc_now())
+        live = session.get(StrategyVersion, change.version_id)
         assert live is not None  # INVARIANT: a rollback row names a stored version (foreign key)
-        payload = trail(caller, live, retired_version=retired.version, deployment=record.id)
-        audit.append(session, caller.actor, "strategy.rollback", subject(live), payload)
-        out = deployment_out(record, live)
+        payload = trail(live, retired_version=retired.version, deployment=change.id)
+        record(session, caller, "strategy.rollback", subject(live), payload)
+        out = deployment_out(change, live)
     swap(state)
     return out
 
 
-def deployment_out(record: Deployment, row: StrategyVersion) -> DeploymentOut:
+def deployment_out(change: Deployment, row: StrategyVersion) -> DeploymentOut:
     """A deployment row as the answer."""
     return DeploymentOut(
-        id=int(record.id or 0),
-        strategy_name=record.strategy_name,
-        action=record.action,
+        id=int(change.id or 0),
+        strategy_name=change.strategy_name,
+        action=change.action,
         version=row.version,
         content_hash=row.content_hash,
-        actor=record.actor,
-        at=record.at,
+        actor=change.actor,
+        at=change.at,
     )
 
 
