@@ -1,0 +1,1 @@
+"""Services: one transaction per request, composed from the stores and the outbox."""

@@ -1,0 +1,433 @@
+"""Decide for one account and reserve what it proposes, in one transaction; replay a stored decision.
+
+`decide_and_reserve(target, account_id, now, plans, rules, models, templates, disclosures)`:
+
+1. lock the account (PostgreSQL `FOR UPDATE`; SQLite's write transaction holds the database);
+2. load it and its ledger, score it with `models` (when given);
+3. `engine.decide.decide` with `engine.guarding.account_guard` on the real ledger;
+4. settle the contacts against the ledger: a second contact in the same decision is judged with
+   the first one counted, and a contact placed before one already reserved for later must not push
+   that later one over a cap (the guard counts only what comes before a proposal);
+5. store the decision (inputs, strategy hash, model ids, every guard answer: replayable), reserve
+   the contacts, queue one outbox message per contact, open a hand-off per `handoff`;
+6. advance the account's progress (steps acted, events handled) and append an audit row.
+
+Either all of it is committed or none of it. Logs carry ids only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from engine.account import Account
+from engine.decide import AUTOMATED, ContactRequest, Decision, Guard, GuardAnswer, Proposal, decide
+from engine.guard import GuardRules
+from engine.guarding import Ledger, account_guard
+from engine.plan import Plan
+from runtime.db.database import transaction
+from runtime.db.tables import AccountRow, ContactRow, StrategyVersion
+from runtime.store import audit
+from runtime.store.accounts import account_state, advance_progress, locked_account, progress_json
+from runtime.store.decisions import (
+    Asked,
+    account_from_json,
+    answer_from_json,
+    decision_json,
+    get_decision,
+    ledger_from_json,
+    store_decision,
+)
+from runtime.store.handoffs import open_handoff
+from runtime.store.ledger import is_contact, reserve
+from runtime.store.problems import StoreProblem, conflict, not_found
+
+log = logging.getLogger("parley.decide")
+
+
+@dataclass(frozen=True)
+class DecisionOut:
+    """What a decide call did: the decision's id, the reserved contacts, the hand-offs, the trace."""
+
+    decision_id: int
+    account_id: str
+    now: dt.datetime
+    strategy_name: str
+    strategy_version: int
+    strategy_hash: str
+    day: int
+    proposals: list[dict[str, Any]]  # kept proposals; contacts carry `contact_id` and `outbox_id`
+    refused: list[dict[str, Any]]  # contacts the ledger refused, with the reason
+    handoff_ids: list[int]
+    model_ids: dict[str, Any]
+    trace: dict[str, Any]
+    outcome: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "decision_id": self.decision_id,
+            "account_id": self.account_id,
+            "now": self.now.isoformat(),
+            "strategy": {"name": self.strategy_name, "version": self.strategy_version, "hash": self.strategy_hash},
+            "day": self.day,
+            "outcome": self.outcome,
+            "proposals": self.proposals,
+            "refused": self.refused,
+            "handoff_ids": self.handoff_ids,
+            "model_ids": self.model_ids,
+            "trace": self.trace,
+        }
+
+
+@dataclass
+class Settled:
+    """The proposals the ledger keeps, and those it refuses with why."""
+
+    kept: list[Proposal] = field(default_factory=list)
+    refused: list[tuple[Proposal, str]] = field(default_factory=list)
+
+
+def decide_and_reserve(
+    target: Engine | Session,
+    account_id: str,
+    now: dt.datetime,
+    plans: Any,
+    rules: GuardRules,
+    models: Mapping[str, Any] | None = None,
+    templates: Any = None,
+    disclosures: Mapping[str, Mapping[str, str]] | None = None,
+    actor: str = "decide",
+) -> DecisionOut:
+    """Decide for an account and reserve its contacts, all in one transaction (see the module docstring).
+
+    `target`: an engine (a transaction is opened and committed here) or a session inside the
+    caller's write transaction. `plans`: an `engine.deploy.PlanBook`, `LivePlans`, anything with
+    `.plan(name)`, or a mapping of strategy name to plan. `templates` (a `dsl.templates.TemplateSet`)
+    and `disclosures` (language → key → wording) render the messages; without templates a message
+    holds only its template name (for tests and simulations). Raises `StoreProblem`.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise StoreProblem(422, "the decision time needs its UTC offset", "now")
+    if isinstance(target, Session):
+        return decide_in(target, account_id, now, plans, rules, models, templates, disclosures, actor)
+    with transaction(target) as session:
+        return decide_in(session, account_id, now, plans, rules, models, templates, disclosures, actor)
+
+
+def decide_in(
+    session: Session,
+    account_id: str,
+    now: dt.datetime,
+    plans: Any,
+    rules: GuardRules,
+    models: Mapping[str, Any] | None,
+    templates: Any,
+    disclosures: Mapping[str, Mapping[str, str]] | None,
+    actor: str,
+) -> DecisionOut:
+    """`decide_and_reserve` inside the caller's transaction."""
+    row = locked_account(session, account_id)  # INVARIANT: first statement; nothing read before the lock
+    plan = plan_for(plans, row.strategy_name)
+    account, ledger = account_state(session, row, now)
+    if models:
+        from engine.scores.service import score_account_states  # scoring loads numpy/sklearn: only when used
+
+        account = score_account_states([account], models)[0]
+    organization = ledger.organization or strategy_organization(plan)
+    asked: list[Asked] = []
+    decision = decide(plan, account, now, recording(account_guard(account, ledger, rules, organization, now), asked))
+    settled = settle(account, ledger, rules, organization, now, decision)
+    refused = [{**proposal_json(p), "reason": why} for p, why in settled.refused]
+    stored = store_decision(
+        session, account, ledger, organization, row.strategy_name, decision, asked, now, {"refused": refused}
+    )
+    assert stored.id is not None
+    contacts = reserve(session, account_id, stored.id, settled.kept, account.debts, now)
+    outbox_ids = [
+        enqueue_message(session, contact, compose(templates, disclosures, row, account, proposal))
+        for contact, proposal in zip(contacts, [p for p in settled.kept if is_contact(p)], strict=True)
+    ]
+    handoffs = [
+        open_handoff(session, account_id, stored.id, handoff_reason(p), now).id
+        for p in settled.kept
+        if p.action == "handoff"
+    ]
+    kept_sources = {p.source for p in settled.kept}
+    acted = [(s.name, s.event) for s in decision.trace.steps if s.acted and s.name in kept_sources]
+    row.progress = progress_json(advance_progress(account.progress, acted, decision.day))
+    row.updated_at = now
+    session.add(row)
+    handoff_ids = [h for h in handoffs if h is not None]
+    audit.append(
+        session,
+        actor,
+        "decide",
+        f"account:{account_id}",
+        {
+            "decision_id": stored.id,
+            "strategy_hash": decision.strategy_hash,
+            "contacts": [c.id for c in contacts],
+            "outbox": outbox_ids,
+            "handoffs": handoff_ids,
+            "refused": len(refused),
+        },
+        now,
+    )
+    log.info("decision %s account %s: %d contact(s), %d refused", stored.id, account_id, len(contacts), len(refused))
+    return DecisionOut(
+        decision_id=stored.id,
+        account_id=account_id,
+        now=now,
+        strategy_name=row.strategy_name,
+        strategy_version=plan.version,
+        strategy_hash=decision.strategy_hash,
+        day=decision.day,
+        proposals=out_proposals(settled.kept, contacts, outbox_ids),
+        refused=refused,
+        handoff_ids=handoff_ids,
+        model_ids=stored.model_ids,
+        trace=decision.trace.to_dict(),
+        outcome=decision.trace.outcome,
+    )
+
+
+# ---------------------------------------------------------------- plans and the guard
+
+
+def plan_for(plans: Any, name: str) -> Plan:
+    """The live plan of the account's strategy; a 409 when none is deployed."""
+    source = getattr(plans, "book", plans)
+    plan = source.plan(name) if hasattr(source, "plan") else source.get(name)
+    if plan is None:
+        raise conflict(f"strategy `{name}` is not deployed", "strategy_name")
+    return plan
+
+
+def strategy_organization(plan: Plan) -> str:
+    """Who collects under a strategy; one that does not say is read as an agency's, the strictest."""
+    organization = plan.strategy.organization
+    return organization.name if organization is not None else "agency"
+
+
+def recording(guard: Guard, asked: list[Asked]) -> Guard:
+    """The guard, keeping every question and answer (for replay)."""
+
+    def ask(request: ContactRequest) -> GuardAnswer:
+        answer = guard(request)
+        asked.append(Asked(request, answer))
+        return answer
+
+    return ask
+
+
+def settle(
+    account: Account, ledger: Ledger, rules: GuardRules, organization: str, now: dt.datetime, decision: Decision
+) -> Settled:
+    """Keep each contact only if it still fits with the ones kept before it and with later reservations.
+
+    The guard counts what lies strictly before a proposal. Contacts at the same instant (another
+    of this decision, or one reserved by an earlier call at the same `now`) are therefore shown to
+    it a microsecond earlier, and contacts reserved for later are checked by `pushes_over`.
+    """
+    settled = Settled()
+    added: list[dict[str, Any]] = []
+    for proposal in decision.proposals:
+        if not is_contact(proposal):
+            settled.kept.append(proposal)
+            continue
+        rows = (*ledger.history, *added)
+        if any(instant(h) == proposal.at for h in rows):
+            history = tuple(earlier(h) if instant(h) == proposal.at else h for h in rows)
+            if not judge(account, replace(ledger, history=history), rules, organization, now, proposal).allowed:
+                settled.refused.append((proposal, "a contact at the same time already fills its window"))
+                continue
+        row = history_row(proposal, account.debts)
+        later = [h for h in rows if instant(h) > proposal.at]
+        if later and pushes_over(account, ledger, rules, organization, now, [*added, row], later):
+            settled.refused.append((proposal, "it would put a contact already reserved for later over a cap"))
+            continue
+        settled.kept.append(proposal)
+        added.append(row)
+    return settled
+
+
+def earlier(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A ledger row moved a microsecond back, so the guard counts it as before a proposal at its instant."""
+    return {**entry, "at": (instant(entry) - dt.timedelta(microseconds=1)).isoformat()}
+
+
+def pushes_over(
+    account: Account,
+    ledger: Ledger,
+    rules: GuardRules,
+    organization: str,
+    now: dt.datetime,
+    new_rows: Sequence[dict[str, Any]],
+    later: Sequence[dict[str, Any]],
+) -> bool:
+    """Whether counting `new_rows` makes a later reserved contact break a rule it did not break before."""
+    for entry in later:
+        others = tuple(h for h in ledger.history if h is not entry)
+        probe = Proposal("ledger", "contact", entry["channel"], None, instant(entry))
+        before = judge(account, replace(ledger, history=others), rules, organization, now, probe)
+        after = judge(account, replace(ledger, history=(*others, *new_rows)), rules, organization, now, probe)
+        if violated(after) - violated(before):
+            return True
+    return False
+
+
+def judge(
+    account: Account, ledger: Ledger, rules: GuardRules, organization: str, now: dt.datetime, proposal: Proposal
+) -> GuardAnswer:
+    """The guard's answer for one contact on a given ledger."""
+    guard = account_guard(account, ledger, rules, organization, now)
+    channel = str(proposal.channel)
+    return guard(ContactRequest(proposal.at, channel, account.debts, AUTOMATED.get(channel), proposal.template))
+
+
+def violated(answer: GuardAnswer) -> set[str]:
+    """The rule ids an answer says are broken."""
+    found = answer.details.get("violations", [])
+    return {str(v.get("rule")) for v in found if isinstance(v, Mapping)} if isinstance(found, list) else set()
+
+
+def history_row(proposal: Proposal, debts: Sequence[str]) -> dict[str, Any]:
+    """A proposal as the guard's ledger row once reserved."""
+    return {"at": proposal.at.isoformat(), "channel": proposal.channel, "direction": "outbound", "debts": list(debts)}
+
+
+def instant(entry: Mapping[str, Any]) -> dt.datetime:
+    """A ledger row's instant."""
+    return dt.datetime.fromisoformat(str(entry["at"]))
+
+
+# ---------------------------------------------------------------- messages and output
+
+
+def compose(
+    templates: Any,
+    disclosures: Mapping[str, Mapping[str, str]] | None,
+    row: AccountRow,
+    account: Account,
+    proposal: Proposal,
+) -> Any:
+    """The message for a contact, rendered in the patient's language; a 409 when it cannot be."""
+    from runtime.render import RenderedMessage, RenderError, render_message
+
+    language = str(account.facts.get("patient.language") or "en")
+    channel, template = str(proposal.channel), proposal.template or proposal.action
+    if templates is None:
+        return RenderedMessage(template=template, language=language, channel=channel, body="")
+    variables = {**row.variables}
+    if account.facts.get("balance") is not None:
+        variables.setdefault("account.balance", str(account.facts["balance"]))
+    try:
+        return render_message(templates, template, language, channel, variables, (disclosures or {}).get(language, {}))
+    except RenderError as problem:
+        raise conflict(f"the message for `{proposal.source}` cannot be rendered: {problem}", "templates") from None
+
+
+def enqueue_message(session: Session, contact: ContactRow, message: Any) -> int | None:
+    """Queue the message in the outbox, in this transaction (helper O's `enqueue`)."""
+    from runtime.outbox.store import enqueue
+
+    return enqueue(session, contact, message).id
+
+
+def handoff_reason(proposal: Proposal) -> str:
+    """The strategy's own words for a hand-off: where it came from, the queue and the priority."""
+    details = json.dumps(dict(proposal.details), sort_keys=True, default=str)
+    return f"{proposal.source}: {details}"
+
+
+def proposal_json(proposal: Proposal) -> dict[str, Any]:
+    """One proposal as JSON."""
+    return {
+        "source": proposal.source,
+        "action": proposal.action,
+        "channel": proposal.channel,
+        "template": proposal.template,
+        "at": proposal.at.isoformat(),
+        "details": json.loads(json.dumps(dict(proposal.details), default=str)),
+    }
+
+
+def out_proposals(kept: list[Proposal], contacts: list[ContactRow], outbox_ids: list[int | None]) -> list[dict]:
+    """Kept proposals as JSON, each contact with its ledger and outbox ids."""
+    ids = iter(zip(contacts, outbox_ids, strict=True))
+    out = []
+    for proposal in kept:
+        data = proposal_json(proposal)
+        if is_contact(proposal):
+            contact, outbox_id = next(ids)
+            data.update(contact_id=contact.id, outbox_id=outbox_id)
+        out.append(data)
+    return out
+
+
+# ---------------------------------------------------------------- replay
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A stored decision run again: whether it came out the same, and where it did not."""
+
+    decision_id: int
+    matches: bool
+    differences: list[str]
+    replayed: dict[str, Any]
+
+
+def replay(session: Session, decision_id: int, rules: GuardRules | None = None, plan: Plan | None = None) -> Replay:
+    """Run a stored decision again from its inputs and compare.
+
+    The plan is rebuilt from the stored strategy text with the decision's hash (or given). Without
+    `rules` the guard's recorded answers are replayed, so the strategy's logic is checked alone;
+    with `rules` the guard judges again too (the same packs must give the same answers).
+    """
+    row = get_decision(session, decision_id)
+    plan = plan or plan_by_hash(session, row.strategy_hash, row.strategy_name)
+    account = account_from_json(row.inputs["account"])
+    ledger = ledger_from_json(row.inputs["ledger"])
+    if rules is None:
+        guard = recorded(row.inputs["guard"])
+    else:
+        guard = account_guard(account, ledger, rules, row.inputs["organization"], row.now)
+    replayed = decision_json(decide(plan, account, row.now, guard))
+    stored = {k: v for k, v in row.decision.items() if k != "ledger"}
+    differences = [key for key in sorted(set(stored) | set(replayed)) if stored.get(key) != replayed.get(key)]
+    return Replay(decision_id, not differences, differences, replayed)
+
+
+def plan_by_hash(session: Session, content_hash: str, name: str) -> Plan:
+    """The plan of the stored strategy text with this hash; a 404 when no stored text has it."""
+    version = session.exec(select(StrategyVersion).where(StrategyVersion.content_hash == content_hash)).first()
+    if version is None:
+        raise not_found(f"no stored text of `{name}` has the decision's strategy hash", "strategy_hash")
+    from runtime.service.plans import compile_text
+
+    return compile_text(version.content, version.name)
+
+
+def recorded(answers: Sequence[Mapping[str, Any]]) -> Callable[[ContactRequest], GuardAnswer]:
+    """A guard that gives the recorded answers in order; a question not in the record is refused."""
+    queue = list(answers)
+
+    def guard(request: ContactRequest) -> GuardAnswer:
+        if queue:
+            data = queue.pop(0)
+            same = (data["channel"], data.get("template")) == (request.channel, request.template)
+            same = same and dt.datetime.fromisoformat(data["at"]) == request.at
+            if same:
+                return answer_from_json(data)
+        return GuardAnswer(False, None, {"allowed": False, "error": "not in the recorded answers"})
+
+    return guard

@@ -1,0 +1,1 @@
+"""Stores: reading and writing the service's tables in the caller's transaction."""

@@ -1,0 +1,215 @@
+"""Decisions, stored so each can be replayed: the exact inputs, the strategy hash, the model ids.
+
+A decision row keeps the account as the engine saw it (facts typed: a decimal stays a decimal,
+a score a float), its ledger, the organization, and every answer the guard gave in order. Replaying
+(`runtime.service.decide.replay`) rebuilds those values, runs `engine.decide` on the stored plan
+text with the same hash, and compares the result with the stored one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from engine.account import Account, AccountEvent, ScoreSource
+from engine.decide import ContactRequest, Decision, GuardAnswer
+from engine.guarding import Ledger
+from runtime.db.tables import DecisionRow
+from runtime.portfolio import read_progress
+from runtime.store.accounts import progress_json
+from runtime.store.problems import not_found
+
+DECIMAL = "$decimal"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question decide asked the guard, and its answer (kept so a replay needs no policy packs)."""
+
+    request: ContactRequest
+    answer: GuardAnswer
+
+
+def plain(data: Any) -> Any:
+    """Data as the JSON column gives it back (so stored and replayed compare equal)."""
+    return json.loads(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def typed(value: object) -> object:
+    """A fact value as JSON that keeps its type."""
+    if isinstance(value, Decimal):
+        return {DECIMAL: str(value)}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def untyped(value: object) -> object:
+    """The inverse of `typed`."""
+    if isinstance(value, dict) and set(value) == {DECIMAL}:
+        return Decimal(value[DECIMAL])
+    return value
+
+
+def account_json(account: Account) -> dict[str, Any]:
+    """The engine's account as typed JSON."""
+    return {
+        "account_id": account.account_id,
+        "placed_on": account.placed_on.isoformat(),
+        "timezone": account.timezone,
+        "facts": {name: typed(value) for name, value in account.facts.items()},
+        "events": [
+            {
+                "id": e.event_id,
+                "type": e.type,
+                "at": e.at.isoformat(),
+                "facts": {k: typed(v) for k, v in e.facts.items()},
+                "sources": {k: [s.model_id, s.version] for k, s in e.score_sources.items()},
+            }
+            for e in account.events
+        ],
+        "progress": progress_json(account.progress),
+        "score_sources": {k: [s.model_id, s.version] for k, s in account.score_sources.items()},
+        "debts": list(account.debts),
+    }
+
+
+def account_from_json(data: Mapping[str, Any]) -> Account:
+    """The account stored by `account_json`."""
+    return Account(
+        account_id=data["account_id"],
+        placed_on=dt.date.fromisoformat(data["placed_on"]),
+        timezone=data["timezone"],
+        facts={name: untyped(value) for name, value in data["facts"].items()},
+        events=tuple(
+            AccountEvent(
+                e["id"],
+                e["type"],
+                dt.datetime.fromisoformat(e["at"]),
+                {k: untyped(v) for k, v in e["facts"].items()},
+                {k: ScoreSource(*s) for k, s in e["sources"].items()},
+            )
+            for e in data["events"]
+        ),
+        progress=read_progress(data["progress"]),
+        score_sources={k: ScoreSource(*s) for k, s in data["score_sources"].items()},
+        debts=tuple(data["debts"]),
+    )
+
+
+def ledger_json(ledger: Ledger) -> dict[str, Any]:
+    """The guard's ledger as JSON (it already is JSON-shaped)."""
+    return plain(
+        {
+            "history": list(ledger.history),
+            "events": list(ledger.events),
+            "debts": list(ledger.debts),
+            "patient": dict(ledger.patient),
+            "organization": ledger.organization,
+        }
+    )
+
+
+def ledger_from_json(data: Mapping[str, Any]) -> Ledger:
+    """The ledger stored by `ledger_json`."""
+    return Ledger(
+        tuple(data["history"]), tuple(data["events"]), tuple(data["debts"]), data["patient"], data["organization"]
+    )
+
+
+def asked_json(asked: Asked) -> dict[str, Any]:
+    """One guard question and answer as JSON."""
+    answer = asked.answer
+    return plain(
+        {
+            "at": asked.request.at.isoformat(),
+            "channel": asked.request.channel,
+            "debts": list(asked.request.debts),
+            "automated": asked.request.automated,
+            "template": asked.request.template,
+            "allowed": answer.allowed,
+            "next_allowed_at": answer.next_allowed_at.isoformat() if answer.next_allowed_at else None,
+            "details": dict(answer.details),
+        }
+    )
+
+
+def answer_from_json(data: Mapping[str, Any]) -> GuardAnswer:
+    """A stored guard answer."""
+    retry = data.get("next_allowed_at")
+    return GuardAnswer(bool(data["allowed"]), dt.datetime.fromisoformat(retry) if retry else None, data["details"])
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """The decision as JSON: its proposals and its trace."""
+    return plain(
+        {
+            "account_id": decision.account_id,
+            "now": decision.now.isoformat(),
+            "day": decision.day,
+            "strategy_hash": decision.strategy_hash,
+            "proposals": [
+                {
+                    "source": p.source,
+                    "action": p.action,
+                    "channel": p.channel,
+                    "template": p.template,
+                    "at": p.at.isoformat(),
+                    "details": dict(p.details),
+                }
+                for p in decision.proposals
+            ],
+            "trace": decision.trace.to_dict(),
+        }
+    )
+
+
+def model_ids(account: Account) -> dict[str, Any]:
+    """Which model and version gave each score the decision read."""
+    return {name: {"model": s.model_id, "version": s.version} for name, s in sorted(account.score_sources.items())}
+
+
+def store_decision(
+    session: Session,
+    account: Account,
+    ledger: Ledger,
+    organization: str,
+    strategy_name: str,
+    decision: Decision,
+    asked: Sequence[Asked],
+    now: dt.datetime,
+    kept: Mapping[str, Any] | None = None,
+) -> DecisionRow:
+    """Write the decision with everything needed to replay it; `kept` notes proposals the ledger refused."""
+    row = DecisionRow(
+        account_id=account.account_id,
+        now=decision.now,
+        strategy_name=strategy_name,
+        strategy_hash=decision.strategy_hash,
+        model_ids=model_ids(account),
+        inputs={
+            "account": account_json(account),
+            "ledger": ledger_json(ledger),
+            "organization": organization,
+            "guard": [asked_json(a) for a in asked],
+        },
+        decision={**decision_json(decision), **({"ledger": plain(dict(kept))} if kept else {})},
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_decision(session: Session, decision_id: int) -> DecisionRow:
+    """One stored decision; a 404 when there is none."""
+    row = session.get(DecisionRow, decision_id)
+    if row is None:
+        raise not_found(f"there is no decision {decision_id}", "decision_id")
+    return row

@@ -1,0 +1,206 @@
+"""Events: what happened to an account, recorded once per idempotency key.
+
+`record_event(session, account_id, payload, idempotency_key, now)` stores an event or, when the
+key was seen before, returns the first row (`created` False); the same key with a different
+payload is a 409. An event that changes the account's state (a dispute, a cease request, an
+attorney, a consent given or revoked, …) also sets the fact the strategy reads (`disputed`,
+`cease_requested`, `attorney_represented`, `consent.sms`, …), in the same transaction.
+
+Payload: `{"type", "at", "debt", "channel", "to", "days", "kind", "text", "facts"}`; `type` is
+an event of the language (`reply`, `payment`, `conversation`, …) or of the guard (`cease`,
+`consent_revoked`, `attorney_representation`, …) or `delivery_receipt`; `at` an ISO instant
+with its offset. The strategy's events become `engine.account.AccountEvent`s, the guard's the
+case's `events`, so each reader sees what it understands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from dsl.schema import CONSENT_KINDS
+from dsl.vocabulary import EVENTS as STRATEGY_EVENTS
+from engine.account import AccountEvent
+from engine.guard.case import CONTACT_CHANNELS, EVENT_TYPES
+from engine.guarding import ACCOUNT_EVENT_TYPES
+from runtime.db.tables import AccountRow, EventRow
+from runtime.store.problems import conflict, invalid
+
+RECEIPT = "delivery_receipt"
+KNOWN_TYPES = frozenset({*STRATEGY_EVENTS, *EVENT_TYPES, RECEIPT})
+PAYLOAD_KEYS = frozenset({"type", "at", "debt", "channel", "to", "days", "kind", "text", "facts"})
+GUARD_FIELDS = ("debt", "channel", "to", "days", "kind", "text")
+# The account state an event sets (True), or clears (False).
+STATE_OF_EVENT: dict[str, tuple[str, bool]] = {
+    "dispute": ("disputed", True),
+    "verification_sent": ("verified", True),
+    "cease": ("cease_requested", True),
+    "attorney_representation": ("attorney_represented", True),
+    "bankruptcy": ("bankrupt", True),
+    "deceased": ("deceased", True),
+    "paid": ("paid", True),
+    "plan_accepted": ("plan_active", True),
+    "fa_application": ("fa_application_pending", True),
+    "fa_decision": ("fa_application_pending", False),
+}
+CONSENT_EVENTS = {"consent_given": True, "consent_revoked": False, "opt_out": False}
+
+
+def record_event(
+    session: Session, account_id: str, payload: Mapping[str, Any], idempotency_key: str, now: dt.datetime
+) -> tuple[EventRow, bool]:
+    """Store an event once per key (in the caller's transaction); `(row, created)`."""
+    if not isinstance(idempotency_key, str) or not idempotency_key.strip() or len(idempotency_key) > 200:
+        raise invalid("idempotency_key", "expected text of 1 to 200 characters")
+    clean = checked_payload(payload)
+    existing = by_key(session, idempotency_key)
+    if existing is not None:
+        return same_or_conflict(existing, account_id, clean), False
+    # Deferred: accounts reads events, and an event is checked against its account's guard case.
+    from runtime.store.accounts import check_event, locked_account
+
+    row = locked_account(session, account_id)
+    event = EventRow(
+        account_id=account_id,
+        idempotency_key=idempotency_key,
+        type=clean["type"],
+        at=read_at(clean["at"]),
+        payload=clean,
+        created_at=now,
+    )
+    check_event(session, row, event)
+    try:
+        with session.begin_nested():
+            session.add(event)
+            session.flush()
+    except IntegrityError:
+        # Another transaction stored the same key first (a retry racing its original).
+        session.expunge(event)
+        first = by_key(session, idempotency_key)
+        if first is None:
+            raise
+        return same_or_conflict(first, account_id, clean), False
+    apply_state(row, clean, now)
+    session.add(row)
+    return event, True
+
+
+def by_key(session: Session, key: str) -> EventRow | None:
+    """The event stored under an idempotency key."""
+    return session.exec(select(EventRow).where(EventRow.idempotency_key == key)).first()
+
+
+def same_or_conflict(row: EventRow, account_id: str, payload: dict[str, Any]) -> EventRow:
+    """The first row when the repeat is the same event; a 409 when the key was used for another."""
+    if row.account_id != account_id or canonical(row.payload) != canonical(payload):
+        raise conflict("this idempotency key was already used for a different event", "idempotency_key")
+    return row
+
+
+def canonical(data: Any) -> str:
+    """JSON text that is the same for the same data."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def checked_payload(payload: Any) -> dict[str, Any]:
+    """The payload with every field checked; a 422 naming the first bad one."""
+    if not isinstance(payload, Mapping):
+        raise invalid("payload", "expected an object `{…}`")
+    for key in payload:
+        if key not in PAYLOAD_KEYS:
+            raise invalid(str(key), "unknown field of an event")
+    kind = payload.get("type")
+    if kind not in KNOWN_TYPES:
+        raise invalid("type", f"`{kind}` is not an event type; expected one of {', '.join(sorted(KNOWN_TYPES))}")
+    clean = {k: v for k, v in payload.items() if v is not None}
+    clean["at"] = read_at(payload.get("at")).isoformat()
+    if "channel" in clean and clean["channel"] not in CONTACT_CHANNELS:
+        raise invalid("channel", f"`{clean['channel']}` is not a contact channel")
+    for key in ("debt", "to", "kind", "text"):
+        if key in clean and not isinstance(clean[key], str):
+            raise invalid(key, "expected text")
+    days = clean.get("days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
+        raise invalid("days", "expected a whole number of days")
+    if not isinstance(clean.get("facts", {}), Mapping):
+        raise invalid("facts", "expected an object `{…}`")
+    if kind in CONSENT_EVENTS and clean.get("kind") not in (*CONSENT_KINDS, None):
+        raise invalid("kind", f"`{clean.get('kind')}` is not a consent; expected one of {', '.join(CONSENT_KINDS)}")
+    return clean
+
+
+def read_at(value: Any) -> dt.datetime:
+    """An instant with its offset."""
+    if isinstance(value, dt.datetime):
+        at = value
+    else:
+        try:
+            at = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            raise invalid("at", f"`{value}` is not a time such as `2026-03-10T14:05:00-05:00`") from None
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise invalid("at", "the time needs its UTC offset, such as `-05:00` or `Z`")
+    return at
+
+
+def apply_state(row: AccountRow, payload: Mapping[str, Any], now: dt.datetime) -> None:
+    """Set the fact an event implies (a new dict: JSON columns are not mutation-tracked)."""
+    kind = payload["type"]
+    facts = dict(row.facts)
+    if kind in STATE_OF_EVENT:
+        name, value = STATE_OF_EVENT[kind]
+        facts[name] = value
+    elif kind in CONSENT_EVENTS and payload.get("kind") in CONSENT_KINDS:
+        facts[f"consent.{payload['kind']}"] = CONSENT_EVENTS[kind]
+    else:
+        return
+    row.facts = facts
+    row.updated_at = now
+
+
+# ---------------------------------------------------------------- as the engine reads them
+
+
+def event_id(row: EventRow) -> str:
+    """The id a strategy's progress records for a handled event."""
+    return f"ev-{row.id}"
+
+
+def account_events(rows: Iterable[EventRow]) -> list[AccountEvent]:
+    """The strategy's events (`on reply`, `on payment`, …); a reply's text is read for its intents."""
+    found = []
+    for row in rows:
+        if row.type not in STRATEGY_EVENTS:
+            continue
+        payload = row.payload
+        facts: dict[str, object] = {}
+        sources = {}
+        text = payload.get("text")
+        if row.type == "reply" and isinstance(text, str):
+            from engine.scores.service import score_reply  # loads scikit-learn: only when a reply is read
+
+            facts, sources = score_reply(text)
+            facts = dict(facts)
+            facts["text"] = text
+        facts.update(payload.get("facts", {}))
+        if isinstance(payload.get("debt"), str):
+            facts["debt"] = payload["debt"]
+        found.append(AccountEvent(event_id(row), row.type, row.at, facts, sources))
+    return found
+
+
+def guard_events(rows: Iterable[EventRow]) -> list[dict[str, Any]]:
+    """The guard case's events; those the guard already reads from the account's events are left out."""
+    found = []
+    for row in rows:
+        if row.type not in EVENT_TYPES or row.type in ACCOUNT_EVENT_TYPES:
+            continue
+        data: dict[str, Any] = {"at": row.at.isoformat(), "type": row.type}
+        data.update({key: row.payload[key] for key in GUARD_FIELDS if key in row.payload})
+        found.append(data)
+    return found
