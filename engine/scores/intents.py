@@ -25,11 +25,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.multiclass import OneVsRestClassifier
 
+from engine.scores.intents_ids import INTENT_MODEL_ID, MODEL_VERSION, SENTIMENT_MODEL_ID
 from engine.scores.replies_corpus import INTENT_NAMES, LANGUAGES, SENTIMENT_NAMES
 
-INTENT_MODEL_ID = "reply-intents-tfidf-lr"
-SENTIMENT_MODEL_ID = "reply-sentiment-tfidf-ridge"
-MODEL_VERSION = "1.0.0"
 THRESHOLD = 0.5
 FEATURES = ("tfidf char_wb n-grams 2..5, accents folded, lowercased, sublinear tf, min_df 2",)
 DIGITS = 4

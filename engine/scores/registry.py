@@ -25,6 +25,7 @@ from dsl.schema import Kind
 from dsl.vocabulary import CHANNELS
 from engine.account import ScoreSource
 from engine.scores import replies
+from engine.scores.intents_ids import INTENT_MODEL_ID, MODEL_VERSION, SENTIMENT_MODEL_ID
 
 MINUTES_PER_DAY = 24 * 60
 # The shipped models' ids and version, as `engine.scores.models` writes them on their cards. Not
@@ -35,9 +36,13 @@ SHIPPED_MODELS = {
     "score.distress": ScoreSource("distress-hgb", "1.0.0"),
 }
 TIMING_SOURCE = ScoreSource("timing-beta-table", "1.0.0")
+# `intent.stop` is the revocation rules' (ORed with the classifier, which may only add stops); the
+# other intents and the sentiments are the reply classifier's (`engine.scores.intents`).
 KEYWORD_SOURCE = ScoreSource(replies.RULES_ID, replies.RULES_VERSION)
-# Intents and sentiments nobody measures yet (until issue 5's classifier): always false / 0, and the
-# trace says so by naming this source instead of a model.
+INTENT_SOURCE = ScoreSource(INTENT_MODEL_ID, MODEL_VERSION)
+SENTIMENT_SOURCE = ScoreSource(SENTIMENT_MODEL_ID, MODEL_VERSION)
+# What a reply scored without a classifier reports for the intents and sentiments it could not
+# measure (`engine.scores.replies_scoring`): false / 0, and the trace names this instead of a model.
 UNMEASURED_SOURCE = ScoreSource("reply-unmeasured", "0.0.0")
 # The kinds a score may have; every other kind in the schema is an account fact, not a score.
 SCORE_KINDS = frozenset({Kind.SCORE, Kind.BOOLEAN, Kind.CLOCK, Kind.CHANNEL})
@@ -167,17 +172,18 @@ def from_schema(row: schema.Fact, producer: ScoreSource) -> ScoreSpec:
 
 
 def default_producer(name: str) -> ScoreSource:
-    """Who fills in each score by default: the shipped models, the timing table, the reply rules."""
+    """Who fills in each score by default: the shipped models, the timing table, the reply rules and models."""
     if name in SHIPPED_MODELS:
         return SHIPPED_MODELS[name]
     if name in MODEL_FACTS:
         return TIMING_SOURCE
-    if name in KEYWORD_INTENTS:
+    if name == "intent.stop":
         return KEYWORD_SOURCE
+    if name.startswith("intent."):
+        return INTENT_SOURCE
+    if name.startswith("sentiment."):
+        return SENTIMENT_SOURCE
     return UNMEASURED_SOURCE
-
-
-KEYWORD_INTENTS = frozenset({"intent.stop", "intent.dispute", "intent.hardship"})
 
 
 def default_registry() -> ScoreRegistry:

@@ -7,9 +7,9 @@ evaluators read a missing score as unknown, which compares false) and named in `
 score comes back with the `ScoreSource` that produced it, ready for `Account.score_sources`, so
 the trace names the model and version behind every number it shows.
 
-Replies: until issue 5's classifier, the keyword rules decide `intent.stop`, `intent.dispute` and
-`intent.hardship` (`reply-keywords@1.0.0`); the other intents are false and the sentiments 0, and
-their source says so (`reply-unmeasured@0.0.0`) rather than passing a constant off as a model.
+Replies (`engine.scores.replies_scoring`): the reply classifier gives the intents and sentiments,
+and `intent.stop` is the revocation rules OR the classifier. Without a classifier the rules give
+stop, dispute and hardship and the rest is reported as unmeasured (`reply-unmeasured@0.0.0`).
 """
 
 from __future__ import annotations
@@ -19,20 +19,13 @@ from dataclasses import dataclass, replace
 
 from threadpoolctl import ThreadpoolController
 
-from dsl import schema
 from dsl.schema import Kind
 from engine.account import Account, ScoreSource
-from engine.scores import replies as keyword_rules
 from engine.scores.features import feature_rows
+from engine.scores.intents import ReplyModel
 from engine.scores.models import TrainedModel
-from engine.scores.registry import (
-    DEFAULT_REGISTRY,
-    KEYWORD_SOURCE,
-    TIMING_SOURCE,
-    UNMEASURED_SOURCE,
-    ScoreError,
-    ScoreRegistry,
-)
+from engine.scores.registry import DEFAULT_REGISTRY, TIMING_SOURCE, ScoreError, ScoreRegistry
+from engine.scores.replies_scoring import read_replies, read_reply
 from engine.scores.synthetic import FEATURES
 from engine.scores.timing import ALLOWED_HOURS, TimingTable, best_channel, best_times, consented_channels
 
@@ -63,12 +56,14 @@ def score_accounts(
     registry: ScoreRegistry = DEFAULT_REGISTRY,
     hours: Iterable[int] = ALLOWED_HOURS,
     threads: int = 1,
+    reply_model: ReplyModel | None = None,
 ) -> list[ScoredAccount]:
     """Scores for a batch of accounts: one model call per model, then timing and reply scores.
 
     `models` maps a score name (`score.propensity`, `score.distress`) to its trained model;
     `replies`, when given, holds each account's last reply text (or None) in the same order.
-    `threads` caps the models' OpenMP threads for the call (see `NATIVE_THREADS`).
+    `threads` caps the models' OpenMP threads for the call (see `NATIVE_THREADS`); `reply_model`
+    reads the replies in one pass (without it, rules only: see `score_reply`).
     Raises `ScoreError` only for a wrong set-up (a model under a name the registry does not
     offer, or trained on other features); bad values in the facts fall back to defaults.
     """
@@ -83,10 +78,14 @@ def score_accounts(
                     found[name] = (round(float(probability), SCORE_DIGITS), source)
     if timing_table is not None:
         add_timing(produced, accounts_facts, timing_table, tuple(hours))
-    for found, text in zip(produced, replies or [None] * len(produced), strict=True):
-        if text is not None:
-            values, sources = score_reply(text)
-            found.update({name: (value, sources[name]) for name, value in values.items()})
+    replied = [
+        (found, text)
+        for found, text in zip(produced, replies or [None] * len(produced), strict=True)
+        if text is not None
+    ]
+    readings = read_replies([text for _, text in replied], reply_model)
+    for (found, _), reading in zip(replied, readings, strict=True):
+        found.update({name: (value, reading.sources[name]) for name, value in reading.values.items()})
     checked: dict[tuple[str, type, object], str | None] = {}
     return [
         accepted(facts, found, defaulted, registry, checked)
@@ -160,24 +159,17 @@ def accepted(
     return ScoredAccount(merged, sources, defaulted, tuple(problems))
 
 
-def score_reply(text: str) -> tuple[dict[str, object], dict[str, ScoreSource]]:
+def score_reply(
+    text: str, model: ReplyModel | None = None, language_on_file: str | None = None
+) -> tuple[dict[str, object], dict[str, ScoreSource]]:
     """Every intent and sentiment of one reply, and the source of each.
 
-    Keyword rules decide stop, dispute and hardship; the other intents are false and the
-    sentiments 0 until issue 5's classifier measures them, and their source says so.
+    With the reply classifier (`runtime.reply_models.default_reply_model()`), it gives the intents
+    and sentiments and `intent.stop` is the revocation rules OR the classifier. Without it, the
+    rules give stop, dispute and hardship and the rest is false / 0 from `reply-unmeasured`.
     """
-    found = keyword_rules.classify(text)
-    by_keyword = {"intent.stop": found.stop, "intent.dispute": found.dispute, "intent.hardship": found.hardship}
-    values: dict[str, object] = {}
-    sources: dict[str, ScoreSource] = {}
-    for row in schema.INTENTS:
-        values[row.name] = by_keyword.get(row.name, False)
-        sources[row.name] = KEYWORD_SOURCE if row.name in by_keyword else UNMEASURED_SOURCE
-    for row in schema.SCORES:
-        if row.group == "sentiment":
-            values[row.name] = 0.0
-            sources[row.name] = UNMEASURED_SOURCE
-    return values, sources
+    reading = read_reply(text, model, language_on_file)
+    return reading.values, reading.sources
 
 
 def with_scores(account: Account, scored: ScoredAccount) -> Account:
