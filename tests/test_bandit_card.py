@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from engine.scores.bandit import BANDIT_ID, BANDIT_VERSION, BanditState, Outcome, update
 from engine.scores.bandit_card import (
     CARD_FILE,
+    CARD_MARKDOWN,
     POSTERIOR_FILE,
     bandit_card,
     calibration,
@@ -43,7 +44,7 @@ def learned() -> BanditState:
 def test_the_card_has_every_model_card_field_and_says_what_a_bandit_learns() -> None:
     card = bandit_card(learned(), "a test ledger", {"sim_lift_over_fixed": 1.2}, DAY)
     assert set(card) >= MODEL_CARD_FIELDS
-    assert (card["model_id"], card["version"], card["rows"], card["created"]) == (
+    assert (card["model_id"], card["version"], card["rows"], card["trained_on"]) == (
         BANDIT_ID,
         BANDIT_VERSION,
         15,
@@ -62,7 +63,8 @@ def test_the_hash_follows_the_posterior() -> None:
 
 def test_card_files_are_json_and_the_posterior_reads_back() -> None:
     files = card_files(learned(), "x", {}, DAY)
-    assert set(files) == {CARD_FILE, POSTERIOR_FILE}
+    assert set(files) == {CARD_FILE, CARD_MARKDOWN, POSTERIOR_FILE}
+    assert files[CARD_MARKDOWN].decode().startswith(f"# Model card: {BANDIT_ID} {BANDIT_VERSION}")
     assert json.loads(files[CARD_FILE])["model_id"] == BANDIT_ID
     assert state_from_dict(json.loads(files[POSTERIOR_FILE])) == learned()
 

@@ -27,12 +27,18 @@ from engine.scores.timing import Prior
 
 POSTERIOR_FILE = "posterior.json"
 CARD_FILE = "card.json"
+CARD_MARKDOWN = "card.md"
 REWARD = (
     "1 when the patient answers within 72 hours of the contact and before the next one: a call's "
     "own outcome is a conversation, or the patient calls or writes in, replies, pays or accepts a "
     "plan; else 0. Credit goes to the last contact before the answer. Contacts that never reached "
     "the patient (not in service, undeliverable) and contacts whose 72 hours are still running are "
     "left out."
+)
+INTENDED_USE = (
+    "Pick the hour and channel of a contact a lawful strategy already decided to make, among the "
+    "arms the policies and the guard allow, so it reaches the patient when they can answer. It "
+    "never decides whether to contact, how often, or what to say, and it can never widen a window."
 )
 LIMITS = (
     "segments are age bands only; nothing else about a patient moves their arm",
@@ -106,7 +112,8 @@ def bandit_card(
         "rows": state.contacts(),
         "metrics": {str(k): float(v) for k, v in metrics.items()},
         "calibration": [list(row) for row in calibration(state)],
-        "created": created.isoformat(),
+        "trained_on": created.isoformat(),
+        "intended_use": INTENDED_USE,
         "kind": "Thompson sampling, Beta-Bernoulli per segment × channel × local hour",
         "reward": REWARD,
         "reward_window_hours": REWARD_WINDOW.total_seconds() / 3600,
@@ -129,9 +136,59 @@ def bandit_card(
 def card_files(
     state: BanditState, training_data: str, metrics: Mapping[str, float], created: dt.date
 ) -> dict[str, bytes]:
-    """`card.json` and `posterior.json` for `var/models/timing-thompson-VERSION/`, as bytes."""
+    """`card.json`, `card.md` and `posterior.json` for `var/models/timing-thompson-VERSION/`, as bytes."""
     card = bandit_card(state, training_data, metrics, created)
     return {
         CARD_FILE: json.dumps(card, indent=2).encode(),
+        CARD_MARKDOWN: card_markdown(card).encode(),
         POSTERIOR_FILE: json.dumps(state_to_dict(state), indent=2).encode(),
     }
+
+
+def card_markdown(card: Mapping[str, Any]) -> str:
+    """The card for people, in the shape of the other models' `card.md`."""
+    priors = card["priors"]
+    lines = [
+        f"# Model card: {card['model_id']} {card['version']}",
+        "",
+        f"- **Chooses**: {card['kind']}",
+        f"- **Reward**: {card['reward']}",
+        f"- **Trained on**: {card['training_data']}; {card['rows']:,} contacts; posterior hash "
+        f"`{card['training_data_hash']}`",
+        f"- **Trained**: {card['trained_on']}",
+        f"- **Arms**: {', '.join(f'`{f}`' for f in card['features'])}; channels "
+        f"{', '.join(f'`{c}`' for c in card['channels'])}",
+        f"- **Clamped to**: {card['clamp']}",
+        "",
+        "## Intended use",
+        "",
+        card["intended_use"],
+        "",
+        "## Priors",
+        "",
+        "| channel | prior mean |",
+        "|---|---|",
+        *[f"| {channel} | {mean:.4f} |" for channel, mean in priors["per_channel"].items()],
+        "",
+        f"Each arm's prior is worth {priors['strength']:g} contacts, plus what other segments saw at the same "
+        f"channel and hour, worth at most {priors['pooled_from_other_segments_at_most']:g}. "
+        f"{priors['call_prior_source'].capitalize()}.",
+        "",
+        "## Limits",
+        "",
+        *[f"- {limit}" for limit in card["limits"]],
+        "",
+        "## Metrics",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        *[f"| {name} | {value:.4f} |" for name, value in card["metrics"].items()],
+        "",
+        "## Calibration (arms with data, by posterior mean)",
+        "",
+        "| mean predicted | observed rate | contacts |",
+        "|---|---|---|",
+        *[f"| {p:.4f} | {o:.4f} | {n:,} |" for p, o, n in card["calibration"]],
+        "",
+    ]
+    return "\n".join(lines)
