@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,6 +19,7 @@ from engine.scores.bandit import (
     Outcome,
     Tally,
     account_rng,
+    account_timing,
     allowed_arms,
     choose,
     eligible_channels,
@@ -297,3 +300,30 @@ def test_the_same_state_and_seed_always_give_the_same_choice(outcomes: list[Outc
     first = choose(state, "working", allowed, np.random.default_rng(seed))
     again = choose(update(BanditState(), outcomes), "working", allowed, np.random.default_rng(seed))
     assert first == again and first is not None
+
+
+MONDAY = dt.date(2026, 3, 16).toordinal()
+SATURDAY = dt.date(2026, 3, 21).toordinal()
+EVERYTHING = {"consent.sms": True, "consent.email": True, "consent.autodialed_calls": True, "patient.age": 40}
+
+
+def test_account_timing_gives_the_engine_its_facts_inside_the_rules() -> None:
+    lured = update(BanditState(), many("working", "sms", 12, 80, 0) + many("working", "call", 12, 80, 0))
+    scores = account_timing(lured, EVERYTHING, "A-1", MONDAY, window=(9 * 60, 19 * 60), inconvenient=(WORKDAYS,))
+    assert {name: value for name, value in scores.items() if name.startswith("best_time.")} and all(
+        isinstance(v, int) and 17 * 60 <= v < 19 * 60 for k, v in scores.items() if k.startswith("best_time")
+    )
+    weekend = account_timing(lured, EVERYTHING, "A-1", SATURDAY, window=(9 * 60, 19 * 60), inconvenient=(WORKDAYS,))
+    assert weekend["best_time"] == 12 * 60 and weekend["best_channel"] in ("sms", "call")
+
+
+def test_account_timing_leaves_out_opted_out_and_refused_channels_and_replays() -> None:
+    def no_calls(channel: str, minute: int) -> int | None:
+        return None if channel == "call" else minute
+
+    scores = account_timing(BanditState(), EVERYTHING, "A-2", MONDAY, seed=9, opted_out=("sms",), probe=no_calls)
+    assert set(scores) == {"best_time.email", "best_channel", "best_time"} and scores["best_channel"] == "email"
+    assert scores == account_timing(
+        BanditState(), EVERYTHING, "A-2", MONDAY, seed=9, opted_out=("sms",), probe=no_calls
+    )
+    assert account_timing(BanditState(), {"patient.age": 40}, "A-3", MONDAY) == {}  # no consent, nothing to time

@@ -339,3 +339,26 @@ def account_rng(seed: int, account_id: str, day: int) -> np.random.Generator:
     """A generator fixed by (seed, account, day): re-deciding the same account the same day replays the draw."""
     digest = hashlib.sha256(f"{seed}|{account_id}|{day}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:16], "big"))
+
+
+def account_timing(
+    state: BanditState,
+    facts: Mapping[str, object],
+    account_id: str,
+    day: int,
+    seed: int = 0,
+    window: tuple[int, int] | None = None,
+    inconvenient: Iterable[InconvenientTime] = (),
+    opted_out: Iterable[str] = (),
+    probe: Probe | None = None,
+) -> dict[str, object]:
+    """One account's `best_time.<channel>`, `best_channel` and `best_time` for local date `day` (an ordinal).
+
+    The one call the scoring stage makes per account: its segment from the facts, its channels
+    from consent and opt-outs, the arms the window, designations and guard allow on that weekday,
+    and a Thompson draw that replays for the same (seed, account, day).
+    """
+    allowed = allowed_arms(
+        eligible_channels(facts, opted_out), window, (day - 1) % 7, inconvenient, probe=probe
+    )  # ordinal 1 (0001-01-01) was a Monday
+    return timing_scores(state, segment_of(facts), allowed, account_rng(seed, account_id, day))

@@ -7,10 +7,13 @@ the best channel is the one whose best hour has the highest expected rate, among
 patient consented to. With no data every hour ties and the earliest allowed hour wins, so the
 step's own window decides.
 
-This is a greedy point estimate: it never explores. The Thompson-sampling bandit of issue 5
-(channel × hour per segment, clamped to what the policies allow) replaces it; until then the
-engine still clamps `best_time` into the step's window and the guard's verdict, so a bad estimate
-can only cost reach, never compliance. Pure functions: outcome counts come in as arguments.
+This is a greedy point estimate: it never explores, and it knows no segments. The Thompson-
+sampling bandit beside it (`engine.scores.bandit`: channel × hour per segment, choosing only among
+the arms the policies and the guard allow, `account_timing` for one account's facts) is what the
+engine should use; this table stays as the greedy baseline the bandit is measured against
+(`benchmarks/bench_bandit.py`), and its `Prior`s and `DEFAULT_PRIORS` are the bandit's priors.
+Either way the engine still clamps `best_time` into the step's window and asks the guard, so a bad
+estimate can only cost reach, never compliance. Pure functions: outcome counts come in as arguments.
 """
 
 from __future__ import annotations
