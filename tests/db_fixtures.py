@@ -13,17 +13,29 @@ Import the fixtures into a test module: `from db_fixtures import database_url, d
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
 
+from dsl import ast
+from dsl.parser import parse
+from engine.evaluators import build_plan
+from engine.guard import GuardRules, compile_rules
+from engine.plan import Plan
 from runtime.db.database import make_engine
 from runtime.db.migrate import upgrade
+from runtime.db.tables import AccountRow, Patient
+from runtime.files import load_policies
+from runtime.store.accounts import upsert_account, upsert_patient
 
 PG_ENV = "PARLEY_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -101,3 +113,61 @@ def db_engine(database_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+# ---------------------------------------------------------------- shared test data
+
+POLICIES = Path(__file__).resolve().parent.parent / "policies"
+T0 = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)  # 09:00 in New York
+# A strategy far more eager than the law allows: three calls a day. The checker would refuse it;
+# the runtime ledger must still keep every account within its caps.
+EAGER_TEXT = """strategy "Eager" version 1
+  organization agency
+  jurisdictions US-PA
+  step "Morning call" every 1 day from day 0 to day 400
+    call "eager_call"
+  end
+  step "Noon call" every 1 day from day 0 to day 400
+    call "eager_call"
+  end
+  step "Evening call" every 1 day from day 0 to day 400
+    call "eager_call"
+  end
+  on reply when intent.hardship
+    handoff "hardship-desk" priority high
+  end
+end
+"""
+
+
+def plan_of(text: str = EAGER_TEXT) -> Plan:
+    """A strategy compiled without the checker (the tests want strategies the checker would refuse)."""
+    program = parse(text, "test.parley").program
+    assert isinstance(program, ast.Strategy)
+    return build_plan(program, text)
+
+
+@functools.cache
+def guard_rules() -> GuardRules:
+    """The shipped policy packs, compiled for the guard once per test process."""
+    packs, findings = load_policies(POLICIES)
+    assert not any(d.is_error for d in findings)
+    return compile_rules(packs)
+
+
+def seed_account(
+    session: Session, account_id: str = "A1", patient_id: str = "P1", now: dt.datetime = T0, **account: Any
+) -> AccountRow:
+    """A patient in New York and an account in Pennsylvania under the eager strategy."""
+    if session.get(Patient, patient_id) is None:
+        upsert_patient(session, patient_id, {"timezone": "America/New_York", "language": "en"}, now)
+    data = {
+        "patient_id": patient_id,
+        "strategy_name": "Eager",
+        "placed_on": "2026-03-01",
+        "facts": {"balance": "250.00", "days_past_due": 200},
+        "jurisdiction": "US-PA",
+        "debts": [{"id": "D1", "kind": "medical"}],
+        **account,
+    }
+    return upsert_account(session, account_id, data, now)

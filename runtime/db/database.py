@@ -117,12 +117,12 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """A session for reading (never blocks writers); anything left uncommitted is rolled back."""
+    """A session for reading (never blocks writers); closing it rolls back whatever it began.
+
+    Rows read stay usable after the block (closing detaches them without expiring them).
+    """
     with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
+        yield session
 
 
 def lock_account(session: Session, account_id: str) -> AccountRow:
