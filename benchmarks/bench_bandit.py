@@ -5,17 +5,21 @@ every `--cadence` days for `--days` days inside a 09:00-19:00 step window, by fo
 see the same accounts and the same dice:
 
 - `fixed`: always SMS at 10:00 (the allowed hour nearest 10:00, then another channel, when not allowed);
+- `bestfixed`: the one fixed (channel, hour) that is best over the whole portfolio, chosen knowing
+  the true rates (call at 12:00 in the plausible world): the strongest schedule without segments;
 - `greedy`: the posterior mean's best arm, learning nightly but never exploring (the Beta table's way);
 - `thompson`: the bandit, learning nightly from the day's outcomes;
 - `oracle`: the best allowed arm under the true rates (the ceiling).
 
-Printed: each policy's reward rate per seed; the lift of `thompson` over `fixed` (and over
-`greedy`) as the ratio of mean rates minus one and in points, with a 95% percentile bootstrap
+Printed: each policy's reward rate per seed; the lift of `thompson` over `fixed`, `bestfixed`
+and `greedy` as the ratio of mean rates minus one and in points, with a 95% percentile bootstrap
 interval over seeds; the share of the oracle's reward; the rate by week; the cost of one choice.
 
 Run: `.venv/bin/python benchmarks/bench_bandit.py [--accounts N] [--days N] [--seeds N]
-[--card-out DIR]`. `--card-out` trains the bandit on the first seed's simulated ledger and writes
-its card and posterior there (`card.json`, `posterior.json`).
+[--world plausible|flat] [--card-out DIR]`. `--world flat` keeps each segment's channel levels
+but drops the hourly shapes (a check on how much of the lift our assumed shapes carry).
+`--card-out` writes the card and posterior of the bandit the first seed's run trained
+(`card.json`, `card.md`, `posterior.json`).
 """
 
 from __future__ import annotations
@@ -25,15 +29,17 @@ import datetime as dt
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from engine.scores.bandit import BanditState, Outcome, account_rng, allowed_arms, choose, timing_scores, update
 from engine.scores.bandit_card import card_files
-from engine.scores.bandit_sim import POLICIES, RunResult, Settings, lift, plausible_world, run
+from engine.scores.bandit_sim import POLICIES, RunResult, Settings, World, flat_world, lift, plausible_world, run
 
 BOOTSTRAP_SEED = 2026
+WORLDS: dict[str, Callable[[], World]] = {"plausible": plausible_world, "flat": flat_world}
 
 
 def arguments() -> argparse.Namespace:
@@ -44,6 +50,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--cadence", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--world", choices=sorted(WORLDS), default="plausible")
     parser.add_argument("--card-out", type=Path, default=None)
     return parser.parse_args()
 
@@ -83,7 +90,7 @@ def choice_cost() -> tuple[float, float]:
 def main() -> None:
     """Run every policy on every seed and print the lift."""
     args = arguments()
-    world = plausible_world()
+    world = WORLDS[args.world]()
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     print(f"bench_bandit: {machine()}")
     print(
@@ -103,7 +110,7 @@ def main() -> None:
     print(f"({time.perf_counter() - started:.1f} s)")
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     metrics: dict[str, float] = {}
-    for baseline in ("fixed", "greedy"):
+    for baseline in ("fixed", "bestfixed", "greedy"):
         pairs = [(b.rate, t.rate) for b, t in zip(results[baseline], results["thompson"], strict=True)]
         found = lift(pairs, rng)
         metrics |= {
@@ -134,7 +141,7 @@ def main() -> None:
 def write_card(folder: Path, result: RunResult, settings: Settings, metrics: dict[str, float]) -> None:
     """Write the card and posterior of the bandit trained by one simulated run."""
     assert result.state is not None
-    data = f"bandit_sim plausible_world, {settings.accounts} accounts x {settings.days} days, seed {settings.seed}"
+    data = f"bandit_sim world, {settings.accounts} accounts x {settings.days} days, seed {settings.seed}"
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in card_files(result.state, data, metrics, dt.date.today()).items():
         (folder / name).write_bytes(content)

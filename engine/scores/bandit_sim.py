@@ -100,6 +100,14 @@ def plausible_world() -> World:
     return World(rates)
 
 
+def flat_world() -> World:
+    """The same levels with no hourly shape: only the channel matters (a sensitivity check on our shapes)."""
+    rates = {}
+    for segment, channels in RESPONSE_MODEL.items():
+        rates[segment] = np.vstack([np.full(24, channels[c][0]) for c in CHANNELS])
+    return World(rates)
+
+
 def easy_world(best: tuple[str, str, int], high: float = 0.6, low: float = 0.1) -> World:
     """A world where one arm of one segment pays `high` and every other arm `low`: for convergence tests."""
     rates = {segment: np.full((len(CHANNELS), 24), low) for segment in SIM_SEGMENTS}
@@ -256,8 +264,19 @@ def oracle(world: World) -> Policy:
     return pick
 
 
+def best_fixed_arm(world: World, window: tuple[int, int] = Settings.window) -> Arm:
+    """The one (channel, hour) in the window with the best true rate over the portfolio's age mix:
+    the best fixed schedule someone who knew the world could write."""
+    ages = range(18, 91)  # the synthetic portfolio draws ages uniformly from 18 to 90
+    shares = {s: sum(segment_of({"patient.age": a}) == s for a in ages) / len(ages) for s in SIM_SEGMENTS}
+    hours = range(window[0] // 60, -(-window[1] // 60))
+    arms = [(c, h) for c in CHANNELS for h in hours]
+    return max(arms, key=lambda arm: sum(share * world.rate(s, *arm) for s, share in shares.items()))
+
+
 POLICIES: dict[str, Callable[[World], Policy]] = {
     "fixed": lambda world: fixed_schedule("sms", 10),
+    "bestfixed": lambda world: fixed_schedule(*best_fixed_arm(world)),
     "greedy": lambda world: greedy_many,
     "thompson": lambda world: thompson_many,
     "oracle": oracle,
