@@ -351,14 +351,17 @@ def account_timing(
     inconvenient: Iterable[InconvenientTime] = (),
     opted_out: Iterable[str] = (),
     probe: Probe | None = None,
+    not_before: int = 0,
 ) -> dict[str, object]:
     """One account's `best_time.<channel>`, `best_channel` and `best_time` for local date `day` (an ordinal).
 
     The one call the scoring stage makes per account: its segment from the facts, its channels
     from consent and opt-outs, the arms the window, designations and guard allow on that weekday,
-    and a Thompson draw that replays for the same (seed, account, day).
+    and a Thompson draw that replays for the same (seed, account, day). `not_before` (a local
+    minute, e.g. now's) drops the arms already past, which decide would only move to now.
     """
+    start, end = window or (0, 24 * 60)
     allowed = allowed_arms(
-        eligible_channels(facts, opted_out), window, (day - 1) % 7, inconvenient, probe=probe
+        eligible_channels(facts, opted_out), (max(start, not_before), end), (day - 1) % 7, inconvenient, probe=probe
     )  # ordinal 1 (0001-01-01) was a Monday
     return timing_scores(state, segment_of(facts), allowed, account_rng(seed, account_id, day))
