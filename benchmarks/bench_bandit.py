@@ -94,7 +94,8 @@ def main() -> None:
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     print(f"bench_bandit: {machine()}")
     print(
-        f"settings: {args.accounts} accounts, {args.days} days, a contact every {args.cadence} days, window 09:00-19:00"
+        f"world {args.world}; {args.accounts} accounts, {args.days} days, a contact every {args.cadence} days, "
+        "step window 09:00-19:00"
     )
     print(f"seeds {seeds.start}..{seeds.stop - 1}; bootstrap seed {BOOTSTRAP_SEED}, 10,000 resamples")
     results: dict[str, list[RunResult]] = {name: [] for name in POLICIES}
@@ -135,13 +136,13 @@ def main() -> None:
     print(f"one choose(): {per_choice:.0f} µs; one timing_scores(): {per_scores:.0f} µs (39 arms, 30 allowed)")
     if args.card_out:
         first = Settings(args.accounts, args.days, args.cadence, seed=args.first_seed)
-        write_card(args.card_out, results["thompson"][0], first, metrics)
+        write_card(args.card_out, args.world, results["thompson"][0], first, metrics)
 
 
-def write_card(folder: Path, result: RunResult, settings: Settings, metrics: dict[str, float]) -> None:
+def write_card(folder: Path, world: str, result: RunResult, settings: Settings, metrics: dict[str, float]) -> None:
     """Write the card and posterior of the bandit trained by one simulated run."""
     assert result.state is not None
-    data = f"bandit_sim world, {settings.accounts} accounts x {settings.days} days, seed {settings.seed}"
+    data = f"bandit_sim {world} world, {settings.accounts} accounts x {settings.days} days, seed {settings.seed}"
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in card_files(result.state, data, metrics, dt.date.today()).items():
         (folder / name).write_bytes(content)
