@@ -14,26 +14,34 @@ with the same results (the tests compare both paths on every example and on gene
 
 Every built value travels on the parser's stack as a `Piece`: the value with its container's
 positions, read the way a token's are.
+
+The parser runs on a copy of lark's LALR table in which each rule is replaced by its `Plan`.
+The parser loop looks a reduction's rule up in the callbacks and compares it with the end state;
+lark's `Rule` does both in Python, a `Plan` in C (identity), which saves about a sixth of the
+parse. Only the table's shape is read (`states`, `start_states`, `end_states`, `Shift`/`Reduce`),
+the same in lark and lark-cython.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from lark import Lark
 from lark.grammar import Rule
+from lark.parsers.lalr_analysis import ParseTable, ParseTableBase, Reduce
 
 from dsl import ast
 from dsl.build_policy import ProgramBuilder
 from dsl.diagnostics import Diagnostic
 from dsl.source import Source, Span
 
-Reduce = Callable[[list[Any]], Any]
+Reducer = Callable[[list[Any]], Any]
+Taker = Callable[[list[Any]], list[Any]]
 
 
 class Piece:
@@ -57,13 +65,25 @@ class Kind(Enum):
     SPLICE = "splice"  # a helper rule's items, one after another
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What one alternative of one rule does with its children, worked out once from the grammar."""
+@dataclass(frozen=True, eq=False)
+class Origin:
+    """The symbol a rule reduces to; the parser reads its `name` to find the next state."""
 
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """What one alternative of one rule does with its children, worked out once from the grammar.
+
+    It stands in for lark's `Rule` in the parser's table: the parser reads `origin.name` and the
+    length of `expansion`, and finds the callback by the plan's identity (`eq=False`).
+    """
+
+    origin: Origin
+    expansion: tuple[str, ...]  # the names of the symbols the rule matches
     name: str  # the builder method (the rule's alias or name); a helper's name starts with `_`
     kept: tuple[tuple[int, Kind], ...]  # which children reach the builder, and how
-    size: int  # how many children the parser hands over
     pass_through: bool  # a `?rule` keeping one value: that value, in the rule's container
 
 
@@ -76,19 +96,49 @@ def plan_of(rule: Rule) -> Plan:
         for index, symbol in enumerate(rule.expansion)
         if not (symbol.is_term and symbol.filter_out)
     )
-    name = str(rule.alias or rule.origin.name)
     pass_through = bool(rule.options.expand1 and not rule.alias and len(kept) == 1)
     if pass_through and kept[0][1] is not Kind.VALUE:
         raise ValueError(f"rule `{rule}`: a `?rule` passing through a token or a helper is not built inline")
-    return Plan(name, kept, len(rule.expansion), pass_through)
+    expansion = tuple(str(symbol.name) for symbol in rule.expansion)
+    return Plan(Origin(str(rule.origin.name)), expansion, str(rule.alias or rule.origin.name), kept, pass_through)
 
 
-def reducer(plan: Plan, builder: ProgramBuilder) -> Reduce:
+@dataclass(frozen=True)
+class InlineTable:
+    """A parser's LALR table with every rule replaced by its plan, and those plans."""
+
+    table: ParseTableBase[Any]
+    plans: tuple[Plan, ...]
+
+
+@functools.cache
+def inline_table(parser: Lark) -> InlineTable:
+    """`parser`'s table for building inline, made once per parser."""
+    table = parser.parser.parser._parse_table
+    plans: dict[Rule, Plan] = {}
+
+    def plan_for(rule: Rule) -> Plan:
+        if rule not in plans:
+            plans[rule] = plan_of(rule)
+        return plans[rule]
+
+    states = {
+        state: {
+            str(symbol): (action, plan_for(argument)) if action is Reduce else (action, argument)
+            for symbol, (action, argument) in actions.items()
+        }
+        for state, actions in table.states.items()
+    }
+    copy = ParseTable(states, dict(table.start_states), dict(table.end_states))
+    return InlineTable(copy, tuple(plans.values()))
+
+
+def reducer(plan: Plan, builder: ProgramBuilder) -> Reducer:
     """The parser callback for one rule alternative, bound to one text's builder."""
     if plan.name.startswith("_"):
         return helper_reducer(plan)
     if plan.pass_through:
-        if plan.size == 1:
+        if len(plan.expansion) == 1:
             return operator.itemgetter(0)  # nothing around the value: its container is unchanged
         index = plan.kept[0][0]
 
@@ -99,42 +149,58 @@ def reducer(plan: Plan, builder: ProgramBuilder) -> Reduce:
         return pass_through
     build = getattr(builder, plan.name)
     source = builder.source
-    kept = plan.kept
+    take = taker(plan.kept)
 
     def node(children: list[Any]) -> Piece:
         first, last = children[0], children[-1]
         line, column, end_line, end_column = first.line, first.column, last.end_line, last.end_column
-        value = build(Span(source, line, column, end_line, end_column), gather(children, kept))
+        value = build(Span(source, line, column, end_line, end_column), take(children))
         return Piece(value, line, column, end_line, end_column)
 
     return node
 
 
-def helper_reducer(plan: Plan) -> Reduce:
+def helper_reducer(plan: Plan) -> Reducer:
     """The callback of a helper rule spelling `x*`: its items gather in one list, extended in place.
 
     LALR helpers recurse on the left (`__x_star: x | __x_star x`), so the list grows at its end.
     """
     (first_index, first_kind), *rest = plan.kept
     if first_index == 0 and first_kind is Kind.SPLICE:
+        take_rest = taker(tuple(rest))
 
         def extend(children: list[Any]) -> Piece:
             piece, last = children[0], children[-1]
-            piece.value.extend(gather(children, rest))
+            piece.value.extend(take_rest(children))
             piece.end_line, piece.end_column = last.end_line, last.end_column
             return piece
 
         return extend
+    take = taker(plan.kept)
 
     def start(children: list[Any]) -> Piece:
         first, last = children[0], children[-1]
-        return Piece(gather(children, plan.kept), first.line, first.column, last.end_line, last.end_column)
+        return Piece(take(children), first.line, first.column, last.end_line, last.end_column)
 
     return start
 
 
-def gather(children: list[Any], kept: tuple[tuple[int, Kind], ...] | list[tuple[int, Kind]]) -> list[Any]:
-    """The children a builder method takes: tokens as they are, values out of their pieces, helpers spliced."""
+def taker(kept: tuple[tuple[int, Kind], ...]) -> Taker:
+    """A function giving the children a builder method takes: tokens as they are, values out of their pieces.
+
+    The shapes most reductions have (one token, one value) get a function of their own.
+    """
+    if len(kept) == 1 and kept[0][1] is Kind.TOKEN:
+        only = kept[0][0]
+        return lambda children: [children[only]]
+    if len(kept) == 1 and kept[0][1] is Kind.VALUE:
+        only = kept[0][0]
+        return lambda children: [children[only].value]
+    return functools.partial(gather, kept=kept)
+
+
+def gather(children: list[Any], kept: Sequence[tuple[int, Kind]]) -> list[Any]:
+    """The children a builder method takes, for any shape; helpers' items are spliced in."""
     out: list[Any] = []
     for index, kind in kept:
         child = children[index]
@@ -147,12 +213,6 @@ def gather(children: list[Any], kept: tuple[tuple[int, Kind], ...] | list[tuple[
     return out
 
 
-@functools.cache
-def plans(parser: Lark) -> tuple[tuple[Rule, Plan], ...]:
-    """Every rule alternative of `parser`'s grammar with its plan."""
-    return tuple((rule, plan_of(rule)) for rule in parser.rules)
-
-
 def build_inline(parser: Lark, source: Source) -> tuple[ast.Program, list[Diagnostic]]:
     """Parse `source` with `parser`'s tables and lexer, building the syntax tree as it goes.
 
@@ -160,10 +220,11 @@ def build_inline(parser: Lark, source: Source) -> tuple[ast.Program, list[Diagno
     caller reads such text again the slow way, which explains the problem.
     """
     builder = ProgramBuilder(source)
-    callbacks = {rule: reducer(plan, builder) for rule, plan in plans(parser)}
+    inline = inline_table(parser)
+    callbacks = {plan: reducer(plan, builder) for plan in inline.plans}
     frontend = parser.parser
-    lalr = frontend.parser  # lark's LALR parser, or lark-cython's; either runs with other callbacks
-    run = type(lalr.parser)(lalr._parse_table, callbacks)
+    # lark's LALR loop, or lark-cython's: the same class as the parser's own, with this table.
+    run = type(frontend.parser.parser)(inline.table, callbacks)
     (start,) = parser.options.start
     result = run.parse(frontend._make_lexer_thread(source.text), start)
     return result.value, builder.diagnostics

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from lark import Lark
-from lark.exceptions import LarkError, UnexpectedInput, VisitError
+from lark.exceptions import LarkError, UnexpectedInput
 
 from dsl import ast
 from dsl.build_inline import build_inline
@@ -102,12 +102,11 @@ def parse_slowly(source: Source) -> ParseResult:
     builder = ProgramBuilder(source)
     try:
         program = TreeWalk(builder).transform(tree)
-    except (RecursionError, VisitError) as problem:
-        cause = problem.orig_exc if isinstance(problem, VisitError) else problem
-        if isinstance(cause, RecursionError):
-            message = f"conditions are nested more than {MAX_NESTING} levels deep"
-        else:  # a fault in the builder, not in the text: still a finding, never an exception
-            message = "Parley could not read this text; please report it with the file attached"
+    except RecursionError:
+        message = f"conditions are nested more than {MAX_NESTING} levels deep"
+        return ParseResult(source, None, (unreadable(source, message),))
+    except Exception:  # a fault in the builder, not in the text: still a finding, never an exception
+        message = "Parley could not read this text; please report it with the file attached"
         return ParseResult(source, None, (unreadable(source, message),))
     return ParseResult(source, program, tuple(builder.diagnostics))
 

@@ -14,6 +14,7 @@ them:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator
 
 from dsl import ast
@@ -28,7 +29,8 @@ def check_limits(program: ast.Program) -> list[Diagnostic]:
     """A `TYPE` error for every day, duration or count beyond the language's limits."""
     findings: list[Diagnostic] = []
     for node in nodes(program):
-        findings.extend(node_problems(node))
+        if type(node) in LIMITED:  # most nodes hold no number with a limit: skip them cheaply
+            findings.extend(node_problems(node))
     return findings
 
 
@@ -52,6 +54,10 @@ def node_problems(node: ast.Node) -> list[Diagnostic]:
     if isinstance(node, ast.FrequencyCap) and node.limit > MAX_TIMES:
         return [too_many(node, f"a limit of {node.limit}")]
     return []
+
+
+# The node kinds `node_problems` looks at.
+LIMITED = frozenset({ast.OnDay, ast.Every, ast.Duration, ast.AtMost, ast.FrequencyCap})
 
 
 def day_problem(node: ast.Node, day: int) -> list[Diagnostic]:
@@ -85,6 +91,12 @@ def nodes(root: ast.Node) -> Iterator[ast.Node]:
         item = stack.pop()
         if isinstance(item, ast.Node):
             yield item
-            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item) if f.name != "span")
-        elif isinstance(item, tuple | list):
+            stack.extend(getattr(item, name) for name in child_fields(type(item)))
+        elif isinstance(item, (tuple, list)):
             stack.extend(item)
+
+
+@functools.cache
+def child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node kind that may hold other nodes (all but its span), read once per kind."""
+    return tuple(f.name for f in dataclasses.fields(kind) if f.name != "span")
