@@ -54,7 +54,8 @@ class Api:
 
     def call(self, who: str | None, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One call as `who`."""
-        return self.client.request(method, path, headers=self.headers(who), **kwargs)
+        headers = {**self.headers(who), **kwargs.pop("headers", {})}
+        return self.client.request(method, path, headers=headers, **kwargs)
 
 
 @pytest.fixture(scope="session", name="folders_state")

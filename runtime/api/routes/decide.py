@@ -8,6 +8,7 @@ after the account is locked) and answers with the decision and its trace.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
@@ -17,6 +18,7 @@ from engine.plan import Plan
 from runtime.api.app import ServiceState
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, reading, utc_now, writing
+from runtime.api.errors import ApiError
 from runtime.api.schemas import DecideIn, DecideOut, ErrorOut
 from runtime.service.decide import decide_and_reserve, replay
 from runtime.service.plans import PlanService
@@ -47,13 +49,16 @@ class SessionPlans:
         return self.plans.book(self.session).plan(name)
 
 
-def decide_for(state: ServiceState, account_id: str, now: Any, actor: str) -> dict[str, Any]:
-    """One decision, as JSON."""
+def decide_for(state: ServiceState, account_id: str, now: dt.datetime | None, actor: str) -> dict[str, Any]:
+    """One decision, as JSON; the instant is kept in UTC, as the decisions table gives it back."""
+    if now is not None and (now.tzinfo is None or now.utcoffset() is None):
+        raise ApiError(422, "give the time with its UTC offset, e.g. `2026-03-16T13:00:00Z`", "now")
+    moment = (now or utc_now()).astimezone(dt.UTC)
     with writing(state) as session:
         out = decide_and_reserve(
             session,
             account_id,
-            now or utc_now(),
+            moment,
             SessionPlans(state.plans, session),
             state.rules,
             state.models,
