@@ -5,7 +5,9 @@ Same meaning as `engine.reference`, without walking the tree on every decision.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 
 from dsl import ast
 from engine.values import Scalar, compare, is_literal, literal_value, normalise, truthy
@@ -19,15 +21,16 @@ def compile_condition(expr: ast.Expr, segments: Mapping[str, ast.Expr]) -> Predi
     """A closure that tells whether `expr` holds for given facts."""
     match expr:
         case ast.And(operands=operands):
-            parts = tuple(compile_condition(o, segments) for o in operands)
-            return lambda facts: all(part(facts) for part in parts)
+            return conjunction(tuple(compile_condition(o, segments) for o in operands))
         case ast.Or(operands=operands):
-            parts = tuple(compile_condition(o, segments) for o in operands)
-            return lambda facts: any(part(facts) for part in parts)
+            return disjunction(tuple(compile_condition(o, segments) for o in operands))
         case ast.Not(operand=operand):
             inner = compile_condition(operand, segments)
             return lambda facts: not inner(facts)
         case ast.Compare(op=op, left=left, right=right):
+            fast = fact_against_number(op, left, right, segments)
+            if fast is not None:
+                return fast
             get_left, get_right = compile_value(left, segments), compile_value(right, segments)
             return lambda facts: compare(op, get_left(facts), get_right(facts))
         case ast.Between(subject=subject, low=low, high=high):
@@ -42,8 +45,64 @@ def compile_condition(expr: ast.Expr, segments: Mapping[str, ast.Expr]) -> Predi
             get = compile_value(subject, segments)
             allowed = tuple(literal_value(o) for o in options)
             return lambda facts: any(compare("==", get(facts), option) for option in allowed)
+        case ast.Name(path=path) if path not in segments:
+            # `normalise` hands a boolean back as itself, so "the fact is the boolean true" is all
+            # `truthy(normalise(…))` asks.
+            return lambda facts: facts.get(path) is True
     get_value = compile_value(expr, segments)
     return lambda facts: truthy(get_value(facts))
+
+
+def conjunction(parts: tuple[Predicate, ...]) -> Predicate:
+    """`a and b and …`, short-circuiting, without a generator for the usual two or three parts."""
+    if len(parts) == 2:
+        first, second = parts
+        return lambda facts: first(facts) and second(facts)
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda facts: first(facts) and second(facts) and third(facts)
+    return lambda facts: all(part(facts) for part in parts)
+
+
+def disjunction(parts: tuple[Predicate, ...]) -> Predicate:
+    """`a or b or …`, short-circuiting, without a generator for the usual two or three parts."""
+    if len(parts) == 2:
+        first, second = parts
+        return lambda facts: first(facts) or second(facts)
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda facts: first(facts) or second(facts) or third(facts)
+    return lambda facts: any(part(facts) for part in parts)
+
+
+ORDERINGS: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def fact_against_number(op: str, left: ast.Expr, right: ast.Expr, segments: Mapping[str, ast.Expr]) -> Predicate | None:
+    """`fact OP number` (`balance >= $50`), the commonest condition, as one small closure.
+
+    A finite Decimal fact compares directly; anything else (missing, a boolean, text, a float, an
+    infinity) goes the general way through `normalise` and `compare`, so the meaning is unchanged.
+    """
+    if op not in ORDERINGS or not isinstance(left, ast.Name) or left.path in segments or not is_literal(right):
+        return None
+    constant = literal_value(right)
+    if not isinstance(constant, Decimal) or isinstance(constant, bool) or not constant.is_finite():
+        return None
+    ordering, path = ORDERINGS[op], left.path
+
+    def holds(facts: Facts) -> bool:
+        value = facts.get(path)
+        if type(value) is Decimal and value.is_finite():
+            return ordering(value, constant)
+        return compare(op, normalise(value), constant)
+
+    return holds
 
 
 def compile_value(expr: ast.Expr, segments: Mapping[str, ast.Expr]) -> Getter:

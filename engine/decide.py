@@ -16,6 +16,7 @@ from dsl import ast
 from engine.account import Account, AccountEvent
 from engine.plan import CompiledHandler, CompiledStep, Plan, chosen_actions, describe
 from engine.trace import ConditionSeen, StepTrace, Trace, names_in
+from engine.trace import scores_consulted as trace_scores
 from engine.values import literal_value
 
 CONTACT_CHANNELS = frozenset({"sms", "email", "letter", "chat", "voicemail", "call"})
@@ -88,11 +89,10 @@ class Decision:
 
 def decide(plan: Plan, account: Account, now: dt.datetime, guard: Guard = allow_all) -> Decision:
     """The actions `plan` takes for `account` at `now`, each cleared by `guard`."""
-    zone = ZoneInfo(account.timezone)
-    local_now = now.astimezone(zone)
-    day = account.day(local_now.date())
+    local_now = now.astimezone(ZoneInfo(account.timezone))
+    day = (local_now.date() - account.placed_on).days
     facts = account.facts
-    trace = Trace(scores=scores_consulted(plan, account))
+    trace = Trace(account=account)
     if not plan.audience(facts):
         trace.outcome = "the account is outside the strategy's audience"
         return Decision(account.account_id, now, day, plan.content_hash, (), trace)
@@ -100,11 +100,19 @@ def decide(plan: Plan, account: Account, now: dt.datetime, guard: Guard = allow_
         trace.outcome = "a `stop when` condition holds: the strategy has ended for this account"
         return Decision(account.account_id, now, day, plan.content_hash, (), trace)
     proposals: list[Proposal] = []
-    for step in plan.steps:
-        proposals.extend(run_step(plan, step, account, day, local_now, guard, trace))
-    for handler in plan.handlers:
-        for event in account.events:
-            proposals.extend(run_handler(plan, handler, event, account, local_now, guard, trace))
+    due = plan.steps_by_day.get(day)
+    if due is None:  # most days: no step is scheduled, and the trace says so for each at once
+        trace.idle(plan.step_names, f"not scheduled on day {day}")
+    else:
+        for position, step in enumerate(plan.steps):
+            if position in due:
+                proposals.extend(run_step(plan, step, account, day, local_now, guard, trace))
+            else:
+                trace.idle((step.name,), f"not scheduled on day {day}")
+    if account.events:
+        for handler in plan.handlers:
+            for event in account.events:
+                proposals.extend(run_handler(plan, handler, event, account, local_now, guard, trace))
     trace.outcome = f"{len(proposals)} action(s) proposed"
     return Decision(account.account_id, now, day, plan.content_hash, tuple(proposals), trace)
 
@@ -114,7 +122,7 @@ def run_step(
 ) -> list[Proposal]:
     """A step's proposals today, or the reason it does not act."""
     record = StepTrace(step.name)
-    trace.steps.append(record)
+    trace.add(record)
     acted = account.progress.steps_acted.get(step.name, 0)
     if day not in step.days:
         record.reason = f"not scheduled on day {day}"
@@ -153,7 +161,7 @@ def run_handler(
     if event.type != handler.event or f"{handler.key}|{event.event_id}" in account.progress.handled:
         return []
     record = StepTrace(handler.key, event=event.event_id)
-    trace.steps.append(record)
+    trace.add(record)
     due = event.at + dt.timedelta(minutes=handler.delay_minutes)
     if now < due:
         record.reason = f"waits until {due.astimezone(now.tzinfo).isoformat(timespec='minutes')} (`after`)"
@@ -321,19 +329,4 @@ def window_text(window: ast.TimeWindow | None) -> str:
 
 def scores_consulted(plan: Plan, account: Account) -> list[dict[str, object]]:
     """Every score the account and its events carry, with the model that gave it."""
-    consulted = [
-        {"name": name, "model": source.model_id, "version": source.version, "value": account.facts.get(name)}
-        for name, source in sorted(account.score_sources.items())
-    ]
-    for event in account.events:
-        consulted.extend(
-            {
-                "name": name,
-                "model": source.model_id,
-                "version": source.version,
-                "value": event.facts.get(name),
-                "event": event.event_id,
-            }
-            for name, source in sorted(event.score_sources.items())
-        )
-    return consulted
+    return trace_scores(account)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from dsl import ast
 from engine.compiled import Predicate, compile_condition
@@ -90,6 +91,20 @@ class Plan:
         """The strategy's declared version."""
         return self.strategy.version
 
+    @cached_property
+    def steps_by_day(self) -> Mapping[int, tuple[int, ...]]:
+        """Day → positions of the steps scheduled on it: a day with nothing due costs one lookup."""
+        index: dict[int, list[int]] = {}
+        for position, step in enumerate(self.steps):
+            for day in step.days:
+                index.setdefault(day, []).append(position)
+        return {day: tuple(positions) for day, positions in index.items()}
+
+    @cached_property
+    def step_names(self) -> tuple[str, ...]:
+        """Every step's name, in order."""
+        return tuple(step.name for step in self.steps)
+
 
 def content_hash(text: str) -> str:
     """The SHA-256 of a strategy's text: the identity every decision records."""
@@ -129,7 +144,7 @@ def compile_plan(strategy: ast.Strategy, text: str, compile_expr: Callable[..., 
         strategy=strategy,
         content_hash=content_hash(text),
         audience=compile_expr(strategy.audience, segments) if strategy.audience else always,
-        stop=lambda facts: any(stop(facts) for stop in stops),
+        stop=any_of(stops),
         steps=tuple(
             CompiledStep(
                 step,
@@ -154,6 +169,15 @@ def compile_plan(strategy: ast.Strategy, text: str, compile_expr: Callable[..., 
         ),
         segments=segments,
     )
+
+
+def any_of(conditions: list[Predicate]) -> Predicate:
+    """Whether any of the conditions holds (a strategy usually has one `stop when`)."""
+    if not conditions:
+        return lambda facts: False
+    if len(conditions) == 1:
+        return conditions[0]
+    return lambda facts: any(condition(facts) for condition in conditions)
 
 
 def chosen_actions(body: tuple[CompiledStmt, ...], facts: Facts, seen: list[tuple[str, bool]]) -> list[ast.Action]:
