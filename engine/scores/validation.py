@@ -18,10 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
-from threadpoolctl import threadpool_limits
 
 from engine.scores.features import feature_rows
-from engine.scores.models import calibration_table, fit_calibrated
+from engine.scores.models import calibration_table, fit_calibrated, one_thread
 from engine.scores.synthetic import FEATURES
 
 
@@ -129,7 +128,7 @@ def transfer(train: Labelled, test: Labelled, seed: int = 11) -> Transfer:
     train_matrix = only(feature_rows(train.facts).matrix, shared)
     test_matrix = only(feature_rows(test.facts).matrix, shared)
     estimator = fit_calibrated(train_matrix, np.asarray(train.outcome, dtype=int), seed=seed)
-    with threadpool_limits(limits=1):
+    with one_thread():
         probabilities = estimator.predict_proba(test_matrix)[:, 1]
     return Transfer(
         trained_on=train.name,
