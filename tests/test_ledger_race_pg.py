@@ -1,0 +1,171 @@
+"""The ledger is race-free: 8 processes × 2,000 decide calls over 50 shared accounts on PostgreSQL,
+then an independent recount of the whole ledger against the packs' caps finds zero violations.
+
+The strategy is far more eager than the law (three calls a day, the checker would refuse it), so
+the caps bind all the time: Regulation F's 7 calls in 7 days per debt is what stops most calls.
+Each process has a clock that advances about 20 minutes per call, from 09:00 New York time on
+day 1 through about four weeks; processes drift apart a little, so decisions also arrive out of
+order (a contact placed before one already reserved), and at night the guard moves calls to 08:00,
+where contacts of different decisions meet at the same instant.
+
+That the recount can fail is shown by running the same load without the account lock, once, by
+hand (it is not a test, since how many violations a race produces varies from run to run):
+
+    PARLEY_TEST_DATABASE_URL=postgresql+psycopg://… .venv/bin/python tests/test_ledger_race_pg.py --no-lock
+
+Needs PARLEY_TEST_DATABASE_URL; skipped without it. Sizes: PARLEY_RACE_PROCESSES, PARLEY_RACE_CALLS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # db_fixtures, also when run as a script
+
+from db_fixtures import (
+    EAGER_TEXT,
+    PG_ENV,
+    T0,
+    create_schema,
+    drop_schema,
+    guard_rules,
+    plan_of,
+    schema_url,
+    seed_account,
+)
+from sqlmodel import Session, func, select
+
+from runtime.db.database import make_engine, read_session, transaction
+from runtime.db.migrate import upgrade
+from runtime.db.tables import AccountRow, ContactRow, DecisionRow, OutboxRow
+from runtime.store import audit
+from runtime.store.ledger import caps_from_rules, recount_violations
+
+PROCESSES = int(os.environ.get("PARLEY_RACE_PROCESSES", "8"))
+CALLS = int(os.environ.get("PARLEY_RACE_CALLS", "2000"))
+ACCOUNTS = 50
+STEP = dt.timedelta(minutes=20)  # each process's clock per call: 2,000 calls ≈ 28 days
+
+
+def worker(url: str, index: int, calls: int, lock: bool, results: multiprocessing.Queue) -> None:
+    """One process: `calls` decisions on random shared accounts, its clock advancing per call."""
+    import runtime.service.decide as service
+
+    if not lock:  # the one-off check that the recount can fail: read the account without locking it
+        service.locked_account = lambda session, account_id: session.get(AccountRow, account_id)  # type: ignore[assignment]
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    plans, rules = {"Eager": plan_of(EAGER_TEXT)}, guard_rules()
+    chooser = random.Random(index)
+    now = T0 + dt.timedelta(minutes=chooser.randrange(20))
+    contacts = refused = capped = 0
+    for _ in range(calls):
+        account_id = f"A{chooser.randrange(ACCOUNTS):02d}"
+        out = service.decide_and_reserve(engine, account_id, now, plans, rules)
+        contacts += sum(1 for p in out.proposals if p.get("contact_id"))
+        refused += len(out.refused)
+        capped += sum(1 for step in out.trace["steps"] for v in step["guard"] if is_cap(v))
+        now += STEP + dt.timedelta(seconds=chooser.randrange(-60, 60))
+    engine.dispose()
+    results.put((index, contacts, refused, capped))
+
+
+def is_cap(verdict: dict) -> bool:
+    """Whether a guard verdict in a trace refused a call for Regulation F's 7 in 7 days."""
+    return any(v.get("rule") == "REGF-FREQ-7IN7" for v in verdict.get("violations", []))
+
+
+def run_race(url: str, processes: int = PROCESSES, calls: int = CALLS, lock: bool = True) -> dict[str, object]:
+    """Seed the accounts, run the processes, recount; the figures of the run."""
+    upgrade(url)
+    engine = make_engine(url)
+    with transaction(engine) as session:
+        for n in range(ACCOUNTS):
+            seed_account(session, f"A{n:02d}", f"P{n:02d}")
+    engine.dispose()  # nothing open across the fork
+    context = multiprocessing.get_context("fork")
+    results: multiprocessing.Queue = context.Queue()
+    started = time.perf_counter()
+    workers = [context.Process(target=worker, args=(url, i, calls, lock, results)) for i in range(processes)]
+    for process in workers:
+        process.start()
+    figures = [results.get(timeout=600) for _ in workers]
+    for process in workers:
+        process.join(timeout=60)
+    elapsed = time.perf_counter() - started
+    engine = make_engine(url)
+    with read_session(engine) as session:
+        violations = recount_violations(session, caps_from_rules(guard_rules()))
+        report = audit.verify(session)
+        counts = {table.__name__: count(session, table) for table in (DecisionRow, ContactRow, OutboxRow)}
+    engine.dispose()
+    return {
+        "processes": processes,
+        "calls": processes * calls,
+        "accounts": ACCOUNTS,
+        "seconds": round(elapsed, 1),
+        "contacts": sum(f[1] for f in figures),
+        "refused_by_ledger": sum(f[2] for f in figures),
+        "refused_by_guard_for_7in7": sum(f[3] for f in figures),
+        "exit_codes": [p.exitcode for p in workers],
+        "violations": violations,
+        "audit_ok": report.ok,
+        "audit_rows": report.checked,
+        **counts,
+    }
+
+
+def count(session: Session, table: type) -> int:
+    """Rows in a table."""
+    return int(session.exec(select(func.count()).select_from(table)).one())
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_no_cap_is_broken_by_concurrent_deciders(postgres_url: str) -> None:
+    figures = run_race(postgres_url)
+    print({k: v for k, v in figures.items() if k != "violations"})
+    assert figures["exit_codes"] == [0] * PROCESSES
+    assert figures["violations"] == []
+    assert figures["DecisionRow"] == PROCESSES * CALLS
+    # Every decision reserved what it said, and every contact has its message queued.
+    assert figures["ContactRow"] == figures["contacts"] == figures["OutboxRow"]
+    # The test means something: many contacts went out, and the caps (not luck) stopped the rest.
+    days = CALLS * STEP.total_seconds() / 86_400
+    assert figures["contacts"] > ACCOUNTS * days / 2
+    assert figures["refused_by_guard_for_7in7"] > figures["contacts"] / 10
+    assert figures["audit_ok"] and figures["audit_rows"] == PROCESSES * CALLS
+
+
+@pytest.fixture
+def postgres_url() -> object:
+    """A fresh schema on the PostgreSQL of PARLEY_TEST_DATABASE_URL (skip without it)."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set")
+    schema = create_schema(base)
+    try:
+        yield schema_url(base, schema)
+    finally:
+        drop_schema(base, schema)
+
+
+if __name__ == "__main__":
+    base = os.environ.get(PG_ENV)
+    if not base:
+        raise SystemExit(f"set {PG_ENV}")
+    schema = create_schema(base)
+    try:
+        result = run_race(schema_url(base, schema), lock="--no-lock" not in sys.argv)
+    finally:
+        drop_schema(base, schema)
+    found = result.pop("violations")
+    print(result)
+    print(f"{len(found)} violation(s)", *found[:5], sep="\n")

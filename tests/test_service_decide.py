@@ -1,0 +1,188 @@
+"""decide_and_reserve: one transaction that locks, decides on the real ledger, reserves, queues,
+stores a replayable decision, advances progress and audits; and replay of stored decisions.
+
+Runs on SQLite and, with PARLEY_TEST_DATABASE_URL, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from db_fixtures import T0, database_url, db_engine, guard_rules, plan_of, seed_account  # noqa: F401
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from dsl.templates import build_template_set
+from runtime.db.database import read_session, transaction
+from runtime.db.tables import AccountRow, AuditRow, ContactRow, DecisionRow, HandoffRow, OutboxRow
+from runtime.service import decide as service
+from runtime.service.decide import decide_and_reserve, replay
+from runtime.store import audit
+from runtime.store.events import record_event
+from runtime.store.ledger import caps_from_rules, recount_violations
+from runtime.store.problems import StoreProblem
+
+PLANS = {"Eager": plan_of()}
+
+
+def decide_at(engine: Engine, now: dt.datetime, account_id: str = "A1", **options: object) -> service.DecisionOut:
+    return decide_and_reserve(engine, account_id, now, PLANS, guard_rules(), **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def engine(db_engine: Engine) -> Engine:  # noqa: F811
+    with transaction(db_engine) as session:
+        seed_account(session)
+    return db_engine
+
+
+def test_one_decision_reserves_queues_stores_and_audits(engine: Engine) -> None:
+    out = decide_at(engine, T0)
+    assert [p["source"] for p in out.proposals] == ["Morning call", "Noon call", "Evening call"]
+    assert all(p["contact_id"] and p["outbox_id"] for p in out.proposals)
+    assert out.strategy_hash == PLANS["Eager"].content_hash and out.day == 1
+    with read_session(engine) as session:
+        contacts = session.exec(select(ContactRow)).all()
+        outbox = session.exec(select(OutboxRow)).all()
+        decision = session.get(DecisionRow, out.decision_id)
+        account = session.get(AccountRow, "A1")
+        rows = audit.rows(session)
+    assert [c.status for c in contacts] == ["reserved"] * 3 and {c.decision_id for c in contacts} == {out.decision_id}
+    assert sorted(o.idempotency_key for o in outbox) == sorted(f"contact-{c.id}" for c in contacts)
+    assert decision is not None and decision.strategy_hash == out.strategy_hash
+    assert decision.inputs["account"]["facts"]["balance"] == {"$decimal": "250.00"}
+    assert account is not None and account.progress["steps_acted"] == {
+        "Morning call": 1,
+        "Noon call": 1,
+        "Evening call": 1,
+    }
+    assert account.progress["last_acted_day"]["Noon call"] == 1
+    assert [(r.action, r.subject) for r in rows] == [("decide", "account:A1")]
+    assert rows[0].payload["contacts"] == [c.id for c in contacts]
+
+
+def test_the_next_decision_continues_the_strategy(engine: Engine) -> None:
+    decide_at(engine, T0)
+    later_that_day = decide_at(engine, T0 + dt.timedelta(hours=4))
+    assert later_that_day.proposals == []
+    assert {s["reason"] for s in later_that_day.trace["steps"]} == {"already acted today"}
+    next_day = decide_at(engine, T0 + dt.timedelta(days=1))
+    assert len(next_day.proposals) == 3
+
+
+def test_a_week_of_eager_decisions_stays_within_the_caps(engine: Engine) -> None:
+    now, refused_by_guard = T0, 0
+    for _ in range(8 * 10):  # every 2.4 hours for 8 days, nights included
+        out = decide_at(engine, now)
+        refused_by_guard += sum(1 for s in out.trace["steps"] for v in s["guard"] if not v.get("allowed", True))
+        now += dt.timedelta(hours=2.4)
+    with read_session(engine) as session:
+        calls = session.exec(select(ContactRow)).all()
+        assert recount_violations(session, caps_from_rules(guard_rules())) == []
+    # Mon-Wed 3+3+1 fill the first 7 days; next Monday the 3 of the first Monday leave the window, and
+    # on Tuesday the 3 of the first Tuesday: 7 + 3 + 3.
+    assert len(calls) == 13 and refused_by_guard > 0
+
+
+def test_a_reply_opens_a_handoff_once(engine: Engine) -> None:
+    with transaction(engine) as session:
+        event, created = record_event(
+            session, "A1", {"type": "reply", "at": T0.isoformat(), "text": "I lost my job and cannot pay"}, "r1", T0
+        )
+    assert created
+    out = decide_at(engine, T0 + dt.timedelta(minutes=5))
+    assert len(out.handoff_ids) == 1
+    with read_session(engine) as session:
+        handoff = session.get(HandoffRow, out.handoff_ids[0])
+        account = session.get(AccountRow, "A1")
+    assert handoff is not None and handoff.status == "open" and handoff.decision_id == out.decision_id
+    assert "hardship-desk" in handoff.reason and "job" not in handoff.reason
+    assert account is not None and len(account.progress["handled"]) == 1
+    assert account.progress["handled"][0].endswith(f"|ev-{event.id}")
+    assert decide_at(engine, T0 + dt.timedelta(minutes=10)).handoff_ids == []
+
+
+def test_a_stored_decision_replays_the_same(engine: Engine) -> None:
+    ids = [decide_at(engine, T0 + dt.timedelta(hours=h)).decision_id for h in (0, 5, 24, 25)]
+    with read_session(engine) as session:
+        for decision_id in ids:
+            assert replay(session, decision_id, plan=PLANS["Eager"]).matches
+            assert replay(session, decision_id, rules=guard_rules(), plan=PLANS["Eager"]).matches
+
+
+def test_replay_finds_a_changed_input(engine: Engine) -> None:
+    out = decide_at(engine, T0)
+    with transaction(engine) as session:
+        row = session.get(DecisionRow, out.decision_id)
+        assert row is not None
+        inputs = dict(row.inputs)
+        inputs["account"] = {**inputs["account"], "progress": {"last_acted_day": {"Noon call": 1}}}
+        row.inputs = inputs
+        session.add(row)
+    with read_session(engine) as session:
+        result = replay(session, out.decision_id, plan=PLANS["Eager"])
+    assert not result.matches and "proposals" in result.differences
+
+
+def test_replay_without_the_strategy_text_is_a_404(engine: Engine) -> None:
+    out = decide_at(engine, T0)
+    with read_session(engine) as session, pytest.raises(StoreProblem) as problem:
+        replay(session, out.decision_id)
+    assert problem.value.status == 404 and problem.value.field == "strategy_hash"
+
+
+BAD_CALLS = [
+    ("unknown account", {"account_id": "NOPE"}, 404, "account_id"),
+    ("naive time", {"now": dt.datetime(2026, 3, 2, 9)}, 422, "now"),
+    ("strategy not deployed", {"plans": {}}, 409, "strategy_name"),
+]
+
+
+@pytest.mark.parametrize(("what", "change", "status", "field"), BAD_CALLS, ids=[c[0] for c in BAD_CALLS])
+def test_bad_calls_name_the_field(engine: Engine, what: str, change: dict, status: int, field: str) -> None:
+    call = {"account_id": "A1", "now": T0, "plans": PLANS, **change}
+    with pytest.raises(StoreProblem) as problem:
+        decide_and_reserve(engine, call["account_id"], call["now"], call["plans"], guard_rules())
+    assert (problem.value.status, problem.value.field) == (status, field)
+
+
+def test_a_failure_midway_leaves_nothing(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> int:
+        raise RuntimeError("the outbox is down")
+
+    monkeypatch.setattr(service, "enqueue_message", broken)
+    with pytest.raises(RuntimeError):
+        decide_at(engine, T0)
+    with read_session(engine) as session:
+        assert session.exec(select(DecisionRow)).all() == []
+        assert session.exec(select(ContactRow)).all() == []
+        assert session.exec(select(AuditRow)).all() == []
+        account = session.get(AccountRow, "A1")
+        assert account is not None and account.progress == {}
+
+
+def test_messages_are_rendered_in_the_patients_language(engine: Engine) -> None:
+    files = {
+        ("eager_call", "en"): (
+            "---\nchannels: [call]\n---\nHello {{ patient.first_name }}, {{ account.balance | money }}",
+            "x",
+        ),
+    }
+    templates, findings = build_template_set(files)
+    assert not findings
+    with transaction(engine) as session:
+        seed_account(session, variables={"patient.first_name": "Ana"})
+    decide_at(engine, T0, templates=templates, disclosures={})
+    with read_session(engine) as session:
+        bodies = {o.message["body"] for o in session.exec(select(OutboxRow)).all()}
+    assert bodies == {"Hello Ana, $250.00"}
+
+
+def test_a_template_that_cannot_be_rendered_is_a_409_and_stores_nothing(engine: Engine) -> None:
+    templates, _ = build_template_set({("other", "en"): ("---\nchannels: [call]\n---\nHi", "x")})
+    with pytest.raises(StoreProblem) as problem:
+        decide_at(engine, T0, templates=templates, disclosures={})
+    assert problem.value.status == 409 and problem.value.field == "templates"
+    with read_session(engine) as session:
+        assert session.exec(select(ContactRow)).all() == []
