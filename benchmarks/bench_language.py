@@ -2,18 +2,24 @@
 
 Generates a realistic 2,000-line strategy (segments, steps with guards and windows, branches,
 event handlers), then times `dsl.parse` and `dsl.check.check_text` over repeated runs and prints
-the median and 90th percentile in milliseconds. Run: `.venv/bin/python benchmarks/bench_language.py`.
+the median and 90th percentile wall time and the median CPU time in milliseconds, with the load
+average before and after (wall time on a shared machine also counts other processes).
+`parse, tree walk` is the slow path (`dsl.parser.parse_slowly`), for comparison: `parse` builds
+the tree in the parser's reductions. Run: `.venv/bin/python benchmarks/bench_language.py`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
 
 from dsl import parse, resolve
 from dsl.check import check_text
+from dsl.parser import parse_slowly
+from dsl.source import Source
 
 CONDITIONS = (
     "score.distress >= 0.7 or intent.hardship",
@@ -129,13 +135,16 @@ def main() -> None:
     print(f"generated strategy: {text.count(chr(10))} lines, {len(text):,} characters")
     print(f"check findings on it: {len(checked.diagnostics)} (errors: {sum(d.is_error for d in checked.diagnostics)})")
     program = parsed.program
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for label, run in (
         ("parse", lambda: parse(text, "<generated>")),
+        ("parse, tree walk", lambda: parse_slowly(Source("<generated>", text))),
         ("resolve alone", lambda: resolve.check(program, None)),
         ("parse+resolve (check_text)", lambda: check_text(text, "<generated>")),
     ):
         median, p90, cpu = measure(run, options.runs)
         print(f"{label:<28} median {median:7.1f} ms   p90 {p90:7.1f} ms   cpu {cpu:7.1f} ms   ({options.runs} runs)")
+    print("load average after:  {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-"""Parse Parley text into a syntax tree. Never raises: every problem becomes a diagnostic."""
+"""Parse Parley text into a syntax tree. Never raises: every problem becomes a diagnostic.
+
+Two paths give the same tree. Valid text takes the fast one: the tree is built in the LALR
+parser's reductions (`dsl.build_inline`), on lark-cython's compiled loop and lexer when installed.
+Text the fast path cannot read is read again through lark's parse tree (`parse_slowly`), whose
+errors `dsl.parse_errors` explains.
+"""
 
 from __future__ import annotations
 
@@ -53,16 +59,18 @@ def build_parser(**extra: object) -> Lark:
 
 @functools.cache
 def lark_parser() -> Lark:
-    """The LALR parser for the language, built once per process (lark caches the tables too)."""
+    """The pure-Python LALR parser, built once per process (lark caches the tables too).
+
+    The slow path parses with it, because the error reporting reads its interactive state.
+    """
     return build_parser(cache=True)
 
 
 @functools.cache
 def fast_parser() -> Lark | None:
-    """The same parser accelerated by lark-cython's compiled LALR loop and lexer, when installed.
+    """The same parser on lark-cython's compiled LALR loop and lexer, when installed: the fast path's engine.
 
-    It builds the same trees from the same grammar, ~15% faster on large texts (measured); errors are always
-    explained by the pure-Python parser, whose interactive state the error reporting reads.
+    It reads the same tokens with the same tables; errors are always explained by the pure-Python parser.
     """
     try:
         import lark_cython
