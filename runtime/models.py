@@ -131,7 +131,8 @@ def load_models(folder: Path) -> dict[str, TrainedModel]:
 
 
 def is_current(folder: Path) -> bool:
-    """Whether the folder holds the shipped scores, written by this scikit-learn at this model version."""
+    """Whether the folder holds the shipped scores, written by this scikit-learn at this model version,
+    each with its card for people (`card.md`; folders from before cards had one are retrained)."""
     try:
         index = read_index(folder)
     except ModelStoreError:
@@ -141,7 +142,10 @@ def is_current(folder: Path) -> bool:
         index.get("sklearn") == sklearn.__version__
         and set(DEFAULT_SCORES) <= set(entries)
         and all(
-            isinstance(e, dict) and str(e.get("folder", "")).endswith(f"-{MODEL_VERSION}") for e in entries.values()
+            isinstance(e, dict)
+            and str(e.get("folder", "")).endswith(f"-{MODEL_VERSION}")
+            and (folder / str(e["folder"]) / "card.md").is_file()
+            for e in entries.values()
         )
     )
 

@@ -11,7 +11,7 @@ from threadpoolctl import threadpool_limits
 
 from engine.scores.models import PROVIDER_LIMITS, TrainedModel, card_markdown, train, train_from_portfolio
 from engine.scores.synthetic import FEATURES, generate
-from runtime.models import card_from_dict, load_models, save_models
+from runtime.models import card_from_dict, is_current, load_models, save_models
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +76,10 @@ def test_groups_named_by_the_training_data_join_the_fairness_summary() -> None:
     assert {row["group"] for row in rows} == {"en", "es"} and rows[0]["reference"] == "en"
     assert sum(int(row["count"]) for row in rows) == 300  # type: ignore[call-overload]
     assert model.card.limits == PROVIDER_LIMITS
+
+
+def test_a_folder_without_a_card_for_people_is_not_current(models: dict[str, TrainedModel], tmp_path: Path) -> None:
+    save_models(models, tmp_path)
+    assert is_current(tmp_path)
+    (tmp_path / "distress-hgb-1.0.0" / "card.md").unlink()
+    assert not is_current(tmp_path)  # `default_models` retrains it rather than serve a model without its card
