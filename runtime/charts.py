@@ -34,7 +34,7 @@ def calibration_plot(curves: dict[str, Calibration], path: Path, title: str = "C
 
 
 def fairness_chart(rows: Sequence[GroupRow], measures: Sequence[str], path: Path) -> Path:
-    """Disparity ratios per group and measure, with the four-fifths band (0.8-1.25) shaded."""
+    """Disparity ratios per group and measure, the four-fifths band (0.8-1.25) shaded, flagged bars hatched."""
     attributes = list(dict.fromkeys(row.attribute for row in rows))
     figure, panels = plt.subplots(len(attributes), 1, figsize=(9, 3 * max(len(attributes), 1)), dpi=100, squeeze=False)
     for panel, attribute in zip(panels[:, 0], attributes, strict=True):
@@ -42,9 +42,13 @@ def fairness_chart(rows: Sequence[GroupRow], measures: Sequence[str], path: Path
         groups = list(dict.fromkeys(row.group for row in mine))
         width = 0.8 / max(len(measures), 1)
         for k, measure in enumerate(measures):
-            ratios = [next((r.ratio for r in mine if r.group == g and r.measure == measure), None) for g in groups]
-            heights = [ratio if ratio is not None else 0.0 for ratio in ratios]
-            panel.bar([i + k * width for i in range(len(groups))], heights, width, label=measure)
+            found = [next((r for r in mine if r.group == g and r.measure == measure), None) for g in groups]
+            # no ratio (the reference had none): no bar, rather than a bar at 0 that reads as "none here"
+            heights = [r.ratio if r is not None and r.ratio is not None else float("nan") for r in found]
+            bars = panel.bar([i + k * width for i in range(len(groups))], heights, width, label=measure)
+            for bar, row in zip(bars, found, strict=True):
+                if row is not None and row.flagged:
+                    bar.set(hatch="///", edgecolor="black")
         panel.axhspan(0.8, 1.25, color="green", alpha=0.08)
         panel.axhline(1.0, color="grey", linewidth=1)
         panel.set_xticks([i + width * (len(measures) - 1) / 2 for i in range(len(groups))], groups)

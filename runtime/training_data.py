@@ -85,7 +85,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")  # Excel adds a BOM
         elif suffix in {".parquet", ".pq"}:
             frame = pd.read_parquet(path)
         else:

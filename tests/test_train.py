@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from engine.scores.synthetic import generate
@@ -141,3 +144,32 @@ def test_unreadable_files_are_refused_clearly(tmp_path: Path, name: str, content
         path.write_text(content)
     result = runner.invoke(app, ["train", "--data", str(path), "--out", str(tmp_path / "models")])
     assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output
+
+
+cells = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(["", " ", "1", "0", "true", "-3", "1e400", "nan", "$1,200.50", "∞", "0x10", "1,2"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries({c: cells for c in ("balance", "patient.age", "insured", "paid_in_full")}),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_cells_give_a_training_set_or_problems_by_row_never_a_crash(rows: list[dict[str, str]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_csv(Path(folder) / "history.csv", [{**r, "distressed": "1"} for r in rows])
+        try:
+            read_training(path)
+        except TrainingDataError as problem:
+            assert problem.problems and all(isinstance(p, str) and p for p in problem.problems)
+
+
+def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "history.csv", history_rows(300))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert len(read_training(path).facts) == 300
