@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +31,7 @@ class Receiver:
     raw: list[str] = field(default_factory=list)  # every key posted, repeats included
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # first post per key
     bad_signatures: int = 0
+    torn: int = 0  # posts cut short (the sender was killed mid-request)
     answers: list[int] = field(default_factory=list)  # status codes to answer first, in order
     on_post: Callable[[str], None] | None = None  # called after a post is kept, before the answer
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,14 +54,26 @@ class Receiver:
         return 200, {"id": f"r-{key}", "duplicate": duplicate}
 
 
-@pytest.fixture
-def receiver() -> Iterator[tuple[Receiver, str]]:
-    """A running receiver and its URL."""
-    found = Receiver()
+class QuietServer(ThreadingHTTPServer):
+    """An HTTP server that does not print a sender that hung up (a killed worker does)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
+@contextmanager
+def serving(found: Receiver) -> Iterator[str]:
+    """Run `found` on a local port; its URL."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            length = int(self.headers.get("Content-Length", 0))
+            body = self.rfile.read(length)
+            if len(body) < length:
+                found.torn += 1
+                return
             status, answer = found.receive(self.headers, body)
             data = json.dumps(answer).encode()
             self.send_response(status)
@@ -71,14 +85,22 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         def log_message(self, *args: Any) -> None:
             pass  # keep test output (and any PHI) out of stderr
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = QuietServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield found, f"http://127.0.0.1:{server.server_address[1]}/hook"
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    """A running receiver and its URL."""
+    found = Receiver()
+    with serving(found) as url:
+        yield found, url
 
 
 def outbound(outbox_id: int = 1, to: str | None = "+15550100") -> Outbound:
