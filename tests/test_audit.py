@@ -7,7 +7,8 @@ import datetime as dt
 import itertools
 
 import pytest
-from db_fixtures import T0, database_url, db_engine  # noqa: F401  (pytest fixtures)
+from db_fixtures import *  # noqa: F403  (pytest finds the fixtures database_url and db_engine here)
+from db_fixtures import T0
 from sqlalchemy import Engine, text
 
 from runtime.db.database import read_session, transaction
@@ -26,7 +27,7 @@ def verify(engine: Engine) -> audit.AuditReport:
         return audit.verify(session)
 
 
-def test_an_untouched_chain_verifies(db_engine: Engine) -> None:  # noqa: F811
+def test_an_untouched_chain_verifies(db_engine: Engine) -> None:
     assert verify(db_engine) == audit.AuditReport(True, 0)  # an empty log is fine
     fill(db_engine)
     report = verify(db_engine)
@@ -55,7 +56,7 @@ TAMPERING = [
 
 
 @pytest.mark.parametrize(("what", "sql", "bad_seq", "words"), TAMPERING, ids=[t[0] for t in TAMPERING])
-def test_tampering_is_named(db_engine: Engine, what: str, sql: str, bad_seq: int, words: str) -> None:  # noqa: F811
+def test_tampering_is_named(db_engine: Engine, what: str, sql: str, bad_seq: int, words: str) -> None:
     fill(db_engine)
     if db_engine.dialect.name == "sqlite":
         sql = sql.replace("at + interval '1 hour'", "datetime(at, '+1 hour')")
@@ -67,7 +68,7 @@ def test_tampering_is_named(db_engine: Engine, what: str, sql: str, bad_seq: int
     assert words in str(report.problem)
 
 
-def test_a_row_inserted_in_the_middle_is_named(db_engine: Engine) -> None:  # noqa: F811
+def test_a_row_inserted_in_the_middle_is_named(db_engine: Engine) -> None:
     """Renumber the tail to make room, then insert a row whose hash chains from the row before it."""
     fill(db_engine)
     with read_session(db_engine) as session:
@@ -88,7 +89,7 @@ def test_a_row_inserted_in_the_middle_is_named(db_engine: Engine) -> None:  # no
     assert not report.ok and report.first_bad_seq == 4
 
 
-def test_payloads_round_trip_exactly(db_engine: Engine) -> None:  # noqa: F811
+def test_payloads_round_trip_exactly(db_engine: Engine) -> None:
     """Payload values the JSON column could change (floats, unicode, nesting) still verify."""
     payload = {"f": 0.1, "u": "ñ – ü", "n": {"b": [1, 2.5, None, True]}, "big": 2**53}
     with transaction(db_engine) as session:

@@ -7,7 +7,7 @@ import importlib.resources
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from db_fixtures import database_url  # noqa: F401  (pytest fixture)
+from db_fixtures import *  # noqa: F403  (pytest finds the fixtures database_url and db_engine here)
 from sqlalchemy import inspect
 
 from runtime.db.database import make_engine
@@ -15,7 +15,7 @@ from runtime.db.migrate import current_revision, head_revision, upgrade
 from runtime.db.tables import TABLES, metadata
 
 
-def test_migrated_schema_equals_the_tables(database_url: str) -> None:  # noqa: F811
+def test_migrated_schema_equals_the_tables(database_url: str) -> None:
     upgrade(database_url)
     engine = make_engine(database_url)
     try:
@@ -29,7 +29,7 @@ def test_migrated_schema_equals_the_tables(database_url: str) -> None:  # noqa: 
         engine.dispose()
 
 
-def test_upgrading_twice_changes_nothing(database_url: str) -> None:  # noqa: F811
+def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     upgrade(database_url)
     upgrade(database_url)
     engine = make_engine(database_url)
@@ -39,7 +39,7 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:  # noqa: F8
         engine.dispose()
 
 
-def test_a_table_missing_from_the_migrations_is_found(database_url: str) -> None:  # noqa: F811
+def test_a_table_missing_from_the_migrations_is_found(database_url: str) -> None:
     """The comparison can fail: drop a table and it names it."""
     upgrade(database_url)
     engine = make_engine(database_url)

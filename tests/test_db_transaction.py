@@ -12,7 +12,8 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
-from db_fixtures import database_url, db_engine, seed_account  # noqa: F401  (pytest fixtures)
+from db_fixtures import *  # noqa: F403  (pytest finds the fixtures database_url and db_engine here)
+from db_fixtures import seed_account
 from sqlalchemy import Engine
 from sqlalchemy.exc import StatementError
 
@@ -33,7 +34,7 @@ from runtime.db.tables import AccountRow, AuditRow, EventRow
 HOLD = 0.6  # seconds the first writer keeps the lock
 
 
-def test_a_second_writer_waits_for_the_first(db_engine: Engine) -> None:  # noqa: F811
+def test_a_second_writer_waits_for_the_first(db_engine: Engine) -> None:
     with transaction(db_engine) as session:
         seed_account(session)
     events: list[tuple[str, float]] = []
@@ -62,7 +63,7 @@ def test_a_second_writer_waits_for_the_first(db_engine: Engine) -> None:  # noqa
     assert events[2][1] - events[0][1] >= HOLD * 0.9
 
 
-def test_readers_do_not_wait_for_a_writer(db_engine: Engine) -> None:  # noqa: F811
+def test_readers_do_not_wait_for_a_writer(db_engine: Engine) -> None:
     with transaction(db_engine) as session:
         seed_account(session)
     with transaction(db_engine) as session:
@@ -73,7 +74,7 @@ def test_readers_do_not_wait_for_a_writer(db_engine: Engine) -> None:  # noqa: F
         assert time.monotonic() - started < 5
 
 
-def test_a_failed_transaction_leaves_nothing(db_engine: Engine) -> None:  # noqa: F811
+def test_a_failed_transaction_leaves_nothing(db_engine: Engine) -> None:
     with pytest.raises(RuntimeError), transaction(db_engine) as session:
         seed_account(session)
         raise RuntimeError("boom")
@@ -81,7 +82,7 @@ def test_a_failed_transaction_leaves_nothing(db_engine: Engine) -> None:  # noqa
         lock_account(session, "A1")
 
 
-def test_instants_come_back_aware_in_utc(db_engine: Engine) -> None:  # noqa: F811
+def test_instants_come_back_aware_in_utc(db_engine: Engine) -> None:
     local = dt.datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=ZoneInfo("America/New_York"))
     with transaction(db_engine) as session:
         session.add(AuditRow(seq=1, at=local, actor="a", action="b", subject="c", prev_hash="0", hash="1"))
@@ -91,7 +92,7 @@ def test_instants_come_back_aware_in_utc(db_engine: Engine) -> None:  # noqa: F8
     assert row.at.isoformat() == "2026-03-02T14:30:15.123456+00:00"
 
 
-def test_a_naive_instant_is_refused(db_engine: Engine) -> None:  # noqa: F811
+def test_a_naive_instant_is_refused(db_engine: Engine) -> None:
     with transaction(db_engine) as session:
         seed_account(session)
     with pytest.raises(StatementError, match="time zone offset"), transaction(db_engine) as session:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from db_fixtures import T0, database_url, db_engine, guard_rules, plan_of, seed_account  # noqa: F401
+from db_fixtures import *  # noqa: F403  (pytest finds the fixtures database_url and db_engine here)
+from db_fixtures import T0, guard_rules, plan_of, seed_account
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -31,7 +32,7 @@ def decide_at(engine: Engine, now: dt.datetime, account_id: str = "A1", **option
 
 
 @pytest.fixture
-def engine(db_engine: Engine) -> Engine:  # noqa: F811
+def engine(db_engine: Engine) -> Engine:
     with transaction(db_engine) as session:
         seed_account(session)
     return db_engine

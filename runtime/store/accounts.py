@@ -119,8 +119,15 @@ def check_case(row: AccountRow, patient: Patient, now: dt.datetime, prefix_from:
         parse_case(case_data(account, ledger, row.organization or "agency", now, request))
     except CaseError as problem:
         field = problem.field
-        field = prefix_to + field.removeprefix(prefix_from) if field.startswith(prefix_from) else field
+        if prefix_from and field.startswith(prefix_from):
+            field = patient_field(prefix_to + field.removeprefix(prefix_from))
         raise invalid(field, problem.message) from None
+
+
+def patient_field(field: str) -> str:
+    """A guard-case patient field as the patient upsert names it (`inconvenient_times` is a designation)."""
+    head = re.split(r"[.\[]", field, maxsplit=1)[0]
+    return f"designations.{field}" if head in DESIGNATION_KEYS else field
 
 
 def check_event(session: Session, row: AccountRow, event: EventRow) -> None:
