@@ -34,6 +34,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from dsl.schema import DISCLOSURES, did_you_mean
 from dsl.templates import Template, TemplateSet
+from dsl.vocabulary import CHANNELS
 
 # Patients are in the United States: Spanish uses US conventions (`$1,250.00`), not Spain's.
 LOCALES: dict[str, str] = {"en": "en_US", "es": "es_US"}
@@ -259,24 +260,50 @@ def render_disclosures(
     return filled
 
 
-def read_disclosure_wording(text: str) -> dict[str, dict[str, str]]:
-    """Disclosure wording from TOML, one table per language: `[es]` then `opt_out = "…"`.
+def read_disclosure_wording(text: str) -> dict[str, dict[str, Any]]:
+    """Disclosure wording from TOML: a table per language, and within it optional tables per channel.
 
-    Raises `ValueError` naming the language and key for an unknown key or a value that is not text.
+    ```
+    [en]
+    mini_miranda = "We are attempting to collect a debt, and any information obtained will be used for that purpose."
+    [en.sms]
+    opt_out = "Reply STOP to stop texts to this telephone number."
+    ```
+
+    Raises `ValueError` naming the language, channel and key of an unknown key or a value that is not text.
     """
     data = tomllib.loads(text)
-    book: dict[str, dict[str, str]] = {}
     for language, table in data.items():
         if not isinstance(table, dict):
             raise ValueError(f"`{language}` must be a table of disclosure wording")
         for key, value in table.items():
-            if key not in DISCLOSURES:
-                hint = did_you_mean(key, DISCLOSURES)
-                raise ValueError(f"`{language}.{key}` is not a disclosure" + (f"; {hint}" if hint else ""))
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"`{language}.{key}` must be non-empty text")
-        book[language] = dict(table)
-    return book
+            if isinstance(value, dict):
+                if key not in CHANNELS:
+                    hint = did_you_mean(key, CHANNELS)
+                    raise ValueError(f"`{language}.{key}` is not a channel" + (f"; {hint}" if hint else ""))
+                for inner, wording in value.items():
+                    check_wording(f"{language}.{key}.{inner}", inner, wording)
+            else:
+                check_wording(f"{language}.{key}", key, value)
+    return data
+
+
+def check_wording(where: str, key: str, value: Any) -> None:
+    """Raise `ValueError` unless `key` is a disclosure and `value` non-empty text."""
+    if key not in DISCLOSURES:
+        hint = did_you_mean(key, DISCLOSURES)
+        raise ValueError(f"`{where}` is not a disclosure" + (f"; {hint}" if hint else ""))
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"`{where}` must be non-empty text")
+
+
+def wording_for(book: Mapping[str, Mapping[str, Any]], language: str, channel: str) -> dict[str, str]:
+    """The wording of every disclosure in `language` for `channel` (a channel's own wording wins)."""
+    table = book.get(language, {})
+    wording = {key: value for key, value in table.items() if isinstance(value, str)}
+    own = table.get(channel, {})
+    wording.update({key: value for key, value in own.items() if isinstance(value, str)})
+    return wording
 
 
 # ---------------------------------------------------------------- Jinja2 and Babel
@@ -351,4 +378,5 @@ __all__ = [
     "RenderedMessage",
     "read_disclosure_wording",
     "render_message",
+    "wording_for",
 ]

@@ -21,6 +21,7 @@ from runtime.render import (
     environment,
     read_disclosure_wording,
     render_message,
+    wording_for,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,10 +192,47 @@ def test_a_message_survives_json() -> None:
     assert RenderedMessage.from_json(message.to_json()) == message
 
 
+BOOK = """
+[en]
+debt_collector = "This communication is from a debt collector."
+opt_out = "To stop messages to this address, tell us at {{ org.phone }}."
+[en.sms]
+opt_out = "Reply STOP to stop texts to this telephone number."
+[es]
+"""
+
+
 def test_disclosure_wording_is_read_from_toml() -> None:
-    book = read_disclosure_wording('[en]\nopt_out = "Reply STOP to stop texts to this telephone number."\n[es]\n')
-    assert book == {"en": {"opt_out": "Reply STOP to stop texts to this telephone number."}, "es": {}}
-    with pytest.raises(ValueError, match=r"`en.opt_outt` is not a disclosure; did you mean `opt_out`\?"):
-        read_disclosure_wording('[en]\nopt_outt = "x"\n')
-    with pytest.raises(ValueError, match="non-empty text"):
-        read_disclosure_wording('[en]\nopt_out = ""\n')
+    book = read_disclosure_wording(BOOK)
+    assert wording_for(book, "en", "sms") == {
+        "debt_collector": "This communication is from a debt collector.",
+        "opt_out": "Reply STOP to stop texts to this telephone number.",
+    }
+    assert wording_for(book, "en", "email")["opt_out"].startswith("To stop messages")
+    assert wording_for(book, "es", "sms") == {} and wording_for(book, "vi", "sms") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('[en]\nopt_outt = "x"\n', r"`en.opt_outt` is not a disclosure; did you mean `opt_out`\?"),
+        ('[en]\nopt_out = ""\n', "`en.opt_out` must be non-empty text"),
+        ("[en]\nopt_out = 3\n", "`en.opt_out` must be non-empty text"),
+        ('[en.smss]\nopt_out = "x"\n', r"`en.smss` is not a channel; did you mean `sms`\?"),
+        ('[en.sms]\nopt_oat = "x"\n', "`en.sms.opt_oat` is not a disclosure"),
+        ('en = "x"\n', "`en` must be a table"),
+    ],
+)
+def test_bad_disclosure_wording_is_named(text: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        read_disclosure_wording(text)
+
+
+def test_the_book_fills_a_real_template(templates: TemplateSet) -> None:
+    book = read_disclosure_wording(BOOK)
+    message = render_message(templates, "agency_intro_text", "en", "sms", VALUES, wording_for(book, "en", "sms"))
+    assert message.body.endswith(
+        "This communication is from a debt collector. Reply STOP to stop texts to this telephone number."
+    )
+    with pytest.raises(RenderError, match=r"no `es` wording for `disclosure\.debt_collector`"):
+        render_message(templates, "agency_intro_text", "es", "sms", VALUES, wording_for(book, "es", "sms"))
