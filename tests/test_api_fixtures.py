@@ -11,6 +11,7 @@ compliance officer for four-eyes approvals.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
@@ -20,7 +21,15 @@ from typing import Any
 
 import httpx
 import pytest
-from db_fixtures import database_url  # noqa: F401  (a fixture this module's fixtures use)
+from db_fixtures import (
+    BACKENDS,
+    create_schema,
+    database_url,  # noqa: F401  (a fixture this module's fixtures use)
+    drop_schema,
+    pg_base_url,
+    schema_url,
+    sqlite_url,
+)
 from fastapi.testclient import TestClient
 
 from runtime.api.app import ServiceState, Settings, create_app, load_state
@@ -78,10 +87,39 @@ def make_keys(engine: object) -> dict[str, str]:
 @pytest.fixture(name="api")
 def api_fixture(database_url: str, folders_state: ServiceState) -> Iterator[Api]:  # noqa: F811
     """An app on a freshly migrated database, with a key per role."""
-    upgrade(database_url)
-    engine = make_engine(database_url)
+    with running(database_url, folders_state) as api:
+        yield api
+
+
+@contextlib.contextmanager
+def running(url: str, folders_state: ServiceState) -> Iterator[Api]:
+    """An app on a freshly migrated database at `url`, with a key per role."""
+    upgrade(url)
+    engine = make_engine(url)
     state = dataclasses.replace(folders_state, engine=engine, plans=PlanService(), keys=KeyCache())
     made = make_keys(engine)
-    with TestClient(create_app(state=state), raise_server_exceptions=False) as client:
-        yield Api(client, made, state)
-    engine.dispose()
+    try:
+        with TestClient(create_app(state=state), raise_server_exceptions=False) as client:
+            yield Api(client, made, state)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS, name="shared_api")
+def shared_api_fixture(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, folders_state: ServiceState
+) -> Iterator[Api]:
+    """One app per module and backend, for tests that only read or are refused (the endpoint x role table)."""
+    if request.param == "sqlite":
+        with running(sqlite_url(tmp_path_factory.mktemp("api")), folders_state) as api:
+            yield api
+        return
+    base = pg_base_url()
+    if base is None:
+        pytest.skip("PARLEY_TEST_DATABASE_URL is not set")
+    schema = create_schema(base)
+    try:
+        with running(schema_url(base, schema), folders_state) as api:
+            yield api
+    finally:
+        drop_schema(base, schema)
