@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -288,6 +289,14 @@ def read_disclosure_wording(text: str) -> dict[str, dict[str, Any]]:
     return data
 
 
+def load_disclosure_wording(path: Path) -> dict[str, dict[str, Any]]:
+    """The wording book in the TOML file at `path` (see `read_disclosure_wording`); raises `ValueError` naming it."""
+    try:
+        return read_disclosure_wording(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as problem:
+        raise ValueError(f"`{path}`: {problem}") from problem
+
+
 def check_wording(where: str, key: str, value: Any) -> None:
     """Raise `ValueError` unless `key` is a disclosure and `value` non-empty text."""
     if key not in DISCLOSURES:
@@ -376,6 +385,7 @@ def message_json(message: RenderedMessage) -> str:
 __all__ = [
     "RenderError",
     "RenderedMessage",
+    "load_disclosure_wording",
     "read_disclosure_wording",
     "render_message",
     "wording_for",

@@ -19,6 +19,7 @@ from runtime.render import (
     RenderedMessage,
     RenderError,
     environment,
+    load_disclosure_wording,
     read_disclosure_wording,
     render_message,
     wording_for,
@@ -210,6 +211,17 @@ def test_disclosure_wording_is_read_from_toml() -> None:
     }
     assert wording_for(book, "en", "email")["opt_out"].startswith("To stop messages")
     assert wording_for(book, "es", "sms") == {} and wording_for(book, "vi", "sms") == {}
+
+
+def test_a_wording_file_is_named_in_its_errors(tmp_path: Path) -> None:
+    path = tmp_path / "disclosures.toml"
+    path.write_text(BOOK)
+    assert load_disclosure_wording(path)["en"]["sms"]["opt_out"].startswith("Reply STOP")
+    path.write_text("[en\n")
+    with pytest.raises(ValueError, match=r"disclosures\.toml`: "):
+        load_disclosure_wording(path)
+    with pytest.raises(ValueError, match=r"missing\.toml`: "):
+        load_disclosure_wording(tmp_path / "missing.toml")
 
 
 @pytest.mark.parametrize(
