@@ -77,6 +77,8 @@ def serving(found: Receiver) -> Iterator[str]:
             status, answer = found.receive(self.headers, body)
             data = json.dumps(answer).encode()
             self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", "/elsewhere")
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -135,7 +137,10 @@ def test_a_wrong_secret_is_refused_for_good(receiver: tuple[Receiver, str]) -> N
     assert found.bad_signatures == 1 and not found.messages
 
 
-@pytest.mark.parametrize(("status", "permanent"), [(500, False), (503, False), (429, False), (400, True), (404, True)])
+@pytest.mark.parametrize(
+    ("status", "permanent"),
+    [(500, False), (503, False), (429, False), (400, True), (404, True), (302, True), (307, True)],
+)
 def test_which_answers_are_retried(receiver: tuple[Receiver, str], status: int, permanent: bool) -> None:
     found, url = receiver
     found.answers.append(status)

@@ -7,7 +7,9 @@ cannot be replayed later) and drops a key it has already seen, answering 2xx aga
 worker crash is then harmless. It may answer `{"id": "...", "duplicate": true}`.
 
 Answers: 2xx delivered; 408, 425, 429 and 5xx (and a broken connection) are retried; any other
-4xx is permanent. Failure reasons carry the status code, never the body.
+4xx is permanent, and so is a redirect: it is never followed (urllib would turn the POST into a
+GET without the message, and its 2xx would pass for a delivery). Failure reasons carry the status
+code, never the body.
 """
 
 from __future__ import annotations
@@ -70,6 +72,16 @@ def verify_signature(
     return any(hmac.compare_digest(expected, candidate) for candidate in candidates)
 
 
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Refuse every redirect: the answer's 3xx becomes an `HTTPError`."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirects())
+
+
 class WebhookChannel:
     """Posts each message to one URL, signed; the receiver dedupes by the idempotency key."""
 
@@ -98,11 +110,11 @@ class WebhookChannel:
         """Post the message; a `Receipt` once the receiver answers 2xx."""
         request = self.request(message, idempotency_key)
         try:
-            with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
+            with OPENER.open(request, timeout=self.settings.timeout) as response:
                 answer = read_answer(response.read())
         except urllib.error.HTTPError as problem:
             status = problem.code
-            permanent = 400 <= status < 500 and status not in RETRYABLE
+            permanent = status < 500 and status not in RETRYABLE
             raise DeliveryError(f"webhook: answered {status}", permanent=permanent) from None
         except (urllib.error.URLError, OSError) as problem:
             raise DeliveryError(f"webhook: cannot post ({type(problem).__name__})") from None
