@@ -3,12 +3,15 @@ and every failure names the template and the variable."""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dsl.schema import DISCLOSURES, TEMPLATE_VARIABLES
 from dsl.templates import CUSTOM_FILTERS, TemplateSet, build_template_set
@@ -248,3 +251,23 @@ def test_the_book_fills_a_real_template(templates: TemplateSet) -> None:
     )
     with pytest.raises(RenderError, match=r"no `es` wording for `disclosure\.debt_collector`"):
         render_message(templates, "agency_intro_text", "es", "sms", VALUES, wording_for(book, "es", "sms"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(min_size=1, max_size=40).filter(lambda t: t.strip() == t and t.strip()))
+def test_a_value_is_shown_as_itself_never_run(name: str) -> None:
+    templates = one_template("---\nchannels: [email]\n---\nHi {{ patient.first_name }}!")
+    message = render_message(templates, "t", "en", "email", {**VALUES, "patient.first_name": name}, WORDING)
+    assert message.body == f"Hi {name}!"  # `{{ 7 * 7 }}` in a name stays `{{ 7 * 7 }}`
+    assert message.html is not None
+    if "\n" not in name:  # a blank line would start a new paragraph
+        assert html.escape(name) in message.html
+
+
+@settings(max_examples=100, deadline=None)
+@given(amount=st.decimals(min_value=0, max_value=10**7, places=2), language=st.sampled_from(["en", "es", "vi"]))
+def test_money_keeps_every_cent(amount: Decimal, language: str) -> None:
+    templates = one_template("{{ account.balance | money }}", language=language)
+    body = render_message(templates, "t", language, "sms", {**VALUES, "account.balance": amount}, WORDING).body
+    digits = "".join(c for c in body if c.isdigit())
+    assert int(digits) == int(amount * 100)
