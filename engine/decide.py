@@ -36,7 +36,9 @@ class ContactRequest:
     """What decide asks the runtime guard: may this channel be used at this instant for these debts?
 
     `automated` says whether the contact is autodialed, prerecorded or an automated text (None:
-    not known, which the guard treats as automated); `template` is the template or call script.
+    not known, which the guard treats as automated); `template` is the template or call script;
+    `until`: decide can use a later instant only before this one (the end of the step's window
+    today), so the guard need not search past it for `next_allowed_at` (None: search its horizon).
     """
 
     at: dt.datetime
@@ -44,6 +46,7 @@ class ContactRequest:
     debts: tuple[str, ...]
     automated: bool | None = None
     template: str | None = None
+    until: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,7 @@ def propose(
     if at is None:
         record.reason = f"its window {window_text(window)} has passed for today"
         return None
-    request = ContactRequest(at, channel, account.debts, AUTOMATED.get(channel), template)
+    request = ContactRequest(at, channel, account.debts, AUTOMATED.get(channel), template, window_end(window, now))
     answer = guard(request)
     record.verdicts.append({"channel": channel, "at": at.isoformat(timespec="minutes"), **answer.details})
     if not answer.allowed and answer.next_allowed_at is not None:
@@ -304,6 +307,13 @@ def send_time(
         chosen = at_minute(now, min(max(int(best), window.window.start.minutes), window.window.end.minutes - 1))
     chosen = max(chosen, now)
     return chosen if chosen < end else None
+
+
+def window_end(window: ast.TimeWindow | None, now: dt.datetime) -> dt.datetime:
+    """The end of a step's window today (without one, the end of the local day): no retry after it."""
+    if window is None:
+        return dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 0), tzinfo=now.tzinfo)
+    return at_minute(now, window.window.end.minutes)
 
 
 def at_minute(now: dt.datetime, minute: int) -> dt.datetime:

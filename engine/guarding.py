@@ -35,6 +35,7 @@ from engine.decide import ContactRequest, Guard, GuardAnswer
 from engine.guard import Case, CaseError, GuardRules, judge, parse_case
 from engine.guard.case import Proposal
 from engine.guard.verdict import Verdict
+from engine.guard_case import ParsedLedger, build_case, parse_ledger
 
 UTC = dt.UTC
 
@@ -71,33 +72,62 @@ class Ledger:
     debts: tuple[Mapping[str, Any], ...] = ()
     patient: Mapping[str, Any] = field(default_factory=dict)
     organization: str | None = None  # who collects; None: the strategy's `organization`
+    # The rows above validated once by the guard's reader (`prepare_ledger`); None: on first use.
+    parsed: ParsedLedger | None = field(default=None, compare=False, repr=False)
 
 
 NO_LEDGER = Ledger()
 
 
+def prepare_ledger(account: Account, ledger: Ledger) -> Ledger:
+    """The ledger with its rows validated now, once, for this account (where the runtime reads it).
+
+    Deciding then builds the guard's case from typed objects; the verdicts are the same.
+    """
+    return replace(ledger, parsed=parse_ledger(account, ledger))
+
+
 def account_guard(account: Account, ledger: Ledger, rules: GuardRules, organization: str, now: dt.datetime) -> Guard:
     """The guard decide consults for one account at `now`: each request judged on the account's case.
 
-    The case is read on the first request (most accounts ask nothing on most days) and kept for
-    the next ones, which differ only in the proposal.
+    The case is built on the first request (most accounts ask nothing on most days) and kept for
+    the next ones, which differ only in the proposal (the ledger's index is kept too).
     """
-    assumed = assumed_states(account, ledger)
     read: list[Case | CaseError] = []  # the case, or why it could not be read: one per account
+    assumed: list[tuple[str, ...]] = []  # worked out on the first request, like the case
 
     def guard(request: ContactRequest) -> GuardAnswer:
         if not read:
-            read.append(read_case(account, ledger, organization, now, request))
+            assumed.append(assumed_states(account, ledger))
+            read.append(first_case(account, ledger, organization, now, request, assumed[0]))
             case = read[0]
         elif isinstance(read[0], Case):
-            case = replace(read[0], proposed=proposal_of(request))
+            case = read[0].with_proposal(proposal_of(request))
         else:
             case = read[0]
         if isinstance(case, CaseError):
             return refusal(case)
-        return answer(judge(case, rules), case.patient.zones[0], assumed)
+        return answer(judge(case, rules, until=request.until), case.patient.zones[0], assumed[0])
 
     return guard
+
+
+def first_case(
+    account: Account,
+    ledger: Ledger,
+    organization: str,
+    now: dt.datetime,
+    request: ContactRequest,
+    assumed: tuple[str, ...],
+) -> Case | CaseError:
+    """The account's case for its first request: built from typed objects, else read as JSON."""
+    parsed = ledger.parsed if ledger.parsed is not None else parse_ledger(account, ledger)
+    if parsed is not None and request.at.tzinfo is not None:
+        who = ledger.organization or organization
+        case = build_case(account, parsed, who, now, proposal_of(request), assumed, STATE_EVENTS)
+        if case is not None:
+            return case
+    return read_case(account, ledger, organization, now, request)
 
 
 def read_case(
@@ -118,7 +148,7 @@ def proposal_of(request: ContactRequest) -> Proposal:
     return Proposal(
         at=request.at.astimezone(UTC),
         channel=request.channel,
-        debts=tuple(request.debts),
+        debts=tuple(dict.fromkeys(request.debts)),
         automated=request.automated,
         template=request.template,
     )

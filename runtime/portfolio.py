@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 from dsl.schema import FACTS, Kind, suggest
 from engine.account import Account, AccountEvent, Progress, ScoreSource
 from engine.decide import Decision
-from engine.guarding import Ledger
+from engine.guarding import Ledger, prepare_ledger
 from engine.plan import Plan
 
 REQUIRED = ("account_id", "placed_on", "timezone")
@@ -195,7 +195,10 @@ def account_from_row(row: dict[str, Any], number: int) -> PortfolioAccount:
         score_sources=read_sources(json_cell(row, "score_sources", dict)),
         debts=debt_ids,
     )
-    return PortfolioAccount(account, ledger, number)
+    # The ledger's rows are validated here, once, as a database validates a row when it is written;
+    # deciding then builds each guard case from typed objects (a row that does not read is left
+    # for the guard, whose refusal names the field).
+    return PortfolioAccount(account, prepare_ledger(account, ledger), number)
 
 
 def blank(value: Any) -> bool:

@@ -8,7 +8,7 @@ the patient's primary (first) time zone, the calendar the frequency windows are 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -235,6 +235,16 @@ class Case:
             if debt.id == debt_id:
                 return debt
         return None
+
+    def with_proposal(self, proposal: Proposal) -> Case:
+        """The same history asked about another proposal, keeping the ledger index if it was built.
+
+        # INVARIANT: `CaseIndex` never reads the proposal, so one index serves every proposal.
+        """
+        fresh = replace(self, proposed=proposal)
+        if "index" in self.__dict__:
+            fresh.__dict__["index"] = self.__dict__["index"]
+        return fresh
 
     @cached_property
     def index(self) -> CaseIndex:

@@ -24,11 +24,18 @@ NUDGE = dt.timedelta(minutes=1)
 TICK = dt.timedelta(microseconds=1)  # a ledger row counts from just after its instant
 
 
-def judge(case: Case, policies: Sequence[ast.Policy] | GuardRules, find_next: bool = True) -> Verdict:
+def judge(
+    case: Case,
+    policies: Sequence[ast.Policy] | GuardRules,
+    find_next: bool = True,
+    until: dt.datetime | None = None,
+) -> Verdict:
     """Whether the case's proposal may go out at its time, under every applicable rule of the packs.
 
     Pure: the clock is the case's. Pass `compile_rules(policies)` once when judging many cases;
-    `find_next=False` skips the search for `next_allowed_at` (left null) when only the yes/no matters.
+    `find_next=False` skips the search for `next_allowed_at` (left null) when only the yes/no matters;
+    `until` ends the search early (null beyond it), for a caller that can only use an instant before
+    it — `decide` retries only inside today's window.
     """
     rules = policies if isinstance(policies, GuardRules) else compile_rules(policies)
     at = case.proposed.at
@@ -37,7 +44,7 @@ def judge(case: Case, policies: Sequence[ast.Policy] | GuardRules, find_next: bo
     warnings = dedupe(f for f in findings if f.warning)
     if not violations or not find_next:
         return Verdict(not violations, violations, warnings, None)
-    later = next_allowed(case, rules, at, violations)
+    later = next_allowed(case, rules, at, violations, until)
     shown = None if later is None else render_instant(later, case.patient.zones)
     return Verdict(False, violations, warnings, shown)
 
@@ -62,14 +69,20 @@ def applicable(case: Case, rules: GuardRules, view: View) -> tuple[CompiledRule,
     return rules.applicable(case.organization, case.jurisdiction, on, proposed.channel, proposed.template is not None)
 
 
-def next_allowed(case: Case, rules: GuardRules, at: dt.datetime, blocking: tuple[Finding, ...]) -> dt.datetime | None:
+def next_allowed(
+    case: Case,
+    rules: GuardRules,
+    at: dt.datetime,
+    blocking: tuple[Finding, ...],
+    until: dt.datetime | None = None,
+) -> dt.datetime | None:
     """The earliest instant after `at` at which the same proposal passes, or None within the horizon.
 
     A finding's `clears_at` is a lower bound only while the facts stay as they are, so the search
     also stops at the next ledger row or event after the current instant (an audit of a past
     proposal may have later facts), and judges again there.
     """
-    horizon = at + HORIZON
+    horizon = at + HORIZON if until is None else min(at + HORIZON, until)
     changes = sorted({*case.history_times, *case.event_times})
     current = at
     for _ in range(MAX_JUMPS):
