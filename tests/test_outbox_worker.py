@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from db_fixtures import database_url, db_engine  # noqa: F401  (fixtures)
@@ -18,12 +22,14 @@ from test_channels_webhook import SECRET, Receiver, receiver  # noqa: F401  (fix
 from test_outbox_store import contact_status, row, seed
 
 from runtime.channels import ChannelRegistry, ChannelSettings, SmtpChannel, SmtpSettings, WebhookChannel
+from runtime.channels.file import read_messages
 from runtime.channels.webhook import WebhookSettings
 from runtime.db.database import transaction
 from runtime.db.tables import WebhookConfig
 from runtime.outbox.store import RetryPolicy, counts, lease, outbound
 from runtime.outbox.worker import load_registry, run_forever, run_once
 
+ROOT = Path(__file__).resolve().parents[1]
 NOW_RETRY = RetryPolicy(max_attempts=3, base_seconds=0)  # a failed message is due again at once
 
 
@@ -172,3 +178,18 @@ def test_logs_carry_ids_never_phi(
     assert f"outbox={ids[0]}" in text and "account=acct-1" in text
     for secret in ("+1555", "message 0", "Reply STOP", "America/New_York"):
         assert secret not in text
+
+
+def test_the_command_delivers_to_the_development_file(engine: Engine, database_url: str, tmp_path: Path) -> None:  # noqa: F811
+    ids = seed(engine, 3, "letter")
+    out = tmp_path / "outbox.jsonl"
+    env = {**os.environ, "PARLEY_OUTBOX_FILE": str(out), "PARLEY_CHANNEL_ROUTES": ""}
+    command = [sys.executable, "-m", "runtime.outbox.worker", "--database-url", database_url, "--once"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    written = list(read_messages(out))
+    assert [m["outbox_id"] for m in written] == ids and written[0]["message"][
+        "body"
+    ] == "message 0. Reply STOP to stop texts."
+    assert counts(engine) == {"delivered": 3}
+    assert "Reply STOP" not in done.stderr and "+1555" not in done.stderr and f"outbox={ids[0]}" in done.stderr
