@@ -173,3 +173,10 @@ def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark_reads(tmp_path: Pat
     path = write_csv(tmp_path / "history.csv", history_rows(300))
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert len(read_training(path).facts) == 300
+
+
+def test_a_models_folder_that_cannot_be_written_is_refused_clearly(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the folder should be")
+    result = runner.invoke(app, ["train", "--out", str(blocked / "models"), "--rows", "1000"])
+    assert result.exit_code == 2 and "cannot write the models" in result.output and "Traceback" not in result.output

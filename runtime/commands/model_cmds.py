@@ -87,8 +87,11 @@ def train_command(
         if history.absent:
             typer.echo(f"not in the file, so at their defaults: {', '.join(history.absent)}", err=True)
         models = train_from_file(history, today)
-    save_models(models, folder)
-    write_calibration_charts(models, folder)
+    try:
+        save_models(models, folder)
+        write_calibration_charts(models, folder)
+    except OSError as problem:
+        raise fail(f"cannot write the models to `{folder}`: {problem.strerror or problem}") from None
     for score, model in models.items():
         m = model.card.metrics
         typer.echo(
@@ -125,7 +128,7 @@ def fairness_command(
         ..., "--decisions", help="Decisions from `parley decide` (`.csv`, `.parquet`, `.jsonl`); repeat for each day."
     ),
     outcomes: Path | None = typer.Option(None, "--outcomes", help="Who paid: `account_id`, `paid` columns."),
-    out: Path = typer.Option(Path("fairness"), "--out", help="Folder for `fairness.md` and `fairness.png`."),
+    out: Path = typer.Option(Path("var/fairness"), "--out", help="Folder for `fairness.md` and `fairness.png`."),
     reference: list[str] = typer.Option([], "--reference", help="A reference group, e.g. `language=en` (repeatable)."),
 ) -> None:
     """Contact intensity, plan offers, hand-offs, escalations and payments by language, age band and
@@ -138,9 +141,12 @@ def fairness_command(
     except AuditInputError as problem:
         raise fail(str(problem)) from None
     measures = [m.name for m in AUDIT_MEASURES.values() if any(r.measure == m.name for r in result.rows)]
-    chart = fairness_chart(result.rows, measures, out / "fairness.png")
     report = out / "fairness.md"
-    report.write_text(markdown(result, chart.name), encoding="utf-8")
+    try:
+        chart = fairness_chart(result.rows, measures, out / "fairness.png")
+        report.write_text(markdown(result, chart.name), encoding="utf-8")
+    except OSError as problem:
+        raise fail(f"cannot write the audit to `{out}`: {problem.strerror or problem}") from None
     flagged = [r for r in result.rows if r.flagged]
     typer.echo(f"{result.accounts:,} account(s), {len(flagged)} flag(s): {report} and {chart}")
     for row in flagged:
