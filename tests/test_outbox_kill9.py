@@ -12,7 +12,7 @@ run queues a few messages, starts a worker, and kills it with SIGKILL at a rando
 
 Workers are forked from a small server process that has already imported the worker, so 50 starts
 take seconds, not a minute; runs 25 and 50, and the final run that drains the queue and stops on
-SIGTERM, is a plain `python -m runtime.outbox.worker`.
+SIGTERM (two workers side by side there), is a plain `python -m runtime.outbox.worker`.
 
 Afterwards the outbox and the ledger are compared with what the receiver kept: every message
 delivered and received exactly once after dedupe, its text intact, and the raw count of posts shows
@@ -181,13 +181,14 @@ def one_run(number: int, runs: Runs, url: str, hook_url: str, chance: random.Ran
 
 
 def drain(url: str, hook_url: str, engine: Engine, total: int) -> None:
-    """A last plain worker delivers what is left, then stops cleanly on SIGTERM."""
-    process = plain_worker(url, hook_url)
-    deadline = time.monotonic() + 30
+    """Two last plain workers, side by side, deliver what is left, then stop cleanly on SIGTERM."""
+    processes = [plain_worker(url, hook_url) for _ in range(2)]
+    deadline = time.monotonic() + 90  # only as long as needed; generous for a loaded machine
     while counts(engine).get("delivered", 0) < total and time.monotonic() < deadline:
         time.sleep(0.1)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(10) == 0
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    assert [process.wait(10) for process in processes] == [0, 0]
 
 
 @pytest.mark.slow
