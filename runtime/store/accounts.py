@@ -26,7 +26,6 @@ from engine.account import Account, AccountEvent, Progress
 from engine.decide import ContactRequest
 from engine.guard import CaseError, parse_case
 from engine.guarding import Ledger, case_data
-from runtime.db.database import lock_account
 from runtime.db.tables import AccountRow, ContactRow, EventRow, Patient
 from runtime.portfolio import BadCell, read_date, read_fact, read_progress, read_zone
 from runtime.store.events import account_events, guard_events
@@ -156,11 +155,23 @@ def load_account(session: Session, account_id: str, now: dt.datetime) -> tuple[A
 
 
 def locked_account(session: Session, account_id: str) -> AccountRow:
-    """The account's row, locked for the caller's write transaction; a 404 when there is none."""
-    try:
-        return lock_account(session, account_id)
-    except LookupError:
-        raise not_found(f"there is no account `{account_id}`", "account_id") from None
+    """The account's row, locked for the caller's write transaction; a 404 when there is none.
+
+    The patient's row comes in the same statement (one round trip fewer on every decision); only the
+    account's row is locked (`FOR UPDATE OF accounts`), as `runtime.db.database.lock_account` does.
+    """
+    query = (
+        select(AccountRow, Patient)
+        .join(Patient, col(Patient.patient_id) == col(AccountRow.patient_id))
+        .where(AccountRow.account_id == account_id)
+        .execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(of=AccountRow)  # type: ignore[arg-type]
+    found = session.exec(query).first()
+    if found is None:
+        raise not_found(f"there is no account `{account_id}`", "account_id")
+    return found[0]
 
 
 def account_state(session: Session, row: AccountRow, now: dt.datetime) -> tuple[Account, Ledger]:
