@@ -63,15 +63,21 @@ def train_from_file(data: TrainingSet, trained_on: str) -> dict[str, TrainedMode
 
 def train_command(
     data: Path | None = typer.Option(
-        None, "--data", help="Your history: `.csv` or `.parquet` (columns in runtime/training_data.py)."
+        None, "--data", help="Your history of closed accounts: a `.csv` or `.parquet` file (columns above)."
     ),
-    out: Path | None = typer.Option(None, "--out", help="Models folder [default: $PARLEY_MODELS or var/models]."),
+    out: Path | None = typer.Option(None, "--out", help="Models folder (default: $PARLEY_MODELS, else var/models)."),
     rows: int = typer.Option(TRAINING_ROWS, "--rows", min=1_000, help="Synthetic accounts, without --data."),
     seed: int = typer.Option(TRAINING_SEED, "--seed", help="Synthetic portfolio seed, without --data."),
 ) -> None:
     """Train the propensity and distress models and save them with their cards.
 
-    Without --data, trains the shipped models on the synthetic portfolio.
+    Without --data, trains the shipped models on the synthetic portfolio. With it, one row per
+    closed account: the outcomes `paid_in_full` and `distressed` (1/0 or true/false) and `balance`
+    are required; `original_balance`, `days_past_due`, `days_since_first_statement`, `insured`,
+    `patient.age`, `prior_statements`, `prior_payments`, `missed_payments`, `income_to_poverty`,
+    `plan_active` and `contacts_reached` are optional features (empty cells take documented
+    defaults); `account_id` names rows in errors; `patient.language` and `jurisdiction` group the
+    card's fairness summary.
     """
     folder = out or models_folder()
     today = dt.date.today().isoformat()
