@@ -204,3 +204,13 @@ def test_concurrent_leases_never_share_a_message(engine: Engine) -> None:
         thread.join(60)
     every = [i for mine in taken.values() for i in mine]
     assert sorted(every) == ids
+
+
+def test_a_late_failure_never_undoes_a_delivery(engine: Engine) -> None:
+    (first,) = seed(engine, 1)
+    lease(engine, "a", seconds=1, now=T0)
+    lease(engine, "b", seconds=60, now=T0 + dt.timedelta(seconds=2))  # a's lease ran out: b holds it
+    assert mark_delivered(engine, first) is True  # a's send was confirmed after all
+    with pytest.raises(LeaseLost):
+        mark_failed(engine, first, "b", "webhook: answered 503")  # b's resend failed
+    assert row(engine, first).status == "delivered"

@@ -156,7 +156,7 @@ def mark_delivered(engine: Engine, outbox_id: int, now: dt.datetime | None = Non
     """
     now = now or utcnow()
     with transaction(engine) as session:
-        row = session.get(OutboxRow, outbox_id, populate_existing=True)
+        row = locked(session, outbox_id)
         if row is None:
             raise LookupError(f"there is no outbox message {outbox_id}")
         if row.status == DELIVERED:
@@ -174,7 +174,7 @@ def acknowledge(engine: Engine, outbox_id: int, owner: str, now: dt.datetime | N
     """
     now = now or utcnow()
     with transaction(engine) as session:
-        row = session.get(OutboxRow, outbox_id, populate_existing=True)
+        row = locked(session, outbox_id)
         if row is None:
             raise LookupError(f"there is no outbox message {outbox_id}")
         if row.status == DELIVERED:
@@ -204,7 +204,7 @@ def mark_failed(
     policy = policy or RetryPolicy()
     now = now or utcnow()
     with transaction(engine) as session:
-        row = session.get(OutboxRow, outbox_id, populate_existing=True)
+        row = locked(session, outbox_id)
         if row is None:
             raise LookupError(f"there is no outbox message {outbox_id}")
         if row.status != LEASED or row.lease_owner != owner:
@@ -222,7 +222,7 @@ def mark_failed(
 def requeue(engine: Engine, outbox_id: int) -> OutboxRow:
     """Put a dead letter back in the queue with a fresh count of attempts (after fixing its cause)."""
     with transaction(engine) as session:
-        row = session.get(OutboxRow, outbox_id, populate_existing=True)
+        row = locked(session, outbox_id)
         if row is None or row.status != DEAD:
             raise LookupError(f"outbox message {outbox_id} is not a dead letter")
         row.status, row.attempts, row.lease_until, row.lease_owner = PENDING, 0, None, None
@@ -252,3 +252,11 @@ def set_contact_status(session: Session, contact_id: int, status: str) -> None:
     contact = session.get(ContactRow, contact_id)
     if contact is not None and contact.status != "cancelled":
         contact.status = status
+
+
+def locked(session: Session, outbox_id: int) -> OutboxRow | None:
+    """The row, fresh and locked until commit (PostgreSQL `FOR UPDATE`; SQLite's write transaction already is).
+
+    Without the lock, a late `mark_failed` could overwrite a delivery another holder just recorded.
+    """
+    return session.get(OutboxRow, outbox_id, populate_existing=True, with_for_update=not is_sqlite(session))
