@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.scores.fairness import Direction, Measure, age_band, disparities, is_flagged, reference_group
 
@@ -104,3 +106,32 @@ def test_a_difference_chance_explains_is_not_flagged() -> None:
     offers = [1] * 100 + [0] * 1_900 + [1] * 10 + [0] * 390  # the same rates on ten times the accounts
     [_, es] = disparities("language", many, {PLAN: offers})
     assert es.ratio == 0.5 and es.p_value is not None and es.p_value < 0.05 and es.flagged
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c", "unknown"]), st.integers(0, 3)), min_size=1, max_size=120),
+    st.sampled_from(list(Direction)),
+)
+def test_disparities_agree_with_a_plain_reading_of_the_rule(accounts: list[tuple[str, int]], direction) -> None:
+    groups = [g for g, _ in accounts]
+    values = [float(v) for _, v in accounts]
+    rows = disparities("x", groups, {Measure("m", direction, ""): values}, min_count=5)
+    by_group: dict[str, list[float]] = {}
+    for group, value in zip(groups, values, strict=True):
+        by_group.setdefault(group, []).append(value)
+    known = {g: len(v) for g, v in by_group.items() if g != "unknown"}
+    reference = min(known, key=lambda g: (-known[g], g)) if known else "unknown"
+    base = sum(by_group[reference]) / len(by_group[reference])
+    assert {r.group for r in rows} == set(by_group) and rows[0].group == reference
+    for row in rows:
+        mine = by_group[row.group]
+        assert row.reference == reference and row.count == len(mine)
+        assert row.value == pytest.approx(sum(mine) / len(mine), abs=1e-4)
+        if base == 0:
+            assert row.ratio is None and not row.flagged
+        else:
+            assert row.ratio == pytest.approx(row.value / base, rel=1e-3, abs=1e-3)
+        if row.flagged:
+            assert row.count >= 5 and row.p_value is not None and row.p_value < 0.05
+            assert is_flagged(row.ratio, direction) and row.group != reference
