@@ -10,6 +10,7 @@ answers that do (numbers learned to be someone else's, consents).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from engine.guard import case as c
@@ -26,29 +27,61 @@ class CaseIndex:
     def __init__(self, case: c.Case) -> None:
         self.case = case
         self.first_debt = case.debts[0].id
-        self.not_patients = frozenset(p.id for p in case.patient.contact_points if not p.belongs_to_patient)
-        # Facts that change what counts over time; without them the static lists are the answer.
-        self.dynamic = any(
-            e.type == "number_not_patient" or (e.type in ("consent_given", "consent_revoked") and e.kind is None)
-            for e in case.events
-        )
         self._points: dict[tuple[str, str | None], c.ContactPoint | None] = {}
         self._places: dict[tuple[str, str | None], frozenset[str]] = {}
         self._counted: dict[Key, tuple[list[dt.datetime], list[int], list[c.Entry]]] = {}
-        self.counted_debts = {e.index: self._counted_debts(e) for e in case.history}
-        self.conversations = [e for e in case.history if e.channel == "call" and e.outcome == "conversation"]
-        self.conversation_times = [e.at for e in self.conversations]
-        self.events_by_type: dict[str, tuple[list[dt.datetime], list[c.Event]]] = {}
-        for event in case.events:
-            times, events = self.events_by_type.setdefault(event.type, ([], []))
-            times.append(event.at)
-            events.append(event)
         self._telephone: dict[str | None, tuple[list[dt.datetime], list[c.Entry]]] | None = None
         self.first_communications: dict[str, list[c.Entry]] = {}
-        self.by_template: dict[str, list[c.Entry]] = {}
-        for entry in case.history:
+
+    # Each answer below is worked out when a rule first asks for it: most proposals reach only a
+    # few of the rules that would need them.
+
+    @cached_property
+    def not_patients(self) -> frozenset[str]:
+        """Contact points the case says belong to someone else."""
+        return frozenset(p.id for p in self.case.patient.contact_points if not p.belongs_to_patient)
+
+    @cached_property
+    def dynamic(self) -> bool:
+        """Facts that change what counts over time; without them the static lists are the answer."""
+        return any(
+            e.type == "number_not_patient" or (e.type in ("consent_given", "consent_revoked") and e.kind is None)
+            for e in self.case.events
+        )
+
+    @cached_property
+    def counted_debts(self) -> dict[int, tuple[str, ...]]:
+        """Ledger row index → the debts it counts toward."""
+        return {e.index: self._counted_debts(e) for e in self.case.history}
+
+    @cached_property
+    def conversations(self) -> list[c.Entry]:
+        """Telephone conversations, whoever placed the call."""
+        return [e for e in self.case.history if e.channel == "call" and e.outcome == "conversation"]
+
+    @cached_property
+    def conversation_times(self) -> list[dt.datetime]:
+        """The conversations' instants, for bisecting."""
+        return [e.at for e in self.conversations]
+
+    @cached_property
+    def events_by_type(self) -> dict[str, tuple[list[dt.datetime], list[c.Event]]]:
+        """Event type → its events' instants and the events, in time order."""
+        found: dict[str, tuple[list[dt.datetime], list[c.Event]]] = {}
+        for event in self.case.events:
+            times, events = found.setdefault(event.type, ([], []))
+            times.append(event.at)
+            events.append(event)
+        return found
+
+    @cached_property
+    def by_template(self) -> dict[str, list[c.Entry]]:
+        """Template → outbound rows that carried it and were not undeliverable."""
+        found: dict[str, list[c.Entry]] = {}
+        for entry in self.case.history:
             if entry.template and entry.direction == "outbound" and entry.outcome != "undeliverable":
-                self.by_template.setdefault(entry.template, []).append(entry)  # filled by occurrences, per debt
+                found.setdefault(entry.template, []).append(entry)
+        return found
 
     def events_until(self, kind: str, at: dt.datetime) -> list[c.Event]:
         """Events of a type at or before an instant."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from dsl import ast
@@ -34,17 +35,17 @@ class CompiledRule:
     # What the check derives from the constraint once (its channel set, its words), not per proposal.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def rule_id(self) -> str:
         """The canonical catalog id."""
         return self.rule.rule_id
 
-    @property
+    @cached_property
     def citation(self) -> str:
         """The legal citation the pack gives."""
         return self.rule.citation
 
-    @property
+    @cached_property
     def constraint(self) -> ast.Constraint | None:
         """The rule's constraint, whose parameters drive the check."""
         return self.rule.constraint

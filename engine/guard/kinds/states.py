@@ -13,7 +13,7 @@ import datetime as dt
 from dsl import ast
 from engine.guard.case import MEDIUM
 from engine.guard.clock import iso_date, start_of_day
-from engine.guard.facts import TIME_DEPENDENT, evaluate, fact, names_in, tcpa_consent
+from engine.guard.facts import INTENT_EVENTS, TIME_DEPENDENT, evaluate, fact, names_in, tcpa_consent
 from engine.guard.history import View
 from engine.guard.kinds.common import proposal_debts, proposal_does, proposal_in, words
 from engine.guard.rules import CompiledRule
@@ -39,7 +39,7 @@ def check_hold(rule: CompiledRule, view: View) -> list[Finding]:
     """While the condition holds (and the `until` state does not), the listed actions wait."""
     hold = rule.constraint
     assert isinstance(hold, ast.Hold)
-    if not any(proposal_does(view, a) for a in words(hold.actions)):
+    if not any(proposal_does(view, a) for a in words(hold.actions)) or cannot_hold(hold.condition, view):
         return []
     findings = []
     for debt in proposal_debts(view):
@@ -56,6 +56,41 @@ def check_hold(rule: CompiledRule, view: View) -> list[Finding]:
         message = f"{reason}: {actions} about {debt} must wait{until}"
         findings.append(rule.finding(message, clears_at(hold.condition, view)))
     return findings
+
+
+# States only an event of these types can make true (`engine.guard.facts.EVENT_FACTS`), and the
+# intents only these events (or the patient's own `intents`) show (`engine.guard.facts.intent`).
+RAISED_BY: dict[str, tuple[str, ...]] = {
+    "disputed": ("dispute",),
+    "cease_requested": ("cease",),
+    "ceased": ("cease",),
+    "attorney_represented": ("attorney_representation",),
+    "bankrupt": ("bankruptcy",),
+    "deceased": ("deceased",),
+    **{f"intent.{name}": kinds for name, kinds in INTENT_EVENTS.items()},
+    "intent.stop": (*INTENT_EVENTS["stop"], "reply"),
+}
+
+
+def cannot_hold(condition: ast.Expr, view: View) -> bool:
+    """Whether a hold's condition is a state (or an `or` of states) that nothing in the case can raise.
+
+    A quick answer for the commonest case, a quiet account: `hold contact when deceased` cannot
+    hold when the case has no `deceased` event. Anything else is left to `evaluate`.
+    """
+    names = [condition] if isinstance(condition, ast.Name) else getattr(condition, "operands", None)
+    if not isinstance(condition, ast.Name | ast.Or) or names is None:
+        return False
+    present = view.case.index.events_by_type
+    said = view.case.patient.intents or frozenset()
+    for name in names:
+        if not isinstance(name, ast.Name) or name.path not in RAISED_BY:
+            return False
+        if name.path.startswith("intent.") and name.path.removeprefix("intent.") in said:
+            return False
+        if any(kind in present for kind in RAISED_BY[name.path]):
+            return False
+    return True
 
 
 def check_forbid(rule: CompiledRule, view: View) -> list[Finding]:
