@@ -149,6 +149,16 @@ def reducer(plan: Plan, builder: ProgramBuilder) -> Reducer:
         return pass_through
     build = getattr(builder, plan.name)
     source = builder.source
+    if plan.kept == ((0, Kind.TOKEN),) and len(plan.expansion) == 1:
+        # A rule that is one named token (`ref`, the literals): a third of all nodes, so kept short.
+
+        def token_node(children: list[Any]) -> Piece:
+            (token,) = children
+            line, column, end_line, end_column = token.line, token.column, token.end_line, token.end_column
+            value = build(Span(source, line, column, end_line, end_column), children)
+            return Piece(value, line, column, end_line, end_column)
+
+        return token_node
     take = taker(plan.kept)
 
     def node(children: list[Any]) -> Piece:

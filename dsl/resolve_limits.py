@@ -96,7 +96,11 @@ def nodes(root: ast.Node) -> Iterator[ast.Node]:
             stack.extend(item)
 
 
+# Field types that never hold a node, as `dsl.ast` writes them (it uses postponed annotations).
+SCALAR_TYPES = frozenset({"str", "int", "bool", "Decimal", "dt.date", "str | None", "int | None", "dt.date | None"})
+
+
 @functools.cache
 def child_fields(kind: type) -> tuple[str, ...]:
-    """The fields of a node kind that may hold other nodes (all but its span), read once per kind."""
-    return tuple(f.name for f in dataclasses.fields(kind) if f.name != "span")
+    """The fields of a node kind that may hold other nodes (not its span, texts, numbers or dates), read once."""
+    return tuple(f.name for f in dataclasses.fields(kind) if f.name != "span" and f.type not in SCALAR_TYPES)
