@@ -376,6 +376,23 @@ Feature: The runtime guard follows Regulation F's Official Interpretations
     Then it is refused under "REGF-TIME-8TO9"
     And the next allowed time is "2020-04-02T08:00:00"
 
+  Scenario: Comment 6(b)(1)-1.i - the creditor's notes say Tuesdays and Thursdays are inconvenient: no call on a Tuesday
+    Given a patient in "America/New_York" owing "CARD"
+    And the patient said these times are inconvenient:
+      | days     | between     |
+      | tue, thu | 00:00-23:59 |
+    When a call about "CARD" is proposed at "2020-04-07 10:00"
+    Then it is refused under "REGF-TIME-DESIGNATED"
+    And the next allowed time is "2020-04-08T08:00:00"
+
+  Scenario: Comment 6(b)(1)-1.i - a Wednesday is not one of those days: the call is allowed
+    Given a patient in "America/New_York" owing "CARD"
+    And the patient said these times are inconvenient:
+      | days     | between     |
+      | tue, thu | 00:00-23:59 |
+    When a call about "CARD" is proposed at "2020-04-08 10:00"
+    Then it is allowed
+
   Scenario: Comment 6(b)(1)-1.ii - weekdays 3 p.m. to 5 p.m. are inconvenient
     Given a patient in "America/New_York" owing "CARD"
     And the patient said these times are inconvenient:
@@ -547,6 +564,59 @@ Feature: The runtime guard follows Regulation F's Official Interpretations
       | 2020-04-01 10:00 | opt_out | email   | e1 | MED  |
     When an email about "CARD" to "e1" is proposed at "2020-04-02 10:00"
     Then it is refused under "REGF-MEDIUM"
+
+  Scenario: Comment 6(e)-1.i - the patient replies STOP to "Reply STOP to stop texts": no more texts to that number
+    Given a patient in "America/New_York" owing "CARD"
+    And these events happened:
+      | at               | type  | text |
+      | 2020-04-01 10:00 | reply | STOP |
+    When a text message about "CARD" is proposed at "2020-04-01 10:05"
+    Then it is refused under "REGF-MEDIUM"
+    And no later time is allowed
+
+  Scenario: Comment 6(e)-1.i - the STOP reply opts out of texts only: a letter may still go
+    Given a patient in "America/New_York" owing "CARD"
+    And these events happened:
+      | at               | type  | text |
+      | 2020-04-01 10:00 | reply | STOP |
+    When a letter about "CARD" is proposed at "2020-04-02 10:00"
+    Then it is allowed
+
+  Scenario: Comment 6(e)-1.ii - the patient clicks "opt out of further emails to this email address": that address is barred
+    Given a patient in "America/New_York" owing "CARD"
+    And the patient's contact points are:
+      | id | kind  |
+      | e1 | email |
+      | e2 | email |
+    And these events happened:
+      | at               | type    | channel | to |
+      | 2020-04-01 10:00 | opt_out | email   | e1 |
+    When an email about "CARD" to "e1" is proposed at "2020-04-03 10:00"
+    Then it is refused under "REGF-MEDIUM"
+
+  Scenario: Comment 6(e)-1.iii - the patient replies "stop" in an email's subject line: that address is barred
+    Given a patient in "America/New_York" owing "CARD"
+    And the patient's contact points are:
+      | id | kind  |
+      | e1 | email |
+      | e2 | email |
+    And these events happened:
+      | at               | type  | channel | to | text |
+      | 2020-04-01 10:00 | reply | email   | e1 | stop |
+    When an email about "CARD" to "e1" is proposed at "2020-04-03 10:00"
+    Then it is refused under "REGF-MEDIUM"
+
+  Scenario: Comment 6(e)-1.iii - the other email address is not
+    Given a patient in "America/New_York" owing "CARD"
+    And the patient's contact points are:
+      | id | kind  |
+      | e1 | email |
+      | e2 | email |
+    And these events happened:
+      | at               | type  | channel | to | text |
+      | 2020-04-01 10:00 | reply | email   | e1 | stop |
+    When an email about "CARD" to "e2" is proposed at "2020-04-03 10:00"
+    Then it is allowed
 
   Scenario: Comment 14(h)(1)-2 - of two mobile numbers the patient may bar one
     Given a patient in "America/New_York" owing "CARD"
