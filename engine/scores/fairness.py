@@ -210,6 +210,7 @@ def score_summary(
             "calibration_gap": round(row.value - observed[row.group], 4),
             "reference": row.reference,
             "ratio": row.ratio,
+            "p_value": row.p_value,
             "flagged": row.flagged,
         }
         for row in rows

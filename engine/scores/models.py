@@ -272,11 +272,11 @@ def card_markdown(card: ModelCard) -> str:
         "## Fairness (held-out rows)",
         "",
         "Mean score and observed rate per group; the ratio is the group's mean score over the reference "
-        "group's, flagged outside 0.8-1.25 (the four-fifths rule, either way). Groups under 30 rows are "
-        "never flagged.",
+        "group's, flagged outside 0.8-1.25 (the four-fifths rule, either way) when chance does not explain "
+        "the difference (p < 0.05). Groups under 30 rows are never flagged.",
         "",
-        "| attribute | group | rows | mean score | observed | gap | ratio | flag |",
-        "|---|---|---|---|---|---|---|---|",
+        "| attribute | group | rows | mean score | observed | gap | ratio | p | flag |",
+        "|---|---|---|---|---|---|---|---|---|",
         *[fairness_line(row) for row in card.fairness],
         "",
     ]
@@ -290,5 +290,5 @@ def fairness_line(row: Mapping[str, object]) -> str:
     return (
         f"| {row.get('attribute')} | {row.get('group')}{reference} | {row.get('count')} | {row.get('mean_score')} "
         f"| {row.get('observed_rate')} | {row.get('calibration_gap')} | {'—' if ratio is None else ratio} "
-        f"| {'**yes**' if row.get('flagged') else ''} |"
+        f"| {'' if row.get('p_value') is None else row.get('p_value')} | {'**yes**' if row.get('flagged') else ''} |"
     )
