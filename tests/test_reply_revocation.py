@@ -1,9 +1,17 @@
 """The revocation rules: every FCC keyword, its Spanish equivalents and the ways people really write them.
 
 A missed revocation breaks the law (47 CFR 64.1200(a)(10), catalog entry TCPA-REVOKE); a false one
-costs a message. So the tables below are written to catch misses: `WRITTEN_AFTER` holds replies
-written after the rules were frozen and run against them once (all 87 caught, none of the 35
-ordinary replies taken for a stop, at the first run), and the held-out corpus must stay at 100%.
+costs a message. So the tables below are written to catch misses. Three rounds of replies were
+written *after* the rules of the day and run against them once, before any fix:
+
+- `WRITTEN_AFTER` (round 1): 87/87 stops caught, 0/35 ordinary replies taken for a stop;
+- `ROUND_2`: 57/69 caught (83%), 5/34 false stops ("stop the late fees", "no más de 50");
+  the classifier alone caught 8 of the 12 misses, so as served (rules OR classifier) 65/69;
+- `ROUND_3`: 42/50 caught (84%), 0/24 false; as served 48/50.
+
+Every miss was then fixed in the rules by a general pattern (not by listing the reply), and every
+round must now pass in full. The lesson for whoever reads this: new wording still finds holes.
+Keep adding rounds from real replies the rules missed, and keep the held-out corpus at 100%.
 """
 
 from __future__ import annotations
@@ -149,6 +157,189 @@ WRITTEN_AFTER = [
     "no mas por favor",
     "paren de llamar",
 ]
+ROUND_2 = [
+    "please take this number off your records",
+    "I'm done with these texts",
+    "Stop harrassing me!!",
+    "you people need to stop",
+    "how do I make these texts stop",
+    "can u not text me",
+    "dont bother texting me",
+    "Quit it with the texts",
+    "I've asked 3 times to stop calling",
+    "End all communication with me",
+    "I would like to unsubscribe",
+    "pls remove",
+    "remove this number",
+    "I do not want to receive any further communication",
+    "Do not call or text this number ever again",
+    "no more text messages please",
+    "do not reach out to me again",
+    "stop calling my job",
+    "stop calling my mother",
+    "stop texting my wife's phone",
+    "I'm asking you to cease contact",
+    "enough with the calls!",
+    "leave me the hell alone",
+    "Please dont text me again. Thank you",
+    "im blocking u",
+    "delete me from your system",
+    "take me off all lists",
+    "UNSUBSCRIBE!!!!",
+    "opt-out of texts",
+    "stop stop stop",
+    "Stopp",
+    "STOPPP",
+    "S-T-O-P",
+    "stop 🛑",
+    "🛑 STOP",
+    "no mas textos",
+    "NO MÁS MENSAJES",
+    "ya no me manden mensajes por favor",
+    "ya no quiero que me marquen",
+    "dejen de marcarme",
+    "dejen de enviarme textos",
+    "deje de mandar mensajes",
+    "no me escriban",
+    "por favor no me vuelvan a llamar",
+    "no vuelvan a marcar",
+    "quítenme de sus listas",
+    "borren mis datos",
+    "bórrenme de su lista",
+    "no quiero saber nada de ustedes",
+    "me quiero dar de baja",
+    "darse de baja",
+    "baja por favor",
+    "Alto!",
+    "ALTO YA",
+    "Basta por favor",
+    "ya basta con los mensajes",
+    "paren ya de llamar",
+    "ya no más",
+    "no más llamadas por favor",
+    "dejenme en paz ya",
+    "déjeme tranquila",
+    "no me molesten por favor",
+    "cancelar mensajes por favor",
+    "cancelen las llamadas",
+    "revocar",
+    "revoco",
+    "no les doy permiso de llamarme",
+    "stop, no me llamen más",
+    "STOP no más",
+]
+ROUND_3 = [
+    "kindly stop messaging this phone",
+    "stop contacting me i have a lawyer",
+    "Please don't contact me anymore regarding this",
+    "i want these calls to stop",
+    "make it stop",
+    "I am requesting that you no longer contact me",
+    "DO NOT TEXT",
+    "don't contact me on this number",
+    "no more robocalls",
+    "you are not allowed to call me",
+    "i revoke permission to text me",
+    "I never agreed to texts, stop",
+    "Unsub",
+    "unsubscribe pls",
+    "quit",
+    "Quit please",
+    "end please",
+    "cancel pls",
+    "stop it",
+    "stop now",
+    "stop already!",
+    "STOP!!!!!!",
+    "sTOP pLEASE",
+    "stop🙏",
+    "stop texting",
+    "Stop calling",
+    "take my name off your list",
+    "get me off your list",
+    "remove my phone number from your system",
+    "don't ever contact me again",
+    "i want you to stop messaging me",
+    "no more reminders",
+    "no quiero más llamadas",
+    "ya no llamen",
+    "no me vuelvan a mandar mensajes",
+    "por favor ya no me contacten",
+    "dejen de textearme",
+    "paren los mensajes",
+    "detengan las llamadas",
+    "basta ya",
+    "no más, gracias",
+    "NO MAS!!!",
+    "alto por favor",
+    "ALTO. no me llamen",
+    "quiero que ya no me llamen",
+    "no me hablen más",
+    "no me estén marcando",
+    "dejen de insistir",
+    "ya no me molesten",
+    "déjeme en paz por favor",
+]
+ORDINARY_2_3 = [
+    "can you stop the late fees?",
+    "I want to stop the payment plan and pay in full",
+    "the payments will end in june",
+    "we're near the end of this",
+    "I'll pay the rest at the end of the week",
+    "cancel my old card on file and use this one",
+    "can I cancel my appointment and reschedule?",
+    "I quit smoking lol what does that have to do with this",
+    "please call me back",
+    "text me the balance",
+    "remove the late fee please",
+    "can you remove the interest?",
+    "no, I haven't received a bill",
+    "no I don't have insurance",
+    "no, that's not right, I paid $40",
+    "no tengo seguro",
+    "no, ya pagué",
+    "para cuándo tengo que pagar?",
+    "es para mi hijo",
+    "el cobro es muy alto",
+    "quiero pagar, me pueden llamar?",
+    "me pueden mandar la factura?",
+    "mándenme el link para pagar",
+    "no me llegó ningún mensaje antes",
+    "no entiendo, me pueden explicar por teléfono?",
+    "dejé de trabajar por la enfermedad",
+    "ya no trabajo ahí",
+    "I stopped working in may",
+    "my insurance stopped covering me",
+    "the doctor said to stop the medication",
+    "who do I call to stop the interest?",
+    "basta con que me digan cuánto debo",
+    "no más de 50 al mes puedo pagar",
+    "how much do I owe",
+    "stop by anytime? what are your hours",
+    "my payments stopped because I lost my job",
+    "the end date on my plan is wrong",
+    "can I end the payment plan early by paying it off",
+    "I had to cancel my insurance",
+    "please cancel the duplicate charge",
+    "do you take cash at the front desk",
+    "call me anytime after 3",
+    "I can't afford this right now",
+    "text me a payment link please",
+    "what's the minimum payment",
+    "is there a discount if I pay all now",
+    "no, call me instead",
+    "no quiero pagar intereses",
+    "alto el cobro, qué pasó?",
+    "para qué es este cargo",
+    "no me alcanza este mes",
+    "mándenme un mensaje con el total",
+    "llámenme mañana",
+    "ya no tengo ese seguro",
+    "no sé nada de esa cuenta",
+    "el saldo no para de subir",
+    "me pueden dar más tiempo para pagar",
+    "quiero un plan de pagos",
+]
 ORDINARY = [
     "I will pay by the end of the month",
     "can I pay at the end of the week?",
@@ -222,12 +413,12 @@ def test_spanish_keywords_revoke(text: str) -> None:
     assert revocation(text).revoked, text
 
 
-@pytest.mark.parametrize("text", WRITTEN_AFTER)
+@pytest.mark.parametrize("text", WRITTEN_AFTER + ROUND_2 + ROUND_3)
 def test_replies_written_after_the_rules_revoke(text: str) -> None:
     assert revocation(text).revoked, text
 
 
-@pytest.mark.parametrize("text", ORDINARY)
+@pytest.mark.parametrize("text", ORDINARY + ORDINARY_2_3)
 def test_ordinary_replies_do_not_revoke(text: str) -> None:
     assert not revocation(text).revoked, (text, revocation(text))
 

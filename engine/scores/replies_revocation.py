@@ -62,17 +62,21 @@ NAMES = re.compile(
 # Clause breaks: punctuation, and the words that join two requests in one text.
 CLAUSE_BREAK = re.compile(r"[.,;:!?\n]+|\s(?:and|but|also|y|pero|ademas|además|tambien|también)\s", re.IGNORECASE)
 # Keywords that are ordinary words inside a clause; the others may stand next to one other word.
-AMBIGUOUS = frozenset({"end", "quit", "para", "pare", "alto", "fin", "salir", "baja"})
+AMBIGUOUS = frozenset({"end", "quit", "para", "pare", "alto", "fin", "salir", "baja", "no more", "ya no"})
 CONTACT_EN = (
     r"(text|texts|texting|txt|txting|txts|sms|call|calls|calling|ring|ringing|phone|phoning|message|messages|"
     r"messaging|msg|msgs|msging|contact|contacting|email|emails|emailing|mail|bother|bothering|harass|"
-    r"harassing|write|writing|send|sending|reach|reaching|hit me up|notifications|alerts|reminders)"
+    r"harassing|write|writing|send|sending|reach out|reaching out|reach|reaching|hit me up|notifications|alerts|"
+    r"reminders|communication|communications|communicating|bug|bugging|pester|pestering|hound|hounding)"
 )
 CONTACT_ES = (
     r"(llam\w*|escrib\w*|mand\w*|envi\w*|contact\w*|molest\w*|texte\w*|marc\w*|"
-    r"acos\w*|fastidi\w*|habl\w*|mensaj\w*|texto\w*|msjs?|sms|correo\w*|whats\w*)"
+    r"marqu\w*|acos\w*|fastidi\w*|habl\w*|mensaj\w*|texto\w*|msjs?|sms|correo\w*|whats\w*|freg\w*|ching\w*|jod\w*|insist\w*)"
 )
-CONTACT_NOUNS = r"(texts?|txts?|messages?|msgs?|calls?|emails?|sms|notifications?|alerts?|reminders?)"
+CONTACT_NOUNS = (
+    r"(texts?|txts?|messages?|msgs?|calls?|emails?|sms|notifications?|alerts?|reminders?|contact|communications?"
+    r"|robocalls?|robo calls?|robotexts?|automated calls?)"
+)
 CONTACT_NOUNS_ES = r"(mensajes?|msjs?|llamadas?|textos?|correos?|sms|notificaciones|recordatorios)"
 BETWEEN = r"(?: \w+){0,%d} "
 
@@ -99,7 +103,13 @@ RULES = (
         "stop-contacting",
         "a request to stop or not to text, call, write or contact",
         r"\b(stop|quit|cease|end|halt|enough)" + BETWEEN % 3 + CONTACT_EN + r"\b"
-        r"|\b(dont|do not|never|not to)" + BETWEEN % 1 + CONTACT_EN + r" (me|this|my|us|again|anymore|any more)\b"
+        r"|\b(dont|do not|never|not to|no longer)"
+        + BETWEEN % 1
+        + CONTACT_EN
+        + r"( to)? (me|this|my|us|again|anymore|any more)\b"
+        r"|\bnot (allowed|permitted|authorized|authorised) to " + CONTACT_EN + r"\b"
+        r"|\b(you|u|yall) (please )?not " + CONTACT_EN + r"\b"
+        r"|\b(im|i am) (done|finished|through) with (these|your|the|all|this|you)"
         r"|\b(dont|do not|never|not to)" + BETWEEN % 1 + r"(text|txt|call|contact|email|message|msg|bother|harass)\b"
         r"|\bno more" + BETWEEN % 2 + CONTACT_NOUNS + r"\b"
         r"|\b(end|cancel|quit)( all| the| these| those| your| my| this)? " + CONTACT_NOUNS + r"\b",
@@ -107,17 +117,26 @@ RULES = (
     Rule(
         "not-wanted",
         "says they do not want texts, calls or contact, or withdraws consent",
-        r"\b(dont|do not|no longer) (want|wish|need)( to)?( receive| get| be| any| more| your| these| any more)*"
-        r"( " + CONTACT_NOUNS + r"| contacted| called| texted| contact| to hear from)\b"
+        r"\b(dont|do not|no longer) (want|wish|need)( to)?"
+        + BETWEEN % 3
+        + r"("
+        + CONTACT_NOUNS[1:-1]
+        + r"|contacted|called|texted|to hear from|communication)\b"
         r"|\b(no longer|do not|dont) (consent|agree)\b|\b(withdraw|revoke|cancel|take back)( my)? consent\b"
-        r"|\bi dont want to hear from (you|u|yall)\b",
+        r"|\bi dont want to hear from (you|u|yall)\b"
+        r"|\b(dont|do not|no longer) (want|wish|need) (you|u|yall|anyone|anybody|your company)( to)? " + CONTACT_EN,
     ),
     Rule(
         "leave-alone",
         "leave me alone, remove or delete my number, take me off the list",
-        r"\b(leave me alone|leave me be|leave us alone|go away|lose my number|lose this number"
-        r"|(delete|remove|erase) (me|my number|this number|my info)|take (me|my number|this number) off"
-        r"|opt me out|block(ing)? (you|your number|this number))\b",
+        r"\b(leave (me|us)( the \w+)? (alone|be)|go away|lose my number|lose this number"
+        r"|(delete|remove|erase) (me|my( \w+)? number|this number|my info|my information)"
+        r"|(take|get|drop) (me|my name|my( \w+)? number|this number) (off|from)"
+        r"|opt me out|block(ing)? (you|u|yall|your number|this number))\b"
+        r"|\b(dont|do not|never|stop) (use|using) (this|my) (number|phone|email|cell)\b"
+        r"|\bnot to be (used|called|contacted|texted)\b"
+        r"|\b(f|fuck|eff|piss|bugger|back|buzz) off\b|\bgo to hell\b"
+        r"|\b(vete|vayanse|vallanse|largate|larguense) (al diablo|a la chingada|al carajo|a la mierda)\b",
     ),
     Rule(
         "no-mas",
@@ -127,32 +146,46 @@ RULES = (
     Rule(
         "deja-de",
         "dejen de llamar / escribir / mandar…: a request to stop a kind of contact",
-        r"\b(deja|dejen|deje|dejes|dejar|dejan|paren|pare|para|parar|terminen|basta)( ya)? de( \w+)? " + CONTACT_ES,
+        r"\b(deja|dejen|deje|dejes|dejar|dejan|paren|pare|para|parar|terminen|basta)( ya)? de( \w+)? "
+        + CONTACT_ES
+        + r"|\b(cancelar|cancelen|cancela|cancele|detengan|detener|paren|suspendan|suspender)( los| las| sus| estos"
+        r"| estas| todos los| todas las)? " + CONTACT_NOUNS_ES,
     ),
     Rule(
         "no-me-llamen",
         "no me llamen / escriban / manden / contacten / molesten (also with 'vuelvan a')",
         r"\b(no|nunca)( me| nos| le)? (vuelva|vuelvan|vuelvas|sigan|siga|esten|este) (a )?"
         + CONTACT_ES
-        + r"|\bno (me|nos) (llame|llamen|llames|escriba|escriban|escribas|mande|manden|mandes|envie|envien"
+        + r"|\b(no|ni) (me|nos) (llame|llamen|llames|escriba|escriban|escribas|mande|manden|mandes|envie|envien"
         r"|envies|contacte|contacten|contactes|moleste|molesten|molestes|textee|texteen|textees|marque|marquen"
         r"|hable|hablen|acosen|fastidien)\b"
         r"|\bno (llamen|llame|escriban|manden|envien|contacten|molesten|marquen) (mas|a este|a mi)\b"
-        r"|\bno molestar\b|\bno molesten\b",
+        r"|\bno molestar\b|\bno molesten\b"
+        r"|\bya no (llamen|llame|escriban|escriba|manden|mande|envien|contacten|molesten|marquen|texteen)\b"
+        r"|\b(favor de|por favor|porfa|favor) no (llamar|enviar|mandar|escribir|contactar|marcar|textear|molestar)\b",
     ),
     Rule(
         "no-quiero",
         "no quiero / no deseo recibir mensajes o llamadas, or that they contact me",
         r"\bno (quiero|deseo|necesito)( recibir| mas| que me| q me| ningun| ninguna| sus| estos| estas)*"
-        r" (" + CONTACT_NOUNS_ES[1:-1] + r"|contacten|llamen|escriban|manden|contacto)\b",
+        r" (" + CONTACT_NOUNS_ES[1:-1] + r"|contacten|llamen|escriban|manden|contacto)\b"
+        r"|\bno (quiero|deseo) (que|q) (me |nos )?(sigan |vuelvan a |esten )?(llam|escrib|mand|envi|contact|molest"
+        r"|texte|marc|marqu|acos|fastidi|freg|ching|jod)\w*",
     ),
     Rule(
         "dejenme-en-paz",
         "déjenme en paz; quítenme / sáquenme / bórrenme de la lista; darme de baja",
         r"\b(dejenme|dejeme|dejame|dejennos|dejanos) (en paz|tranquil\w*)\b"
         r"|\b(quitenme|quiteme|quitame|sacame|saquenme|saqueme|borrenme|borreme|borrame|eliminenme)\b"
-        r"|\b(borren|borrar|eliminen|eliminar|quiten|quitar) (mi|este) (numero|telefono|celular)\b"
-        r"|\b(dar|darme|darse|denme|deme|me doy|doy|dame) de baja\b",
+        r"|\b(borren|borrar|eliminen|eliminar|quiten|quitar) (mi|mis|este) "
+        r"(numero|telefono|celular|datos|informacion)\b"
+        r"|\bno quiero saber nada de (ustedes|uds|su compania|esta compania|esto)\b"
+        r"|\bde baja\b",
+    ),
+    Rule(
+        "cease",
+        "cease, the word of a cease-communication request (Regulation F 1006.6(c)), anywhere",
+        r"\bcease\b",
     ),
     Rule(
         "consentimiento",
@@ -191,6 +224,26 @@ SHORT_WORDS = {
             "enough",
             "no mas",
             "nomas",
+            "ya no",
+            "revoco",
+        }
+    ),
+    "no-contact-in-short-reply": frozenset(
+        {
+            "no more",
+            "no texts",
+            "no calls",
+            "no contact",
+            "no messages",
+            "no more texts",
+            "no more calls",
+            "no more messages",
+            "dnc",
+            "remove",
+            "do not call",
+            "do not text",
+            "dont call",
+            "dont text",
         }
     ),
 }
@@ -200,6 +253,10 @@ NOT_ABOUT_CONTACT = re.compile(
     r"\b(cant|cannot|couldnt|can not|could not) stop (worrying|thinking|crying|stressing|shaking)\b"
     r"|\bstop by\b|\bstopping by\b|\bbus stop\b|\bnon stop\b|\bstop payment on\b"
     r"|\bno puedo dejar de (pensar|preocuparme|llorar)\b"
+    # "stop the late fees": stop about money or medicine, unless contact words follow
+    r"|\bstop (the |my |this |these |those |all )?(late )?(fees?|interest|payment plan|payments?|charges?|medication"
+    r"|autopay|automatic payments?)\b(?! (reminders?|texts?|messages?|calls?|notifications?|alerts?|emails?))"
+    r"|\bno mas (de|que) \d+"  # "no más de 50": no more than 50
 )
 COMPILED = tuple((rule, re.compile(rule.pattern)) for rule in RULES if rule.pattern)
 
