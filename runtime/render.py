@@ -257,7 +257,9 @@ def render_disclosures(
         if not text:
             message = f"the policy packs give no `{template.language}` wording for `disclosure.{key}`"
             raise RenderError(template.name, template.language, message, f"disclosure.{key}")
-        filled[key] = render_text(env, template, text, context).strip()
+        # Plain wording (the usual case) needs no template run.
+        templated = "{{" in text or "{%" in text
+        filled[key] = (render_text(env, template, text, context) if templated else text).strip()
     return filled
 
 
