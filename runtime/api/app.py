@@ -159,7 +159,7 @@ class RequestLog:
             await self.app(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            template = f"/v1{route.path}" if route is not None and hasattr(route, "path") else "unmatched"
             key_id = scope.get("state", {}).get("key_id", "-")
             elapsed = (time.perf_counter() - started) * 1000
             log.info(
