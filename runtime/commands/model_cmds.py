@@ -81,18 +81,12 @@ def train_command(
     """
     folder = out or models_folder()
     today = dt.date.today().isoformat()
-    if data is None:
-        models = train_default(rows, seed)
-    else:
-        try:
-            history = read_training(data)
-        except TrainingDataError as problem:
-            for line in problem.problems:
-                typer.echo(line, err=True)
-            raise fail(f"`{data}` cannot be trained on: fix the problems above") from None
-        if history.absent:
-            typer.echo(f"not in the file, so at their defaults: {', '.join(history.absent)}", err=True)
-        models = train_from_file(history, today)
+    history = None if data is None else read_or_fail(data)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # before training: a bad folder should not cost a training run
+    except OSError as problem:
+        raise fail(f"cannot write the models to `{folder}`: {problem.strerror or problem}") from None
+    models = train_default(rows, seed) if history is None else train_from_file(history, today)
     try:
         save_models(models, folder)
         write_calibration_charts(models, folder)
@@ -105,6 +99,19 @@ def train_command(
             f"AUC {m['auc']:.3f}, Brier {m['brier']:.3f} (base rate {m['base_rate']:.3f}); "
             f"card in {folder / f'{model.card.model_id}-{model.card.version}' / 'card.md'}"
         )
+
+
+def read_or_fail(data: Path) -> TrainingSet:
+    """The provider's history, or every problem with it on stderr and exit code 2."""
+    try:
+        history = read_training(data)
+    except TrainingDataError as problem:
+        for line in problem.problems:
+            typer.echo(line, err=True)
+        raise fail(f"`{data}` cannot be trained on: fix the problems above") from None
+    if history.absent:
+        typer.echo(f"not in the file, so at their defaults: {', '.join(history.absent)}", err=True)
+    return history
 
 
 def write_calibration_charts(models: dict[str, TrainedModel], folder: Path) -> None:
