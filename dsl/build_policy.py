@@ -88,7 +88,6 @@ class ProgramBuilder(StrategyBuilder):
                     self.place_once(fields, clause)
                 else:
                     constraints.append(clause)
-        span = span
         if not constraints:
             self.diagnostics.append(
                 error(
