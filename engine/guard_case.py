@@ -17,6 +17,7 @@ reader names the field at fault; so a malformed account still gets the same erro
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -149,11 +150,14 @@ def facts_patient(ledger_patient: c.Patient, facts: Mapping[str, object]) -> c.P
     intents = set(ledger_patient.intents or ())
     scores: dict[str, float] = {}
     for name, value in facts.items():
-        if name.startswith("consent.") and isinstance(value, bool):
-            consent[name[8:]] = value
-        elif name.startswith("intent.") and value is True:
-            intents.add(name[7:])
-        elif name.startswith("score.") and value is not None:
+        group, short = fact_group(name)
+        if group is None:
+            continue
+        if group == "consent" and isinstance(value, bool):
+            consent[short] = value
+        elif group == "intent" and value is True:
+            intents.add(short)
+        elif group == "score" and value is not None:
             if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
                 return None  # the reader names the score that is not a number
             score = float(value)
@@ -189,6 +193,15 @@ def facts_patient(ledger_patient: c.Patient, facts: Mapping[str, object]) -> c.P
         scores=scores,
         age=age,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def fact_group(name: str) -> tuple[str | None, str]:
+    """`consent.sms` → (`consent`, `sms`); a fact the patient part does not read → (None, name)."""
+    for group in ("consent", "intent", "score"):
+        if name.startswith(group + "."):
+            return group, name[len(group) + 1 :]
+    return None, name
 
 
 def facts_debts(account: Account, today: dt.date) -> tuple[c.Debt, ...]:
