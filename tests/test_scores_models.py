@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
+from engine.scores.features import SOURCES, feature_row
 from engine.scores.models import PROVIDER_LIMITS, TrainedModel, card_markdown, train, train_from_portfolio
 from engine.scores.synthetic import FEATURES, generate
 from runtime.models import card_from_dict, is_current, load_models, save_models
@@ -83,3 +85,21 @@ def test_a_folder_without_a_card_for_people_is_not_current(models: dict[str, Tra
     assert is_current(tmp_path)
     (tmp_path / "distress-hgb-1.0.0" / "card.md").unlink()
     assert not is_current(tmp_path)  # `default_models` retrains it rather than serve a model without its card
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Decimal("sNaN"), Decimal("NaN"), 10**400, "1e400", "nan", float("inf"), "$", b"12", [1], None, object()],
+)
+def test_a_fact_no_number_can_be_read_from_takes_its_default(value: object) -> None:
+    row, defaulted = feature_row({"balance": value, "patient.age": value})
+    assert {"balance", "patient_age"} <= set(defaulted) and row[0] == SOURCES["balance"].default
+
+
+def test_subclasses_of_numbers_still_read_and_yes_no_is_no_amount() -> None:
+    class Cents(int):
+        pass
+
+    row, defaulted = feature_row({"balance": Cents(250), "patient.age": True, "insured": True, "plan_active": 0})
+    assert row[0] == 250.0 and "balance" not in defaulted
+    assert "patient_age" in defaulted and row[3] == 1.0 and "plan_active" not in defaulted

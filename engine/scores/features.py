@@ -52,6 +52,7 @@ SOURCES: dict[str, Source] = {
     "contacts_reached": Source("contacts_reached", 0.0, "no conversation is known"),
 }
 assert tuple(SOURCES) == FEATURES, "every model feature needs a source, in training order"
+SOURCE_ITEMS = tuple(SOURCES.items())
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,19 @@ class FeatureRows:
 
 def read_number(value: object, source: Source) -> float | None:
     """A fact as a finite number within the feature's range; None when it is missing or unreadable."""
-    if isinstance(value, bool) and source.high != 1:
-        return None  # a yes/no is no amount, age or count
-    if isinstance(value, int | float | Decimal):  # yes/no facts count as 1 and 0
-        number = float(value)
-    elif isinstance(value, str):
-        try:
+    kind = type(value)
+    try:
+        if kind is float or kind is int or kind is Decimal:  # most facts: one type test (`bool` is not `int`)
+            number = float(value)  # type: ignore[arg-type]
+        elif isinstance(value, bool) and source.high != 1:
+            return None  # a yes/no is no amount, age or count
+        elif isinstance(value, int | float | Decimal):  # yes/no facts count as 1 and 0; subclasses of numbers
+            number = float(value)
+        elif isinstance(value, str):
             number = float(value.replace(",", "").removeprefix("$"))
-        except ValueError:
+        else:
             return None
-    else:
+    except (ValueError, OverflowError):  # text that is no number, a signalling NaN, an int too large
         return None
     if not math.isfinite(number) or not source.low <= number <= source.high:
         return None
@@ -84,13 +88,13 @@ def feature_row(facts: Mapping[str, object]) -> tuple[list[float], tuple[str, ..
     """One account's features in `FEATURES` order, and the names of those that were defaulted."""
     values: dict[str, float] = {}
     defaulted: list[str] = []
-    for name, source in SOURCES.items():
+    for name, source in SOURCE_ITEMS:
         number = read_number(facts.get(source.fact), source)
         if number is None:
             defaulted.append(name)
             number = derived_default(name, source, facts, values)
         values[name] = number
-    return [values[name] for name in FEATURES], tuple(defaulted)
+    return list(values.values()), tuple(defaulted)  # SOURCES is in FEATURES order (asserted above)
 
 
 def derived_default(name: str, source: Source, facts: Mapping[str, object], values: Mapping[str, float]) -> float:
