@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench train clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Train the score models: the shipped default on the synthetic portfolio, or `make train DATA=FILE`
+# on a provider's own history (CSV or Parquet; `parley train --help` lists the columns).
+train: $(STAMP)
+	$(BIN)/parley train $(if $(DATA),--data $(DATA))
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
