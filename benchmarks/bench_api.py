@@ -1,0 +1,236 @@
+"""The engine API under load: `/v1/decide` and `/v1/guard` throughput and p50/p99 latency.
+
+For each database (SQLite file; PostgreSQL when `--postgres URL` or `PARLEY_TEST_DATABASE_URL`
+is given) and each worker count (1, 2): a fresh database with `strategies/agency_placement.parley`
+deployed (through four eyes, by the stores) and `--accounts` synthetic accounts from
+`runtime.demo_portfolio`; `parley serve` starts as a subprocess; then an asyncio httpx client
+keeps 32 and then 128 requests in flight for `--seconds` per endpoint, and counts.
+
+`/v1/decide` decides an account (round robin) at one instant of one day: the first call for an
+account reserves its contacts and queues their messages; later calls within the day find the
+steps done and store a decision that proposes nothing, each still in one locked transaction with
+its decision row and audit row. `/v1/guard` judges DESIGN.md's example case.
+
+The last line compares with `engine.decide` in-process on the same accounts (with the guard on
+each account's ledger, single thread, no database), the ceiling the service's overhead is
+measured against. The load generator runs on the same machine and takes CPU from the server:
+the figures are a floor, and `nproc` and the load average are printed with them.
+
+Run: `.venv/bin/python benchmarks/bench_api.py [--seconds 8] [--accounts 2000] [--postgres URL]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from engine.decide import decide
+from engine.guard import compile_rules
+from engine.guarding import account_guard
+from runtime.db.database import make_engine, transaction
+from runtime.db.migrate import upgrade
+from runtime.demo_portfolio import demo_rows
+from runtime.demo_service import DEMO_WORDING
+from runtime.files import load_policies
+from runtime.service.plans import compile_text
+from runtime.store import accounts, keys
+from runtime.store import strategies as store
+
+ROOT = Path(__file__).resolve().parent.parent
+STRATEGY = ROOT / "strategies" / "agency_placement.parley"
+CASE = json.loads((ROOT / "tests" / "guard_cases" / "design_example.json").read_text())["case"]
+DAY = dt.date(2026, 3, 16)
+NOW = "2026-03-16T15:00:00Z"
+PARLEY = Path(sys.executable).parent / "parley"
+
+
+def seed(url: str, size: int) -> tuple[str, list[str]]:
+    """Migrate, store a key, deploy the agency strategy and load `size` accounts; the key and account ids."""
+    from runtime.demo_service import payloads
+
+    upgrade(url)
+    engine = make_engine(url)
+    now = dt.datetime.now(dt.UTC)
+    text = STRATEGY.read_text()
+    plan = compile_text(text, STRATEGY.name)
+    ids = []
+    with transaction(engine) as session:
+        key = keys.create_key(session, "bench", ["outreach", "compliance"], now)[1]
+        name = plan.strategy.name
+        row, _ = store.create_version(session, name, plan.version, text, plan.content_hash, "author", now)
+        store.submit(session, row, "author", now, 0)
+        store.approve(session, row, "officer", now)
+        store.deploy(session, row, "officer", now)
+        for index, data in enumerate(demo_rows(size * 3, today=DAY)):
+            if data["jurisdiction"] not in ("US-PA", "US-OH", "US-NJ") or data["patient.language"] != "en":
+                continue  # the agency strategy's states; English, the language the demo has wording for
+            patient, account, _ = payloads(data, name, "agency", index)
+            accounts.upsert_patient(session, account["patient_id"], patient, now)
+            accounts.upsert_account(session, data["account_id"], account, now)
+            ids.append(data["account_id"])
+            if len(ids) == size:
+                break
+    engine.dispose()
+    return key, ids
+
+
+def free_port() -> int:
+    """A port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def server(url: str, workers: int) -> Iterator[str]:
+    """`parley serve` on a free port until the block ends; its base URL."""
+    port = free_port()
+    command = [str(PARLEY), "serve", "--port", str(port), "--database-url", url, "--workers", str(workers)]
+    command += ["--log-level", "warning"]
+    wording = ROOT / "var" / "bench" / "disclosures.toml"
+    wording.write_text(DEMO_WORDING, encoding="utf-8")
+    env = {**os.environ, "PARLEY_DISCLOSURES": str(wording)}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("the server did not start")
+        time.sleep(2 if workers > 1 else 0)  # let every worker finish starting, not only the first
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def load(base: str, key: str, endpoint: str, ids: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    """Keep `clients` requests in flight for `seconds`; throughput, latency percentiles and errors."""
+    headers = {"Authorization": f"Bearer {key}"}
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    counter = iter(range(10**9))
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
+        await client.post("/v1/guard", json=CASE)  # warm the key cache and the connection pool
+        stop = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            while time.perf_counter() < stop:
+                body = CASE if endpoint == "guard" else {"account_id": ids[next(counter) % len(ids)], "now": NOW}
+                started = time.perf_counter()
+                answer = await client.post(f"/v1/{endpoint}", json=body)
+                latencies.append(time.perf_counter() - started)
+                if answer.status_code != 200:
+                    errors[answer.status_code] = errors.get(answer.status_code, 0) + 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "rate": len(latencies) / elapsed,
+        "p50": 1000 * statistics.median(latencies),
+        "p99": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+        "n": len(latencies),
+        "errors": errors,
+    }
+
+
+def in_process(ids: list[str], url: str) -> float:
+    """`engine.decide` per second on the same accounts, with each account's guard, no database."""
+    engine = make_engine(url)
+    now = dt.datetime.fromisoformat(NOW)
+    rules = compile_rules(load_policies(ROOT / "policies")[0])
+    plan = compile_text(STRATEGY.read_text(), STRATEGY.name)
+    with transaction(engine) as session:
+        states = [accounts.load_account(session, account_id, now) for account_id in ids]
+    engine.dispose()
+    started = time.perf_counter()
+    for account, ledger in states:
+        decide(plan, account, now, account_guard(account, ledger, rules, "agency", now))
+    return len(states) / (time.perf_counter() - started)
+
+
+@contextmanager
+def database(kind: str, folder: Path, postgres: str | None) -> Iterator[str]:
+    """A fresh database URL: a SQLite file, or a new PostgreSQL schema dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    assert postgres is not None
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(postgres)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    from sqlalchemy.engine import make_url
+
+    try:
+        yield make_url(postgres).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def main() -> None:
+    """Run the matrix and print one line per cell."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--postgres", default=os.environ.get("PARLEY_TEST_DATABASE_URL"))
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--clients", default="32,128")
+    args = parser.parse_args()
+    print(f"python {platform.python_version()}, nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+    folder = ROOT / "var" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    print(f"{'database':<11}{'workers':>8}{'endpoint':>9}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  errors")
+    ceiling = None
+    for kind in kinds:
+        for workers in [int(w) for w in args.workers.split(",")]:
+            with database(kind, folder, args.postgres) as url:
+                key, ids = seed(url, args.accounts)
+                if ceiling is None:
+                    ceiling = in_process(ids, url)
+                with server(url, workers) as base:
+                    for endpoint in ("decide", "guard"):
+                        for clients in [int(c) for c in args.clients.split(",")]:
+                            got = asyncio.run(load(base, key, endpoint, ids, clients, args.seconds))
+                            print(
+                                f"{kind:<11}{workers:>8}{endpoint:>9}{clients:>8}{got['rate']:>9.0f}"
+                                f"{got['p50']:>9.1f}{got['p99']:>9.1f}  {got['errors'] or '-'}",
+                                flush=True,
+                            )
+    print(f"in-process engine.decide with the guard, one thread, no database: {ceiling:,.0f} decisions/s")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
