@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from engine.guard import case as c
-from engine.guard.clock import local_day
+from engine.guard.clock import local_day, local_minute
 
 # Channel words a pack may use, and what they reach. `call` includes ringless voicemail
 # (comment 14(b)-1); `contact` is every medium a patient hears from (MA, WA, NYC caps).
@@ -83,6 +84,11 @@ class View:
         self.events = case.events[: bisect_right(case.event_times, at)]
         self._counted: dict[tuple[frozenset[str], str, str | None, int | None], list[c.Entry]] = {}
         self._consent_ends: dict[tuple[int, str], dt.datetime | None] = {}
+
+    @cached_property
+    def local_minutes(self) -> dict[ZoneInfo, tuple[int, float]]:
+        """The weekday and minute of day of the instant in each of the patient's zones (asked by every clock rule)."""
+        return {zone: local_minute(self.at, zone) for zone in self.case.patient.zones}
 
     # ------------------------------------------------------------ contact points
 

@@ -37,7 +37,7 @@ def check_time_window(rule: CompiledRule, view: View) -> list[Finding]:
     clears: list[dt.datetime] = []
     patient = view.case.patient
     for zone, name in zip(patient.zones, patient.zone_names, strict=True):
-        _, minute = local_minute(view.at, zone)
+        _, minute = view.local_minutes[zone]
         if start <= minute < end:
             continue
         day = local_day(view.at, zone)
@@ -66,7 +66,7 @@ def check_designated_times(rule: CompiledRule, view: View) -> list[Finding]:
     for designation in patient.inconvenient_times:
         hits = []
         for zone in patient.zones:
-            weekday, minute = local_minute(view.at, zone)
+            weekday, minute = view.local_minutes[zone]
             if designation.covers(weekday, int(minute)):
                 hits.append((zone, weekday, local_day(view.at, zone)))
         if not hits or responds_once_in(view, designation):
