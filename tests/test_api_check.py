@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_api_fixtures import ROOT, Api, api_fixture, database_url, folders_fixture  # noqa: F401
+from test_api_fixtures import ROOT, Api, folders_fixture, shared_api_fixture  # noqa: F401
 from typer.testing import CliRunner
 
 from engine.guard import judge, parse_case
@@ -26,36 +26,36 @@ def cli_findings(path: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("path", [STRATEGIES[0], STRATEGIES[-1]], ids=lambda p: p.stem)
-def test_check_gives_the_cli_findings(api: Api, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_gives_the_cli_findings(shared_api: Api, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     relative = path.relative_to(ROOT)
-    answer = api.call("strategist", "POST", "/v1/check", json={"text": path.read_text(), "name": str(relative)})
+    answer = shared_api.call("strategist", "POST", "/v1/check", json={"text": path.read_text(), "name": str(relative)})
     assert answer.status_code == 200
     body = answer.json()
     assert body["diagnostics"] == cli_findings(relative)
     assert body["ok"] is (body["errors"] == 0)
 
 
-def test_check_counts_errors_of_a_broken_text(api: Api) -> None:
-    body = api.call("compliance", "POST", "/v1/check", json={"text": BROKEN}).json()
+def test_check_counts_errors_of_a_broken_text(shared_api: Api) -> None:
+    body = shared_api.call("compliance", "POST", "/v1/check", json={"text": BROKEN}).json()
     assert body["ok"] is False
     assert body["errors"] >= 1
     assert all({"rule", "severity", "message"} <= set(d) for d in body["diagnostics"])
 
 
 @pytest.mark.parametrize("path", CASES[:6], ids=lambda p: p.stem)
-def test_guard_gives_the_cli_verdict(api: Api, path: Path) -> None:
+def test_guard_gives_the_cli_verdict(shared_api: Api, path: Path) -> None:
     case = json.loads(path.read_text())["case"]
-    expected = judge(parse_case(case), api.state.rules).to_dict()
-    answer = api.call("outreach", "POST", "/v1/guard", json=case)
+    expected = judge(parse_case(case), shared_api.state.rules).to_dict()
+    answer = shared_api.call("outreach", "POST", "/v1/guard", json=case)
     assert answer.status_code == 200
     assert answer.json() == expected
 
 
-def test_guard_takes_a_golden_file_whole(api: Api) -> None:
+def test_guard_takes_a_golden_file_whole(shared_api: Api) -> None:
     golden = json.loads(CASES[0].read_text())
-    answer = api.call("outreach", "POST", "/v1/guard", json=golden)
-    assert answer.json() == judge(parse_case(golden["case"]), api.state.rules).to_dict()
+    answer = shared_api.call("outreach", "POST", "/v1/guard", json=golden)
+    assert answer.json() == judge(parse_case(golden["case"]), shared_api.state.rules).to_dict()
 
 
 @pytest.mark.parametrize(
@@ -70,8 +70,8 @@ def test_guard_takes_a_golden_file_whole(api: Api) -> None:
         ("/v1/guard", [], "body", "object"),
     ],
 )
-def test_bad_payload_names_the_field(api: Api, path: str, payload: object, field: str, words: str) -> None:
-    answer = api.call("compliance", "POST", path, json=payload)
+def test_bad_payload_names_the_field(shared_api: Api, path: str, payload: object, field: str, words: str) -> None:
+    answer = shared_api.call("compliance", "POST", path, json=payload)
     assert answer.status_code == 422, answer.text
     body = answer.json()
     assert body["error"] == "invalid_request"
@@ -80,31 +80,33 @@ def test_bad_payload_names_the_field(api: Api, path: str, payload: object, field
     assert body["message"].startswith(f"{field}: ")
 
 
-def test_body_that_is_not_json_is_a_422_not_a_500(api: Api) -> None:
-    answer = api.client.post(
-        "/v1/check", content=b"{not json", headers={**api.headers("compliance"), "Content-Type": "application/json"}
+def test_body_that_is_not_json_is_a_422_not_a_500(shared_api: Api) -> None:
+    answer = shared_api.client.post(
+        "/v1/check",
+        content=b"{not json",
+        headers={**shared_api.headers("compliance"), "Content-Type": "application/json"},
     )
     assert answer.status_code == 422
     assert "not valid JSON" in answer.json()["errors"][0]["message"]
 
 
-def test_missing_body_says_to_send_one(api: Api) -> None:
-    answer = api.call("compliance", "POST", "/v1/check")
+def test_missing_body_says_to_send_one(shared_api: Api) -> None:
+    answer = shared_api.call("compliance", "POST", "/v1/check")
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "body"
 
 
-def test_unknown_route_and_method_keep_the_error_shape(api: Api) -> None:
-    missing = api.call("compliance", "GET", "/v1/nothing-here")
+def test_unknown_route_and_method_keep_the_error_shape(shared_api: Api) -> None:
+    missing = shared_api.call("compliance", "GET", "/v1/nothing-here")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
-    wrong = api.call("compliance", "GET", "/v1/check")
+    wrong = shared_api.call("compliance", "GET", "/v1/check")
     assert wrong.status_code == 405 and wrong.json()["error"] == "method_not_allowed"
 
 
-def test_health_needs_no_key_and_names_the_database(api: Api) -> None:
-    body = api.client.get("/v1/health").json()
+def test_health_needs_no_key_and_names_the_database(shared_api: Api) -> None:
+    body = shared_api.client.get("/v1/health").json()
     assert body["status"] == "ok" and body["database"] == "ok"
 
 
-def test_every_response_carries_a_request_id(api: Api) -> None:
-    assert api.client.get("/v1/health").headers["x-request-id"]
+def test_every_response_carries_a_request_id(shared_api: Api) -> None:
+    assert shared_api.client.get("/v1/health").headers["x-request-id"]

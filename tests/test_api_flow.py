@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from test_api_fixtures import ROOT, Api, api_fixture, database_url, folders_fixture  # noqa: F401
+
+from runtime.api.app import create_app
+from runtime.api.auth import KeyCache
+from runtime.service.plans import PlanService
 
 HARDSHIP = (ROOT / "strategies" / "hardship_first.parley").read_text()
 NAME = "Hardship first with income-driven plans"
@@ -265,3 +271,19 @@ def test_webhook_target_is_set_by_compliance_and_never_shows_its_secret(api: Api
     bad = api.call("compliance", "PUT", "/v1/outbox/webhook", json={**target, "url": "ftp://x"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "url"
     assert api.call("compliance", "DELETE", "/v1/outbox/webhook").status_code == 204
+
+
+def test_another_worker_catches_up_with_a_deploy_and_a_rollback(api: Api) -> None:
+    other = dataclasses.replace(api.state, plans=PlanService(), keys=KeyCache())  # a second worker process
+    with TestClient(create_app(state=other), raise_server_exceptions=False) as second:
+        assert second.get("/v1/health").json()["deployed"] == {}
+        deployed(api)
+        store_and_approve(api, version_two(HARDSHIP), 2)
+        api.call("compliance", "POST", f"{BASE}/versions/2/deploy")
+        loaded(api)
+        decision = second.post(
+            "/v1/decide", json={"account_id": "A1", "now": NOON_CHICAGO}, headers=api.headers("outreach")
+        )
+        assert decision.status_code == 200 and decision.json()["strategy"]["version"] == 2
+        api.call("compliance", "POST", f"{BASE}/rollback")
+        assert second.get("/v1/health").json()["deployed"] == {NAME: 1}
