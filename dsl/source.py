@@ -28,9 +28,13 @@ class Source:
 NO_SOURCE = Source("<none>", "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
-    """A region of a source: 1-based lines and columns, the end column exclusive."""
+    """A region of a source: 1-based lines and columns, the end column exclusive.
+
+    With slots: a large strategy has a span per node, and a span without a `__dict__` is one
+    allocation instead of two, and less for the garbage collector to look at.
+    """
 
     source: Source = field(default=NO_SOURCE, repr=False)
     line: int = 0
