@@ -1,5 +1,9 @@
-"""The audit log: each row hashes the previous one; verify names the first row that was edited,
-deleted or inserted. Runs on SQLite and, with PARLEY_TEST_DATABASE_URL, on PostgreSQL."""
+"""The audit log: each row hashes the previous row of its subject; verify names the first row that was
+edited, deleted or inserted. Runs on SQLite and, with PARLEY_TEST_DATABASE_URL, on PostgreSQL.
+
+`fill` writes five rows about two accounts in turn: seq 1, 3, 5 are rows 1-3 of `account:A`,
+seq 2, 4 rows 1-2 of `account:B`.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ def fill(engine: Engine, count: int = 5) -> None:
     """`count` rows, one transaction each (as decisions write them)."""
     for n in range(count):
         with transaction(engine) as session:
-            audit.append(session, "alice", "decide", f"account:A{n}", {"decision_id": n, "contacts": [n]}, T0)
+            subject = "account:A" if n % 2 == 0 else "account:B"
+            audit.append(session, "alice", "decide", subject, {"decision_id": n, "contacts": [n]}, T0)
 
 
 def verify(engine: Engine) -> audit.AuditReport:
@@ -34,9 +39,13 @@ def test_an_untouched_chain_verifies(db_engine: Engine) -> None:
     assert report.ok and report.checked == 5 and report.first_bad_seq is None
     with read_session(db_engine) as session:
         rows = audit.rows(session)
-    assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
-    assert rows[0].prev_hash == audit.GENESIS and all(a.hash == b.prev_hash for a, b in itertools.pairwise(rows))
-    assert report.head == rows[-1].hash
+    assert [(r.seq, r.subject, r.n) for r in rows][:3] == [
+        (1, "account:A", 1),
+        (2, "account:B", 1),
+        (3, "account:A", 2),
+    ]
+    chain = [r for r in rows if r.subject == "account:A"]
+    assert chain[0].prev_hash == audit.GENESIS and all(a.hash == b.prev_hash for a, b in itertools.pairwise(chain))
 
 
 TAMPERING = [
@@ -44,11 +53,13 @@ TAMPERING = [
     ("edit a payload", "UPDATE audit SET payload = '{\"decision_id\": 99}' WHERE seq = 3", 3, "edited"),
     ("edit the actor", "UPDATE audit SET actor = 'mallory' WHERE seq = 2", 2, "edited"),
     ("edit the time", "UPDATE audit SET at = at + interval '1 hour' WHERE seq = 4", 4, "edited"),
-    ("delete a middle row", "DELETE FROM audit WHERE seq = 3", 4, "deleted"),
-    ("delete the first row", "DELETE FROM audit WHERE seq = 1", 2, "deleted"),
+    ("move a row to another subject", "UPDATE audit SET subject = 'account:B', n = 3 WHERE seq = 5", 5, "previous"),
+    ("delete a middle row", "DELETE FROM audit WHERE seq = 3", 5, "deleted"),
+    ("delete the first row", "DELETE FROM audit WHERE seq = 1", 3, "deleted"),
     (
         "append a forged row",
-        "INSERT INTO audit VALUES (6, '2026-03-02 14:00:00', 'm', 'x', 's', '{}', 'p', 'h', '2026-03-02 14:00:00')",
+        "INSERT INTO audit VALUES (6, '2026-03-02 14:00:00', 'm', 'x', 'account:A', 4, '{}', "
+        "'p', 'h', '2026-03-02 14:00:00')",
         6,
         "previous hash",
     ),
@@ -69,24 +80,34 @@ def test_tampering_is_named(db_engine: Engine, what: str, sql: str, bad_seq: int
 
 
 def test_a_row_inserted_in_the_middle_is_named(db_engine: Engine) -> None:
-    """Renumber the tail to make room, then insert a row whose hash chains from the row before it."""
+    """Make room in `account:A`'s chain, then insert a row that chains from the row before it."""
     fill(db_engine)
     with read_session(db_engine) as session:
-        second = audit.rows(session)[1]
-    forged_hash = audit.row_hash(second.hash, 3, T0, "mallory", "decide", "account:X", {})
+        first = audit.rows(session, subject="account:A")[0]
+    forged_hash = audit.row_hash(first.hash, 2, T0, "mallory", "decide", "account:A", {})
     with db_engine.begin() as connection:
-        for seq in (5, 4, 3):
-            connection.execute(text("UPDATE audit SET seq = seq + 1 WHERE seq = :s"), {"s": seq})
+        for n in (3, 2):
+            connection.execute(text("UPDATE audit SET n = n + 1 WHERE subject = 'account:A' AND n = :n"), {"n": n})
         connection.execute(
             text(
-                "INSERT INTO audit (seq, at, actor, action, subject, payload, prev_hash, hash, created_at) "
-                "VALUES (3, :at, 'mallory', 'decide', 'account:X', '{}', :prev, :hash, :at)"
+                "INSERT INTO audit (seq, at, actor, action, subject, n, payload, prev_hash, hash, created_at) "
+                "VALUES (6, :at, 'mallory', 'decide', 'account:A', 2, '{}', :prev, :hash, :at)"
             ),
-            {"at": T0.replace(tzinfo=None), "prev": second.hash, "hash": forged_hash},
+            {"at": T0.replace(tzinfo=None), "prev": first.hash, "hash": forged_hash},
         )
     report = verify(db_engine)
-    # The forged row itself chains; the row after it, renumbered, no longer matches its hash.
-    assert not report.ok and report.first_bad_seq == 4
+    # The renumbered row comes first in `seq` order and no longer follows row 1 of its subject.
+    assert not report.ok and report.first_bad_seq == 3
+
+
+def test_removing_the_newest_row_changes_the_head(db_engine: Engine) -> None:
+    """A shorter chain still verifies; the head an auditor kept elsewhere no longer matches."""
+    fill(db_engine)
+    kept = verify(db_engine).head
+    with db_engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit WHERE seq = 5"))
+    report = verify(db_engine)
+    assert report.ok and report.head != kept
 
 
 def test_payloads_round_trip_exactly(db_engine: Engine) -> None:

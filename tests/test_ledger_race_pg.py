@@ -96,7 +96,7 @@ def run_race(url: str, processes: int = PROCESSES, calls: int = CALLS, lock: boo
     workers = [context.Process(target=worker, args=(url, i, calls, lock, results)) for i in range(processes)]
     for process in workers:
         process.start()
-    figures = [results.get(timeout=600) for _ in workers]
+    figures = [results.get(timeout=3600) for _ in workers]
     for process in workers:
         process.join(timeout=60)
     elapsed = time.perf_counter() - started

@@ -271,18 +271,24 @@ class HandoffRow(SQLModel, table=True):
 
 
 class AuditRow(SQLModel, table=True):
-    """The audit log: append-only, each row's `hash` covers the previous row's hash and this row.
+    """The audit log: append-only; each row's `hash` covers the previous row of its subject and this row.
 
+    `seq` orders every row (it may skip numbers: a rolled-back transaction uses one up); `n` is the
+    row's place in its subject's chain (1, 2, 3, … without gaps). Chains are per subject so appends
+    never wait for one another across accounts (a global chain would serialize every decision
+    through a lock held across each commit's disk flush).
     INVARIANT: rows are never updated or deleted; `runtime.store.audit.verify` finds any that were.
     """
 
     __tablename__ = "audit"
+    __table_args__ = (sa.UniqueConstraint("subject", "n", name="uq_audit_subject_n"),)
 
-    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = instant(nullable=False)
     actor: str = Field(max_length=200)
     action: str = Field(max_length=64)
     subject: str = Field(max_length=200)
+    n: int
     payload: dict[str, Any] = json_column(dict)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)

@@ -1,15 +1,19 @@
-"""The audit log: append-only, each row's hash covering the previous row's hash and its own fields.
+"""The audit log: append-only, each row's hash covering the previous row of its subject and its own fields.
 
-`append(session, actor, action, subject, payload, now)` adds the next row in the caller's
-transaction. Appends are serialized across the whole database (PostgreSQL: a transaction-scoped
-advisory lock; SQLite: the write transaction already is), so the chain never forks. Payloads
-carry ids and hashes, never a patient's data.
+`append(session, actor, action, subject, payload, now)` adds a row in the caller's transaction.
+Each subject (`account:A1`, `strategy:S`, `key:k1`) has its own chain: row `n` of a subject
+carries the hash of row `n - 1` of the same subject. Appends to one subject are serialized (a
+decision already holds its account's lock; PostgreSQL also takes a transaction-scoped advisory
+lock per subject), while appends to different subjects never wait for each other. One global
+chain would make every decision wait, in turn, for the previous one's commit to reach the disk.
+Payloads carry ids and hashes, never a patient's data.
 
-`verify(session)` walks the chain and names the first bad sequence number: an edited row (its
-hash no longer matches its fields), a deleted row (a gap in the numbers, or the next row's
-`prev_hash` no longer matching) and an inserted row (a number out of place, or a hash that does
-not chain). Rewriting the whole tail consistently needs the hash of the last row to go
-unnoticed: `AuditReport.head` is that hash, for an auditor to keep elsewhere.
+`verify(session)` walks every row in `seq` order and names the first bad one: an edited row (its
+hash no longer matches its fields), a deleted row (the next row of its subject skips a place or no
+longer chains), an inserted row (a place taken twice, out of order, or a hash that does not
+chain). Removing the newest rows of a subject leaves a shorter chain that still verifies:
+`AuditReport.head`, a hash over the newest row of every subject, is what an auditor keeps
+elsewhere to catch that.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from sqlmodel import Session, col, select
 from runtime.db.tables import AuditRow
 
 GENESIS = "0" * 64
-AUDIT_LOCK = 7_462_012  # PostgreSQL advisory lock id held by an append until commit
+AUDIT_LOCK = 7_462  # PostgreSQL advisory lock class: (AUDIT_LOCK, hashtext(subject)) held until commit
 BATCH = 2_000  # rows read at a time by verify
 
 
@@ -57,11 +61,11 @@ def canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def row_hash(prev_hash: str, seq: int, at: dt.datetime, actor: str, action: str, subject: str, payload: Any) -> str:
-    """SHA-256 of the previous hash and this row's canonical JSON."""
+def row_hash(prev_hash: str, n: int, at: dt.datetime, actor: str, action: str, subject: str, payload: Any) -> str:
+    """SHA-256 of the previous hash of the subject and this row's canonical JSON."""
     body = canonical(
         {
-            "seq": seq,
+            "n": n,
             "at": at.astimezone(dt.UTC).isoformat(),
             "actor": actor,
             "action": action,
@@ -75,22 +79,25 @@ def row_hash(prev_hash: str, seq: int, at: dt.datetime, actor: str, action: str,
 def append(
     session: Session, actor: str, action: str, subject: str, payload: Mapping[str, Any], now: dt.datetime
 ) -> AuditRow:
-    """The next audit row, written in the caller's transaction."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": AUDIT_LOCK})
-    last = session.exec(select(AuditRow).order_by(col(AuditRow.seq).desc()).limit(1)).first()
-    seq, prev = (last.seq + 1, last.hash) if last is not None else (1, GENESIS)
+    """The next audit row of `subject`, written in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:kind, hashtext(:subject))"), {"kind": AUDIT_LOCK, "subject": subject}
+        )
+    last = session.exec(
+        select(AuditRow.n, AuditRow.hash).where(AuditRow.subject == subject).order_by(col(AuditRow.n).desc()).limit(1)
+    ).first()
+    n, prev = (last[0] + 1, last[1]) if last is not None else (1, GENESIS)
     stored = json.loads(canonical(dict(payload)))  # what the JSON column gives back when verified
     row = AuditRow(
-        seq=seq,
         at=now,
         actor=actor,
         action=action,
         subject=subject,
+        n=n,
         payload=stored,
         prev_hash=prev,
-        hash=row_hash(prev, seq, now, actor, action, subject, stored),
+        hash=row_hash(prev, n, now, actor, action, subject, stored),
         created_at=now,
     )
     session.add(row)
@@ -99,39 +106,48 @@ def append(
 
 
 def verify(session: Session) -> AuditReport:
-    """Walk the chain from the first row; the first row that breaks it is named."""
-    expected_seq, prev, checked = 1, GENESIS, 0
-    after = 0
+    """Walk every row in order; the first row that breaks its subject's chain is named."""
+    heads: dict[str, tuple[int, str]] = {}  # subject -> (n, hash) of its newest row so far
+    checked, after = 0, 0
     while True:
         batch = session.exec(
-            select(AuditRow).where(AuditRow.seq > after).order_by(col(AuditRow.seq)).limit(BATCH)
+            select(AuditRow).where(col(AuditRow.seq) > after).order_by(col(AuditRow.seq)).limit(BATCH)
         ).all()
         if not batch:
-            return AuditReport(True, checked, head=prev)
+            return AuditReport(True, checked, head=head_of(heads))
         for row in batch:
-            problem = row_problem(row, expected_seq, prev)
+            problem = row_problem(row, heads.get(row.subject, (0, GENESIS)))
             if problem is not None:
-                return AuditReport(False, checked, row.seq, problem, head=prev)
+                return AuditReport(False, checked, row.seq, problem, head=head_of(heads))
+            heads[row.subject] = (row.n, row.hash)
             checked += 1
-            expected_seq, prev, after = row.seq + 1, row.hash, row.seq
+            after = row.seq or after
 
 
-def row_problem(row: AuditRow, expected_seq: int, prev: str) -> str | None:
-    """Why a row breaks the chain, or None."""
-    if row.seq != expected_seq:
-        return f"expected row {expected_seq} next, found {row.seq}: a row was deleted or inserted"
+def row_problem(row: AuditRow, head: tuple[int, str]) -> str | None:
+    """Why a row breaks its subject's chain, or None."""
+    n, prev = head
+    if row.n != n + 1:
+        return f"row {row.n} of `{row.subject}` follows row {n}: a row was deleted or inserted"
     if row.prev_hash != prev:
-        return "its previous hash does not match the row before it: a row was deleted, inserted or edited"
-    if row.hash != row_hash(row.prev_hash, row.seq, row.at, row.actor, row.action, row.subject, row.payload):
+        return f"its previous hash does not match row {n} of `{row.subject}`: a row was deleted, inserted or edited"
+    if row.hash != row_hash(row.prev_hash, row.n, row.at, row.actor, row.action, row.subject, row.payload):
         return "its hash does not match its contents: the row was edited"
     return None
+
+
+def head_of(heads: Mapping[str, tuple[int, str]]) -> str:
+    """One hash over the newest row of every subject (what an auditor anchors)."""
+    if not heads:
+        return GENESIS
+    return hashlib.sha256(canonical(sorted((s, n, h) for s, (n, h) in heads.items())).encode()).hexdigest()
 
 
 def rows(
     session: Session, after: int = 0, limit: int = 100, subject: str | None = None, action: str | None = None
 ) -> list[AuditRow]:
     """Audit rows in order, after a sequence number, optionally about one subject or of one action."""
-    query = select(AuditRow).where(AuditRow.seq > after)
+    query = select(AuditRow).where(col(AuditRow.seq) > after)
     if subject is not None:
         query = query.where(AuditRow.subject == subject)
     if action is not None:

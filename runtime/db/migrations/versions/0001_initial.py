@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-28 01:55:49.072695
+Create Date: 2026-11-28 02:24:18.078976
 """
 
 from __future__ import annotations
@@ -32,17 +32,19 @@ def upgrade() -> None:
     )
     op.create_table(
         "audit",
-        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
         sa.UniqueConstraint("hash"),
+        sa.UniqueConstraint("subject", "n", name="uq_audit_subject_n"),
     )
     op.create_table(
         "patients",
