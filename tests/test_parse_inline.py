@@ -109,7 +109,9 @@ def test_parse_takes_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"{source.name} was read the slow way")
 
     monkeypatch.setattr("dsl.parser.parse_slowly", refuse)
-    for path in (ROOT / "strategies").glob("*.parley"):
+    paths = [*(ROOT / "strategies").glob("*.parley"), *(ROOT / "policies").glob("*.parley")]
+    assert len(paths) > 10
+    for path in paths:
         assert parse(path.read_text(encoding="utf-8"), path.name).ok
 
 
