@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from db_fixtures import database_url, db_engine  # noqa: F401  (fixtures)
@@ -193,3 +194,29 @@ def test_the_command_delivers_to_the_development_file(engine: Engine, database_u
     ] == "message 0. Reply STOP to stop texts."
     assert counts(engine) == {"delivered": 3}
     assert "Reply STOP" not in done.stderr and "+1555" not in done.stderr and f"outbox={ids[0]}" in done.stderr
+
+
+class Slow:
+    """A channel that takes longer than the lease."""
+
+    name = "slow"
+
+    def __init__(self, inner: WebhookChannel) -> None:
+        self.inner = inner
+
+    def deliver(self, message: Any, idempotency_key: str) -> Any:
+        time.sleep(1.1)
+        return self.inner.deliver(message, idempotency_key)
+
+
+def test_a_batch_that_outlives_its_lease_leaves_the_rest(
+    engine: Engine, hook: tuple[Receiver, ChannelRegistry]
+) -> None:
+    found, registry = hook
+    ids = seed(engine, 3)
+    webhook = registry.channel_for("sms")
+    assert isinstance(webhook, WebhookChannel)
+    stats = run_once(engine, ChannelRegistry({"sms": Slow(webhook)}), "w1", lease_seconds=1)  # type: ignore[dict-item]
+    assert (stats.leased, stats.delivered, stats.lost) == (3, 1, 2)
+    assert run_once(engine, registry, "w2").delivered == 2
+    assert len(found.raw) == 3 and sorted(found.messages) == sorted(row(engine, i).idempotency_key for i in ids)
