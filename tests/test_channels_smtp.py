@@ -113,6 +113,7 @@ def test_a_resend_has_the_same_message_id_so_the_receiver_keeps_one(smtp_server:
         ("x@refused.example", True, "smtp: recipient refused ([550])"),
         ("x@busy.example", False, "smtp: recipient refused ([451])"),
         (None, True, "smtp: the message has no recipient address"),
+        ("ana@example.org\nBcc: eve@example.org", True, "smtp: the recipient address is not valid"),
     ],
 )
 def test_refusals(smtp_server: tuple[Mailbox, int], to: str | None, permanent: bool, reason: str) -> None:
@@ -127,3 +128,12 @@ def test_no_server_is_a_retry() -> None:
     with pytest.raises(DeliveryError) as raised:
         channel(free_port()).deliver(outbound(), "contact-42")
     assert not raised.value.permanent and raised.value.reason.startswith("smtp: cannot send")
+
+
+def test_a_value_cannot_break_the_subject_header(smtp_server: tuple[Mailbox, int]) -> None:
+    mailbox, port = smtp_server
+    message = outbound().message
+    sneaky = RenderedMessage(message.template, "en", "email", "body", subject="Hi Ana\r\nBcc: eve@example.org")
+    channel(port).deliver(Outbound(7, 42, "acct-1", "email", sneaky, "ana@example.org"), "contact-42")
+    (mail,) = mailbox.received
+    assert mail["Subject"] == "Hi Ana Bcc: eve@example.org" and mail["Bcc"] is None

@@ -57,8 +57,12 @@ class SmtpChannel:
         email = EmailMessage()
         sender = self.settings.sender
         email["From"] = formataddr((self.settings.sender_name, sender)) if self.settings.sender_name else sender
-        email["To"] = outbound.to
-        email["Subject"] = rendered.subject or ""
+        try:
+            email["To"] = outbound.to
+        except ValueError:  # a line break or other header injection in the address
+            raise DeliveryError("smtp: the recipient address is not valid", permanent=True) from None
+        # A value shown in the subject must not break the header (no header injection).
+        email["Subject"] = " ".join((rendered.subject or "").split())
         email["Date"] = formatdate(localtime=False, usegmt=True)
         email["Message-ID"] = self.message_id(idempotency_key)
         email[KEY_HEADER] = idempotency_key
