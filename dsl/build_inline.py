@@ -118,6 +118,8 @@ class InlineTable:
 @functools.cache
 def inline_table(parser: Lark) -> InlineTable:
     """`parser`'s table for building inline, made once per parser."""
+    if parser.options.maybe_placeholders:  # lark would hand `None` for each absent `[x]`
+        raise ValueError("placeholders for absent `[x]` are not built inline")
     table = parser.parser.parser._parse_table
     plans: dict[Rule, Plan] = {}
 
