@@ -39,7 +39,7 @@ def check_hold(rule: CompiledRule, view: View) -> list[Finding]:
     """While the condition holds (and the `until` state does not), the listed actions wait."""
     hold = rule.constraint
     assert isinstance(hold, ast.Hold)
-    if not any(proposal_does(view, a) for a in words(hold.actions)) or cannot_hold(hold.condition, view):
+    if not holds_back(rule, hold, view) or cannot_hold(hold.condition, view):
         return []
     findings = []
     for debt in proposal_debts(view):
@@ -56,6 +56,18 @@ def check_hold(rule: CompiledRule, view: View) -> list[Finding]:
         message = f"{reason}: {actions} about {debt} must wait{until}"
         findings.append(rule.finding(message, clears_at(hold.condition, view)))
     return findings
+
+
+def holds_back(rule: CompiledRule, hold: ast.Hold, view: View) -> bool:
+    """Whether the hold's actions cover the proposal, remembered per channel and template on the rule."""
+    proposed = view.case.proposed
+    key = ("reach", proposed.channel, proposed.template)
+    found = rule.memo.get(key)
+    if found is None:
+        if len(rule.memo) > 512:  # bounded: templates are few, but a long run must not grow without end
+            rule.memo.clear()
+        found = rule.memo[key] = any(proposal_does(view, a) for a in words(hold.actions))
+    return found
 
 
 # States only an event of these types can make true (`engine.guard.facts.EVENT_FACTS`), and the
