@@ -21,7 +21,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from engine.account import Account
@@ -32,6 +32,7 @@ from engine.guard.values import MAX_YEAR, MIN_YEAR, read_jurisdiction, read_mone
 UTC = dt.UTC
 ORGANIZATIONS = ("agency", "provider", "nonprofit_hospital")
 SKELETON_NOW = "2000-01-01T00:00:00+00:00"
+T = TypeVar("T", c.Entry, c.Event)
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ class ParsedLedger:
     account_debts: tuple[str, ...]  # the account's debt ids the rows were checked against
     patient: c.Patient  # the ledger's designations, contact points and zones (no facts yet)
     debts: tuple[c.Debt, ...]  # the ledger's own debts; empty: read from the facts at decide time
-    history: tuple[c.Entry, ...]  # in ledger order (index = position)
-    events: tuple[c.Event, ...]  # in ledger order (index = position)
+    history: tuple[c.Entry, ...]  # in time order (ties: ledger order), as a case keeps them
+    events: tuple[c.Event, ...]  # in time order (ties: ledger order)
     dated: frozenset[str]  # the ledger's event types, for the states the facts assert
     scores_given: bool  # the ledger's patient carries `scores` (the facts' scores replace them)
 
@@ -77,15 +78,13 @@ def parse_ledger(account: Account, ledger: Any) -> ParsedLedger | None:
         case = parse_case(skeleton)
     except CaseError:
         return None
-    by_index = sorted(case.history, key=lambda e: e.index)
-    events = sorted(case.events, key=lambda e: e.index)
     return ParsedLedger(
         timezone=account.timezone,
         account_debts=account.debts,
         patient=case.patient,
         debts=case.debts if ledger.debts else (),
-        history=tuple(by_index),
-        events=tuple(events),
+        history=case.history,
+        events=case.events,
         dated=frozenset(str(e.get("type")) for e in ledger.events if isinstance(e, Mapping)),
         scores_given=isinstance(ledger.patient, Mapping) and "scores" in ledger.patient,
     )
@@ -128,20 +127,27 @@ def build_case(
     extra = extra_rows(account, parsed, frozenset(known), assumed, state_kinds)
     if patient is None or extra is None:
         return None
-    history = sorted((*parsed.history, *extra.history), key=lambda e: (e.at, e.index))
-    events = sorted((*parsed.events, *extra.events), key=lambda e: (e.at, e.index))
+    history = merged(parsed.history, extra.history)
+    events = merged(parsed.events, extra.events)
     return Case(
         now=now.astimezone(UTC),
         jurisdiction=jurisdiction,
         organization=organization,
         patient=patient,
         debts=debts,
-        history=tuple(history),
-        events=tuple(events),
+        history=history,
+        events=events,
         proposed=proposal,
         history_times=tuple(e.at for e in history),
         event_times=tuple(e.at for e in events),
     )
+
+
+def merged(rows: tuple[T, ...], extra: tuple[T, ...]) -> tuple[T, ...]:
+    """The ledger's sorted rows with the account's added, in time order (ties: numbering order)."""
+    if not extra:
+        return rows  # most accounts add nothing: the ledger's order stands
+    return tuple(sorted((*rows, *extra), key=lambda e: (e.at, e.index)))  # type: ignore[attr-defined]
 
 
 def facts_patient(ledger_patient: c.Patient, facts: Mapping[str, object]) -> c.Patient | None:
