@@ -107,7 +107,8 @@ def server(url: str, workers: int) -> Iterator[str]:
     wording = ROOT / "var" / "bench" / "disclosures.toml"
     wording.write_text(DEMO_WORDING, encoding="utf-8")
     env = {**os.environ, "PARLEY_DISCLOSURES": str(wording)}
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = (ROOT / "var" / "bench" / f"server-{port}.log").open("w")  # warnings and errors, for a failed cell
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
@@ -127,13 +128,14 @@ def server(url: str, workers: int) -> Iterator[str]:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 async def load(base: str, key: str, endpoint: str, ids: list[str], clients: int, seconds: float) -> dict[str, Any]:
     """Keep `clients` requests in flight for `seconds`; throughput, latency percentiles and errors."""
     headers = {"Authorization": f"Bearer {key}"}
     latencies: list[float] = []
-    errors: dict[int, int] = {}
+    errors: dict[int | str, int] = {}
     counter = iter(range(10**9))
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
@@ -144,7 +146,11 @@ async def load(base: str, key: str, endpoint: str, ids: list[str], clients: int,
             while time.perf_counter() < stop:
                 body = CASE if endpoint == "guard" else {"account_id": ids[next(counter) % len(ids)], "now": NOW}
                 started = time.perf_counter()
-                answer = await client.post(f"/v1/{endpoint}", json=body)
+                try:
+                    answer = await client.post(f"/v1/{endpoint}", json=body)
+                except httpx.HTTPError as problem:  # a dropped connection is counted, not fatal
+                    errors[type(problem).__name__] = errors.get(type(problem).__name__, 0) + 1
+                    continue
                 latencies.append(time.perf_counter() - started)
                 if answer.status_code != 200:
                     errors[answer.status_code] = errors.get(answer.status_code, 0) + 1

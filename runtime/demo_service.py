@@ -7,7 +7,9 @@
 3. A synthetic portfolio (`runtime.demo_portfolio`: no real patient) is loaded: patients,
    accounts in the strategy that covers their state, the disputes, cease notices and replies so far.
 4. One simulated day: every account is decided at four moments of the day; contacts are reserved
-   in the ledger and their messages queued in the outbox.
+   in the ledger and their messages queued in the outbox. The delivery worker then sends the
+   letters and emails to a file (`var/demo-outbox.jsonl`); texts and calls wait for a dialer to
+   pull them (`POST /v1/outbox/lease`).
 5. A summary, the docs' address and the keys are printed; the service keeps serving until Ctrl-C.
 
 The disclosure wording is `policies/disclosures.toml` when it exists; otherwise the demo writes
@@ -39,6 +41,7 @@ from runtime.store import keys as key_store
 
 DATABASE = Path("var/parley-demo.db")
 WORDING = Path("var/demo-disclosures.toml")
+OUTBOX_FILE = Path("var/demo-outbox.jsonl")
 TODAY = dt.date(2026, 3, 16)
 ROUNDS = ("13:00", "16:00", "19:00", "22:00")  # UTC: morning to evening across the US zones
 PEOPLE = {
@@ -243,6 +246,22 @@ def count(tally: dict[str, Any], decision: dict[str, Any]) -> None:
             tally["rules"].update(str(v.get("rule")) for v in last.get("violations", []))
 
 
+def deliver_mail(url: str) -> int:
+    """Letters and emails go out through the delivery worker to a file (the development channel);
+    texts and calls stay in the outbox for the dialer to pull with a lease."""
+    from runtime.channels.registry import ChannelSettings
+    from runtime.outbox.worker import load_registry, run_once
+
+    OUTBOX_FILE.unlink(missing_ok=True)
+    engine = make_engine(url)
+    registry = load_registry(engine, ChannelSettings(routes={"letter": "file", "email": "file"}, file_path=OUTBOX_FILE))
+    delivered = 0
+    while (stats := run_once(engine, registry, "demo-worker", limit=100)).leased:
+        delivered += stats.delivered
+    engine.dispose()
+    return delivered
+
+
 def report(base: str, keys: dict[str, str], deployed: list, book: dict, day: dict, call: Caller) -> str:
     """What happened, for the terminal."""
     outbox = call("auditor", "GET", "/v1/outbox/stats").json()
@@ -270,6 +289,7 @@ def report(base: str, keys: dict[str, str], deployed: list, book: dict, day: dic
         f"  refused by the ledger     {day['ledger']} (another contact already fills the window)",
         f"  hand-offs to a person     {day['handoffs']}",
         "  outbox messages           " + ", ".join(f"{s} {n}" for s, n in sorted(outbox.items())),
+        f"  letters and emails        {day['mailed']} delivered by the worker to {OUTBOX_FILE} (file channel)",
         *[f"  held (nothing reserved):  {why} ({n}x)" for why, n in day["held"].most_common(4)],
         f"  audit log                 {audit['checked']} rows, hash chain {'intact' if audit['ok'] else 'BROKEN'}",
         "",
@@ -308,6 +328,7 @@ def main(
     deployed = deploy_examples(call)
     book = load_portfolio(call, coverage(deployed), size)
     day = simulate_day(call, book["accounts"])
+    day["mailed"] = deliver_mail(url)
     typer.echo(report(base, keys, deployed, book, day, call))
     if not serve:
         server.should_exit = True
