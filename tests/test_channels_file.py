@@ -92,9 +92,14 @@ def test_routes_from_the_environment(tmp_path: Path) -> None:
     assert registry.channel_for("call") is None
 
 
-def test_by_default_everything_goes_to_the_file() -> None:
-    registry = build_registry(ChannelSettings.from_env({}))
-    assert set(registry.pushed) == {"sms", "email", "letter", "chat", "voicemail", "call"}
+def test_by_default_nothing_is_pushed() -> None:
+    assert build_registry(ChannelSettings.from_env({})).pushed == ()
+    assert build_registry(ChannelSettings()).pushed == ()
+
+
+def test_a_star_routes_every_channel() -> None:
+    registry = build_registry(ChannelSettings.from_env({"PARLEY_CHANNEL_ROUTES": "*=file,call=pull"}))
+    assert set(registry.pushed) == {"sms", "email", "letter", "chat", "voicemail"}
     assert len({id(registry.channel_for(c)) for c in registry.pushed}) == 1
 
 
@@ -108,7 +113,7 @@ class Config:
 
 
 def test_the_apis_webhook_takes_over_its_channels() -> None:
-    registry = build_registry(ChannelSettings.from_env({}), Config())
+    registry = build_registry(ChannelSettings.from_env({"PARLEY_CHANNEL_ROUTES": "*=file"}), Config())
     sms = registry.channel_for("sms")
     assert isinstance(sms, WebhookChannel) and sms.settings.url == Config.url
     assert isinstance(registry.channel_for("email"), FileChannel)

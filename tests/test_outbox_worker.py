@@ -184,7 +184,7 @@ def test_logs_carry_ids_never_phi(
 def test_the_command_delivers_to_the_development_file(engine: Engine, database_url: str, tmp_path: Path) -> None:  # noqa: F811
     ids = seed(engine, 3, "letter")
     out = tmp_path / "outbox.jsonl"
-    env = {**os.environ, "PARLEY_OUTBOX_FILE": str(out), "PARLEY_CHANNEL_ROUTES": ""}
+    env = {**os.environ, "PARLEY_OUTBOX_FILE": str(out), "PARLEY_CHANNEL_ROUTES": "*=file"}
     command = [sys.executable, "-m", "runtime.outbox.worker", "--database-url", database_url, "--once"]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

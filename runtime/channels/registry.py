@@ -2,13 +2,15 @@
 
 A *route* sends one of Parley's channels (`email`, `sms`, `letter`, …) to a transport: `smtp`,
 `webhook` or `file`. Messages of a channel with no route are not pushed: they wait in the outbox
-for an outreach system to pull them through the API (lease and acknowledge).
+for an outreach system to pull them through the API (lease and acknowledge). Nothing is routed
+unless configured: a worker left unconfigured in production must not "deliver" a patient's
+notice into a local file and mark it sent; development says `*=file`.
 
 Environment variables (`ChannelSettings.from_env`):
 
 | variable | meaning | default |
 |---|---|---|
-| `PARLEY_CHANNEL_ROUTES` | `email=smtp,sms=webhook`; `CHANNEL=pull` leaves it to the API | all to `file` |
+| `PARLEY_CHANNEL_ROUTES` | `email=smtp,sms=webhook`; `*=file` for all; `CHANNEL=pull` | none (pull) |
 | `PARLEY_OUTBOX_FILE` | the file channel's JSON-lines file | `var/outbox.jsonl` |
 | `PARLEY_SMTP_HOST`, `_PORT`, `_FROM`, `_FROM_NAME` | the SMTP server and the sender | `localhost`, 25 |
 | `PARLEY_SMTP_USER`, `_PASSWORD`, `_STARTTLS`, `_SSL`, `_TIMEOUT` | login and transport security | none, off |
@@ -42,7 +44,7 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 class ChannelSettings:
     """Routes and each transport's settings."""
 
-    routes: Mapping[str, str] = field(default_factory=lambda: dict.fromkeys(CHANNELS, "file"))
+    routes: Mapping[str, str] = field(default_factory=dict)
     file_path: Path = Path(DEFAULT_FILE)
     smtp: SmtpSettings | None = None
     webhook: WebhookSettings | None = None
@@ -77,20 +79,21 @@ class ChannelSettings:
 
 
 def parse_routes(text: str) -> dict[str, str]:
-    """`email=smtp,sms=webhook` as a mapping; empty text routes every channel to `file`."""
-    if not text.strip():
-        return dict.fromkeys(CHANNELS, "file")
+    """`email=smtp,sms=webhook` as a mapping; `*=file` routes every channel, later items override it."""
     routes: dict[str, str] = {}
     for item in text.split(","):
         if not item.strip():
             continue
         channel, equals, transport = (part.strip() for part in item.partition("="))
-        if not equals or channel not in CHANNELS:
+        if not equals or channel not in (*CHANNELS, "*"):
             raise ValueError(f"`PARLEY_CHANNEL_ROUTES`: `{item.strip()}` is not `CHANNEL=TRANSPORT` for a channel")
         if transport not in (*TRANSPORTS, PULL):
             raise ValueError(f"`PARLEY_CHANNEL_ROUTES`: `{transport}` is not one of smtp, webhook, file, pull")
-        if transport != PULL:
-            routes[channel] = transport
+        for one in CHANNELS if channel == "*" else (channel,):
+            if transport == PULL:
+                routes.pop(one, None)
+            else:
+                routes[one] = transport
     return routes
 
 

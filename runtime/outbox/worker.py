@@ -167,6 +167,8 @@ def run_forever(
     total = RunStats()
     current = registry() if callable(registry) else registry
     log.info("outbox worker %s started, pushing %s", owner, ",".join(current.pushed))
+    if not current.pushed:
+        log.warning("no channel is routed (PARLEY_CHANNEL_ROUTES): messages wait for the API's pull")
     while not stop.is_set():
         stats = run_once(engine, current, owner, limit, lease_seconds, policy)
         total.add(stats)
