@@ -10,13 +10,13 @@ import datetime as dt
 
 import pytest
 from db_fixtures import *  # noqa: F403  (pytest finds the fixtures database_url and db_engine here)
-from db_fixtures import T0, guard_rules, plan_of, seed_account
+from db_fixtures import EAGER_TEXT, T0, guard_rules, plan_of, seed_account
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from dsl.templates import build_template_set
 from runtime.db.database import read_session, transaction
-from runtime.db.tables import AccountRow, AuditRow, ContactRow, DecisionRow, HandoffRow, OutboxRow
+from runtime.db.tables import AccountRow, AuditRow, ContactRow, DecisionRow, HandoffRow, OutboxRow, StrategyVersion
 from runtime.service import decide as service
 from runtime.service.decide import decide_and_reserve, replay
 from runtime.store import audit
@@ -124,6 +124,23 @@ def test_replay_finds_a_changed_input(engine: Engine) -> None:
     with read_session(engine) as session:
         result = replay(session, out.decision_id, plan=PLANS["Eager"])
     assert not result.matches and "proposals" in result.differences
+
+
+def test_replay_rebuilds_the_plan_from_the_stored_text(engine: Engine) -> None:
+    out = decide_at(engine, T0)
+    with transaction(engine) as session:
+        session.add(
+            StrategyVersion(
+                name="Eager",
+                version=1,
+                content=EAGER_TEXT,
+                content_hash=out.strategy_hash,
+                author="ann",
+                status="deployed",
+            )
+        )
+    with read_session(engine) as session:
+        assert replay(session, out.decision_id).matches
 
 
 def test_replay_without_the_strategy_text_is_a_404(engine: Engine) -> None:

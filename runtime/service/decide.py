@@ -20,12 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from engine.account import Account
 from engine.decide import AUTOMATED, ContactRequest, Decision, Guard, GuardAnswer, Proposal, decide
@@ -33,21 +33,13 @@ from engine.guard import GuardRules
 from engine.guarding import Ledger, account_guard
 from engine.plan import Plan
 from runtime.db.database import transaction
-from runtime.db.tables import AccountRow, ContactRow, StrategyVersion
+from runtime.db.tables import AccountRow, ContactRow
 from runtime.store import audit
 from runtime.store.accounts import account_state, advance_progress, locked_account, progress_json
-from runtime.store.decisions import (
-    Asked,
-    account_from_json,
-    answer_from_json,
-    decision_json,
-    get_decision,
-    ledger_from_json,
-    store_decision,
-)
+from runtime.store.decisions import Asked, Replay, replay, store_decision
 from runtime.store.handoffs import open_handoff
 from runtime.store.ledger import is_contact, reserve
-from runtime.store.problems import StoreProblem, conflict, not_found
+from runtime.store.problems import StoreProblem, conflict
 
 log = logging.getLogger("parley.decide")
 
@@ -374,61 +366,4 @@ def out_proposals(kept: list[Proposal], contacts: list[ContactRow], outbox_ids: 
     return out
 
 
-# ---------------------------------------------------------------- replay
-
-
-@dataclass(frozen=True)
-class Replay:
-    """A stored decision run again: whether it came out the same, and where it did not."""
-
-    decision_id: int
-    matches: bool
-    differences: list[str]
-    replayed: dict[str, Any]
-
-
-def replay(session: Session, decision_id: int, rules: GuardRules | None = None, plan: Plan | None = None) -> Replay:
-    """Run a stored decision again from its inputs and compare.
-
-    The plan is rebuilt from the stored strategy text with the decision's hash (or given). Without
-    `rules` the guard's recorded answers are replayed, so the strategy's logic is checked alone;
-    with `rules` the guard judges again too (the same packs must give the same answers).
-    """
-    row = get_decision(session, decision_id)
-    plan = plan or plan_by_hash(session, row.strategy_hash, row.strategy_name)
-    account = account_from_json(row.inputs["account"])
-    ledger = ledger_from_json(row.inputs["ledger"])
-    if rules is None:
-        guard = recorded(row.inputs["guard"])
-    else:
-        guard = account_guard(account, ledger, rules, row.inputs["organization"], row.now)
-    replayed = decision_json(decide(plan, account, row.now, guard))
-    stored = {k: v for k, v in row.decision.items() if k != "ledger"}
-    differences = [key for key in sorted(set(stored) | set(replayed)) if stored.get(key) != replayed.get(key)]
-    return Replay(decision_id, not differences, differences, replayed)
-
-
-def plan_by_hash(session: Session, content_hash: str, name: str) -> Plan:
-    """The plan of the stored strategy text with this hash; a 404 when no stored text has it."""
-    version = session.exec(select(StrategyVersion).where(StrategyVersion.content_hash == content_hash)).first()
-    if version is None:
-        raise not_found(f"no stored text of `{name}` has the decision's strategy hash", "strategy_hash")
-    from runtime.service.plans import compile_text
-
-    return compile_text(version.content, version.name)
-
-
-def recorded(answers: Sequence[Mapping[str, Any]]) -> Callable[[ContactRequest], GuardAnswer]:
-    """A guard that gives the recorded answers in order; a question not in the record is refused."""
-    queue = list(answers)
-
-    def guard(request: ContactRequest) -> GuardAnswer:
-        if queue:
-            data = queue.pop(0)
-            same = (data["channel"], data.get("template")) == (request.channel, request.template)
-            same = same and dt.datetime.fromisoformat(data["at"]) == request.at
-            if same:
-                return answer_from_json(data)
-        return GuardAnswer(False, None, {"allowed": False, "error": "not in the recorded answers"})
-
-    return guard
+__all__ = ["DecisionOut", "Replay", "decide_and_reserve", "replay"]

@@ -1,8 +1,8 @@
 """Decisions, stored so each can be replayed: the exact inputs, the strategy hash, the model ids.
 
 A decision row keeps the account as the engine saw it (facts typed: a decimal stays a decimal,
-a score a float), its ledger, the organization, and every answer the guard gave in order. Replaying
-(`runtime.service.decide.replay`) rebuilds those values, runs `engine.decide` on the stored plan
+a score a float), its ledger, the organization, and every answer the guard gave in order.
+`replay(session, decision_id)` rebuilds those values, runs `engine.decide` on the stored strategy
 text with the same hash, and compares the result with the stored one.
 """
 
@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from dsl import ast
+from dsl.parser import parse
 from engine.account import Account, AccountEvent, ScoreSource
-from engine.decide import ContactRequest, Decision, GuardAnswer
-from engine.guarding import Ledger
-from runtime.db.tables import DecisionRow
+from engine.decide import ContactRequest, Decision, GuardAnswer, decide
+from engine.evaluators import build_plan
+from engine.guard import GuardRules
+from engine.guarding import Ledger, account_guard
+from engine.plan import Plan
+from runtime.db.tables import DecisionRow, StrategyVersion
 from runtime.portfolio import read_progress
 from runtime.store.accounts import progress_json
 from runtime.store.problems import not_found
@@ -213,3 +218,64 @@ def get_decision(session: Session, decision_id: int) -> DecisionRow:
     if row is None:
         raise not_found(f"there is no decision {decision_id}", "decision_id")
     return row
+
+
+# ---------------------------------------------------------------- replay
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A stored decision run again: whether it came out the same, and where it did not."""
+
+    decision_id: int
+    matches: bool
+    differences: list[str]
+    replayed: dict[str, Any]
+
+
+def replay(session: Session, decision_id: int, rules: GuardRules | None = None, plan: Plan | None = None) -> Replay:
+    """Run a stored decision again from its inputs and compare.
+
+    The plan is rebuilt from the stored strategy text with the decision's hash (or given). Without
+    `rules` the guard's recorded answers are replayed, so the strategy's logic is checked alone;
+    with `rules` the guard judges again too (the same packs must give the same answers).
+    """
+    row = get_decision(session, decision_id)
+    plan = plan or plan_by_hash(session, row.strategy_hash, row.strategy_name)
+    account = account_from_json(row.inputs["account"])
+    ledger = ledger_from_json(row.inputs["ledger"])
+    if rules is None:
+        guard = recorded(row.inputs["guard"])
+    else:
+        guard = account_guard(account, ledger, rules, row.inputs["organization"], row.now)
+    replayed = decision_json(decide(plan, account, row.now, guard))
+    stored = {k: v for k, v in row.decision.items() if k != "ledger"}
+    differences = [key for key in sorted(set(stored) | set(replayed)) if stored.get(key) != replayed.get(key)]
+    return Replay(decision_id, not differences, differences, replayed)
+
+
+def plan_by_hash(session: Session, content_hash: str, name: str) -> Plan:
+    """The plan of the stored strategy text with this hash; a 404 when no stored text has it."""
+    version = session.exec(select(StrategyVersion).where(StrategyVersion.content_hash == content_hash)).first()
+    if version is None:
+        raise not_found(f"no stored text of `{name}` has the decision's strategy hash", "strategy_hash")
+    program = parse(version.content, version.name).program
+    if not isinstance(program, ast.Strategy):
+        raise not_found(f"the stored text of `{name}` no longer parses", "strategy_hash")
+    return build_plan(program, version.content)
+
+
+def recorded(answers: Sequence[Mapping[str, Any]]) -> Callable[[ContactRequest], GuardAnswer]:
+    """A guard that gives the recorded answers in order; a question not in the record is refused."""
+    queue = list(answers)
+
+    def guard(request: ContactRequest) -> GuardAnswer:
+        if queue:
+            data = queue.pop(0)
+            same = (data["channel"], data.get("template")) == (request.channel, request.template)
+            same = same and dt.datetime.fromisoformat(data["at"]) == request.at
+            if same:
+                return answer_from_json(data)
+        return GuardAnswer(False, None, {"allowed": False, "error": "not in the recorded answers"})
+
+    return guard
