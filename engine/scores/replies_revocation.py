@@ -259,6 +259,7 @@ NOT_ABOUT_CONTACT = re.compile(
     r"|\bno mas (de|que) \d+"  # "no más de 50": no more than 50
 )
 COMPILED = tuple((rule, re.compile(rule.pattern)) for rule in RULES if rule.pattern)
+WHOLE_WORD = {k: re.compile(rf"\b{k}\b") for keywords in SHORT_WORDS.values() for k in keywords}
 
 
 @dataclass(frozen=True)
@@ -287,9 +288,9 @@ def keyword_clause(clause: str) -> tuple[str, str] | None:
     """
     for rule_id, keywords in SHORT_WORDS.items():
         for keyword in keywords:
-            if not re.search(rf"\b{keyword}\b", clause):
+            if keyword not in clause or not WHOLE_WORD[keyword].search(clause):  # the substring test is cheap
                 continue
-            rest = [w for w in re.sub(rf"\b{keyword}\b", " ", clause).split() if w not in COURTESY]
+            rest = [w for w in WHOLE_WORD[keyword].sub(" ", clause).split() if w not in COURTESY]
             rest = [w for w in rest if w not in keywords]
             if not rest or (keyword not in AMBIGUOUS and len(rest) == 1 and len(clause.split()) <= 3):
                 return rule_id, keyword

@@ -9,6 +9,7 @@ not "quit", "step" is not "stop"). Pure functions; the neighbourhoods are built 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -95,6 +96,7 @@ def one_slip(word: str, key: str) -> bool:
     return len(longer) - len(shorter) == 1 and shorter in deletions(longer)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a pure function of one word; SMS words repeat a lot
 def fix_word(word: str) -> str:
     """The key word a token was meant to be, or the token itself."""
     if word in SHORT_KEY_TYPOS:
