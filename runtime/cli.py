@@ -16,7 +16,7 @@ from dsl.diagnostics import Diagnostic, render_all_text, render_json
 from dsl.explain import explain as explain_rule
 from dsl.explain import rule_ids
 from dsl.formatter import format_text
-from runtime.commands import engine_cmds, model_cmds, score_cmds, serve_cmds
+from runtime.commands import engine_cmds, model_cmds, outbox_cmds, score_cmds, serve_cmds
 from runtime.files import load_policies, load_templates
 
 app = typer.Typer(
@@ -168,6 +168,7 @@ def demo() -> None:
 
 
 # The other commands come after the language's in `--help`: the engine's (guard, decide), the
-# scores' (score reply), the models' (train, audit fairness) and the service's (serve).
-for commands in (engine_cmds, score_cmds, model_cmds, serve_cmds):
+# scores' (score reply), the models' (train, audit fairness), the service's (serve) and its
+# delivery worker's (outbox work).
+for commands in (engine_cmds, score_cmds, model_cmds, serve_cmds, outbox_cmds):
     commands.register(app)
