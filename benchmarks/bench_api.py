@@ -48,7 +48,7 @@ from runtime.db.database import make_engine, transaction
 from runtime.db.migrate import upgrade
 from runtime.demo_portfolio import demo_rows
 from runtime.demo_service import DEMO_WORDING
-from runtime.files import load_policies
+from runtime.files import load_policies, load_templates
 from runtime.service.plans import compile_text
 from runtime.store import accounts, keys
 from runtime.store import strategies as store
@@ -183,6 +183,27 @@ def in_process(ids: list[str], url: str) -> float:
     return len(states) / (time.perf_counter() - started)
 
 
+def in_service(ids: list[str], url: str) -> float:
+    """`decide_and_reserve` per second, one thread, no HTTP: the database's share of a decision."""
+    from engine.deploy import LivePlans
+    from runtime.render import read_disclosure_wording
+    from runtime.service.decide import decide_and_reserve
+
+    engine = make_engine(url)
+    now = dt.datetime.fromisoformat(NOW) + dt.timedelta(days=1)  # a day the server's run did not touch
+    rules = compile_rules(load_policies(ROOT / "policies")[0])
+    plans = LivePlans()
+    plans.deploy(compile_text(STRATEGY.read_text(), STRATEGY.name))
+    templates = load_templates(ROOT / "templates")[0]
+    wording = read_disclosure_wording(DEMO_WORDING)
+    started = time.perf_counter()
+    for account_id in ids:
+        decide_and_reserve(engine, account_id, now, plans, rules, None, templates, wording, actor="bench")
+    rate = len(ids) / (time.perf_counter() - started)
+    engine.dispose()
+    return rate
+
+
 @contextmanager
 def database(kind: str, folder: Path, postgres: str | None) -> Iterator[str]:
     """A fresh database URL: a SQLite file, or a new PostgreSQL schema dropped afterwards."""
@@ -218,7 +239,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
     print(f"{'database':<11}{'workers':>8}{'endpoint':>9}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  errors")
-    ceiling = None
+    ceiling, service = None, {}
     for kind in kinds:
         for workers in [int(w) for w in args.workers.split(",")]:
             with database(kind, folder, args.postgres) as url:
@@ -234,6 +255,10 @@ def main() -> None:
                                 f"{got['p50']:>9.1f}{got['p99']:>9.1f}  {got['errors'] or '-'}",
                                 flush=True,
                             )
+                if kind not in service:
+                    service[kind] = in_service(ids, url)
+    for kind, rate in service.items():
+        print(f"in-process decide_and_reserve on {kind}, one thread, no HTTP: {rate:,.0f} decisions/s")
     print(f"in-process engine.decide with the guard, one thread, no database: {ceiling:,.0f} decisions/s")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 

@@ -287,3 +287,12 @@ def test_another_worker_catches_up_with_a_deploy_and_a_rollback(api: Api) -> Non
         assert decision.status_code == 200 and decision.json()["strategy"]["version"] == 2
         api.call("compliance", "POST", f"{BASE}/rollback")
         assert second.get("/v1/health").json()["deployed"] == {NAME: 1}
+
+
+def test_audit_verify_names_the_first_edited_row(api: Api) -> None:
+    deployed(api)
+    assert api.call("auditor", "GET", "/v1/audit/verify").json()["ok"] is True
+    with api.state.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE audit SET actor = 'Mallory' WHERE seq = 3")
+    report = api.call("auditor", "GET", "/v1/audit/verify").json()
+    assert report["ok"] is False and report["first_bad_seq"] == 3

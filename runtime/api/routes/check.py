@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends
 
 from dsl.check import CheckOptions, CheckResult, check_text
+from dsl.diagnostics import Diagnostic, sort_key
 from engine.guard import CaseError, judge, parse_case
 from runtime.api.app import ServiceState
 from runtime.api.auth import Caller, require
@@ -29,9 +30,9 @@ def run_check(state: ServiceState, text: str, name: str, as_of: dt.date | None) 
     return check_text(text, name, options)
 
 
-def check_out(result: CheckResult) -> CheckOut:
-    """A check result as the response body."""
-    findings = result.diagnostics
+def check_out(result: CheckResult, folders: tuple[Diagnostic, ...] = ()) -> CheckOut:
+    """A check result as the response body; `folders`: findings about the packs and templates themselves."""
+    findings = tuple(sorted((*folders, *result.diagnostics), key=sort_key))
     return CheckOut(
         ok=result.ok,
         errors=sum(1 for d in findings if d.is_error),
@@ -47,7 +48,7 @@ def check(
     caller: Annotated[Caller, Depends(require("strategist", "compliance", "auditor"))],
 ) -> CheckOut:
     """Every finding of the language and every policy pack, as `parley check --format json` gives them."""
-    return check_out(run_check(state, payload.text, payload.name, payload.as_of))
+    return check_out(run_check(state, payload.text, payload.name, payload.as_of), state.folder_findings)
 
 
 @router.post("/guard", responses=ERRORS, summary="May this contact go out now?")
