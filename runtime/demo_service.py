@@ -295,7 +295,6 @@ def report(base: str, keys: dict[str, str], deployed: list, book: dict, day: dic
         "",
         "Try: curl -H 'Authorization: Bearer <outreach key>' -X POST " + base + "/v1/outbox/lease -d '{}' "
         "-H 'Content-Type: application/json'",
-        "Serving until Ctrl-C.",
     ]
     return "\n".join(lines)
 
@@ -330,6 +329,7 @@ def main(
     day = simulate_day(call, book["accounts"])
     day["mailed"] = deliver_mail(url)
     typer.echo(report(base, keys, deployed, book, day, call))
+    typer.echo("Serving until Ctrl-C." if serve else "Done (--no-serve).")
     if not serve:
         server.should_exit = True
         thread.join()
