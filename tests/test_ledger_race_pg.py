@@ -3,10 +3,11 @@ then an independent recount of the whole ledger against the packs' caps finds ze
 
 The strategy is far more eager than the law (three calls a day, the checker would refuse it), so
 the caps bind all the time: Regulation F's 7 calls in 7 days per debt is what stops most calls.
-Each process has a clock that advances about 20 minutes per call, from 09:00 New York time on
-day 1 through about four weeks; processes drift apart a little, so decisions also arrive out of
-order (a contact placed before one already reserved), and at night the guard moves calls to 08:00,
-where contacts of different decisions meet at the same instant.
+The processes share one clock that advances with every call (all 16,000 calls span about four
+weeks from 09:00 New York time on day 1), the way workers share the wall clock: a decision can
+still arrive just after a later one (it read the clock, then waited for the account's lock), and
+at night the guard moves calls to 08:00, where contacts of different decisions meet at the same
+instant.
 
 That the recount can fail is shown by running the same load without the account lock, once, by
 hand (it is not a test, since how many violations a race produces varies from run to run):
@@ -25,6 +26,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,11 +54,13 @@ from runtime.store.ledger import caps_from_rules, recount_violations
 PROCESSES = int(os.environ.get("PARLEY_RACE_PROCESSES", "8"))
 CALLS = int(os.environ.get("PARLEY_RACE_CALLS", "2000"))
 ACCOUNTS = 50
-STEP = dt.timedelta(minutes=20)  # each process's clock per call: 2,000 calls ≈ 28 days
+STEP = dt.timedelta(minutes=20)  # the clock per call of one process: 2,000 calls ≈ 28 days
 
 
-def worker(url: str, index: int, calls: int, lock: bool, results: multiprocessing.Queue) -> None:
-    """One process: `calls` decisions on random shared accounts, its clock advancing per call."""
+def worker(
+    url: str, index: int, calls: int, lock: bool, results: multiprocessing.Queue, clock: Any, processes: int
+) -> None:
+    """One process: `calls` decisions on random shared accounts, reading the shared clock for each."""
     import runtime.service.decide as service
 
     if not lock:  # the one-off check that the recount can fail: read the account without locking it
@@ -64,15 +68,17 @@ def worker(url: str, index: int, calls: int, lock: bool, results: multiprocessin
     engine = make_engine(url, pool_size=1, max_overflow=0)
     plans, rules = {"Eager": plan_of(EAGER_TEXT)}, guard_rules()
     chooser = random.Random(index)
-    now = T0 + dt.timedelta(minutes=chooser.randrange(20))
     contacts = refused = capped = 0
     for _ in range(calls):
+        with clock.get_lock():
+            tick = clock.value
+            clock.value += 1
+        now = T0 + STEP * tick / processes
         account_id = f"A{chooser.randrange(ACCOUNTS):02d}"
         out = service.decide_and_reserve(engine, account_id, now, plans, rules)
         contacts += sum(1 for p in out.proposals if p.get("contact_id"))
         refused += len(out.refused)
         capped += sum(1 for step in out.trace["steps"] for v in step["guard"] if is_cap(v))
-        now += STEP + dt.timedelta(seconds=chooser.randrange(-60, 60))
     engine.dispose()
     results.put((index, contacts, refused, capped))
 
@@ -92,8 +98,11 @@ def run_race(url: str, processes: int = PROCESSES, calls: int = CALLS, lock: boo
     engine.dispose()  # nothing open across the fork
     context = multiprocessing.get_context("fork")
     results: multiprocessing.Queue = context.Queue()
+    clock = context.Value("q", 0)
     started = time.perf_counter()
-    workers = [context.Process(target=worker, args=(url, i, calls, lock, results)) for i in range(processes)]
+    workers = [
+        context.Process(target=worker, args=(url, i, calls, lock, results, clock, processes)) for i in range(processes)
+    ]
     for process in workers:
         process.start()
     figures = [results.get(timeout=3600) for _ in workers]

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from dsl import ast
 from engine.account import Account
 from engine.decide import AUTOMATED, ContactRequest, Decision, Guard, GuardAnswer, Proposal, decide
 from engine.guard import GuardRules
@@ -243,13 +244,31 @@ def settle(
                 settled.refused.append((proposal, "a contact at the same time already fills its window"))
                 continue
         row = history_row(proposal, account.debts)
-        later = [h for h in rows if instant(h) > proposal.at]
+        reach = proposal.at + cap_horizon(rules)
+        later = [h for h in rows if proposal.at < instant(h) <= reach]
         if later and pushes_over(account, ledger, rules, organization, now, [*added, row], later):
             settled.refused.append((proposal, "it would put a contact already reserved for later over a cap"))
             continue
         settled.kept.append(proposal)
         added.append(row)
     return settled
+
+
+def cap_horizon(rules: GuardRules) -> dt.timedelta:
+    """How far after a contact a cap's window can still hold it: the longest cap window, plus a day.
+
+    A contact can only push a later one over a cap whose window holds both; the day is for windows
+    counted in the patient's calendar days. Read once per set of rules.
+    """
+    found = HORIZONS.get(id(rules))
+    if found is None or found[0] is not rules:
+        windows = [r.constraint.window.minutes for r in rules.rules if isinstance(r.constraint, ast.FrequencyCap)]
+        longest = max(windows, default=0)
+        found = HORIZONS[id(rules)] = (rules, dt.timedelta(minutes=longest) + dt.timedelta(days=1))
+    return found[1]
+
+
+HORIZONS: dict[int, tuple[GuardRules, dt.timedelta]] = {}
 
 
 def earlier(entry: Mapping[str, Any]) -> dict[str, Any]:

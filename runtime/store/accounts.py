@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -183,8 +183,9 @@ def account_state(session: Session, row: AccountRow, now: dt.datetime) -> tuple[
         select(EventRow).where(EventRow.account_id == row.account_id, EventRow.at <= now).order_by(col(EventRow.at))
     ).all()
     since = now - dt.timedelta(days=HISTORY_DAYS)
+    # Columns, not rows: an account's history is read on every decision and never changed here.
     contacts = session.exec(
-        select(ContactRow)
+        select(ContactRow.at, ContactRow.channel, ContactRow.debts, ContactRow.status)
         .where(ContactRow.account_id == row.account_id, ContactRow.at >= since, ContactRow.status != "cancelled")
         .order_by(col(ContactRow.at), col(ContactRow.id))
     ).all()
@@ -192,7 +193,7 @@ def account_state(session: Session, row: AccountRow, now: dt.datetime) -> tuple[
 
 
 def engine_state(
-    row: AccountRow, patient: Patient, events: list[EventRow], contacts: list[ContactRow]
+    row: AccountRow, patient: Patient, events: list[EventRow], contacts: Sequence[Any]
 ) -> tuple[Account, Ledger]:
     """The pure values the engine decides on, from rows already read."""
     facts = {name: read_fact(name, value) for name, value in row.facts.items() if name in FACTS}

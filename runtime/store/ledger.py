@@ -66,8 +66,8 @@ def reserve(
     return rows
 
 
-def history_rows(contacts: Iterable[ContactRow]) -> list[dict[str, Any]]:
-    """Contacts as the guard case's ledger rows (outbound, about their debts)."""
+def history_rows(contacts: Iterable[Any]) -> list[dict[str, Any]]:
+    """Contacts (rows, or tuples with `at`, `channel`, `debts`, `status`) as the guard case's ledger rows."""
     return [
         {"at": c.at.isoformat(), "channel": c.channel, "direction": "outbound", "debts": list(c.debts)}
         for c in contacts
