@@ -10,6 +10,7 @@ from test_api_fixtures import ROOT, Api, folders_fixture, shared_api_fixture  # 
 from typer.testing import CliRunner
 
 from engine.guard import judge, parse_case
+from runtime.api.errors import SEND_JSON
 from runtime.cli import app as cli
 
 STRATEGIES = sorted((ROOT / "strategies").glob("*.parley"))
@@ -87,6 +88,7 @@ def test_body_that_is_not_json_is_a_422_not_a_500(shared_api: Api) -> None:
         headers={**shared_api.headers("compliance"), "Content-Type": "application/json"},
     )
     assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "body"
     assert "not valid JSON" in answer.json()["errors"][0]["message"]
 
 
@@ -110,3 +112,19 @@ def test_health_needs_no_key_and_names_the_database(shared_api: Api) -> None:
 
 def test_every_response_carries_a_request_id(shared_api: Api) -> None:
     assert shared_api.client.get("/v1/health").headers["x-request-id"]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/json"])
+def test_a_body_that_is_no_json_object_says_to_send_one(shared_api: Api, content_type: str) -> None:
+    body = b"" if content_type == "application/json" else b"text=x"
+    headers = {**shared_api.headers("compliance"), "Content-Type": content_type}
+    answer = shared_api.client.post("/v1/check", content=body, headers=headers)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0] == {"field": "body", "in": "body", "message": SEND_JSON}
+
+
+def test_query_and_path_fields_are_named_with_where_they_are(shared_api: Api) -> None:
+    query = shared_api.call("auditor", "GET", "/v1/audit", params={"limit": "many"}).json()["errors"][0]
+    assert query == {"field": "limit", "in": "query", "message": "expected a whole number, got text"}
+    path = shared_api.call("auditor", "GET", "/v1/strategies/x/versions/latest").json()["errors"][0]
+    assert path["field"] == "version" and path["in"] == "path"

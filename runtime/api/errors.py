@@ -91,7 +91,7 @@ def describe(value: Any) -> str:
         return "true/false"
     if isinstance(value, int | float):
         return "a number"
-    if isinstance(value, str):
+    if isinstance(value, str | bytes):
         return "text"
     if isinstance(value, list):
         return "a list"
@@ -160,14 +160,23 @@ def friendly(error: dict[str, Any]) -> str:
     return message[:1].lower() + message[1:]
 
 
+SEND_JSON = "send a JSON object in the request body (Content-Type: application/json)"
+NOT_AN_OBJECT = frozenset({"model_attributes_type", "dict_type", "model_type"})
+
+
 def validation_errors(errors: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     """FastAPI's validation errors as `{"field", "in", "message"}` items, one per field."""
     items: list[dict[str, str]] = []
     seen: set[str] = set()
     for error in errors:
         where, path = field_path(error.get("loc", ()))
-        if error.get("type") == "missing" and path == "body":
-            message = "send a JSON object in the request body (Content-Type: application/json)"
+        kind = error.get("type")
+        if kind == "json_invalid":
+            path = "body"  # pydantic's location is the character offset, not a field
+        if path == "body" and (
+            kind == "missing" or (kind in NOT_AN_OBJECT and isinstance(error.get("input"), bytes | str))
+        ):
+            message = SEND_JSON
         else:
             message = friendly(error)
         if path in seen:
