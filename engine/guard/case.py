@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+from engine.guard.lazy import lazy
 
 if TYPE_CHECKING:
     from engine.guard.index import CaseIndex
@@ -246,7 +247,7 @@ class Case:
             fresh.__dict__["index"] = self.__dict__["index"]
         return fresh
 
-    @cached_property
+    @lazy
     def index(self) -> CaseIndex:
         """Answers about the ledger that do not depend on the instant, worked out once."""
         from engine.guard.index import CaseIndex  # the index reads this module

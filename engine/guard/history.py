@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from engine.guard import case as c
 from engine.guard.clock import local_day, local_minute
+from engine.guard.lazy import lazy
 
 # Channel words a pack may use, and what they reach. `call` includes ringless voicemail
 # (comment 14(b)-1); `contact` is every medium a patient hears from (MA, WA, NYC caps).
@@ -85,7 +85,7 @@ class View:
         self._counted: dict[tuple[frozenset[str], str, str | None, int | None], list[c.Entry]] = {}
         self._consent_ends: dict[tuple[int, str], dt.datetime | None] = {}
 
-    @cached_property
+    @lazy
     def local_minutes(self) -> dict[ZoneInfo, tuple[int, float]]:
         """The weekday and minute of day of the instant in each of the patient's zones (asked by every clock rule)."""
         return {zone: local_minute(self.at, zone) for zone in self.case.patient.zones}
@@ -100,7 +100,7 @@ class View:
         """The `at PLACE` words a contact satisfies: `personal` (`home`, `mobile`), or `work`/`other`."""
         return self.case.index.place_words(channel, to)
 
-    @cached_property
+    @lazy
     def misdirected(self) -> frozenset[str]:
         """Numbers learned to be someone else's: calls to them are not calls to the patient."""
         learned = {e.to for e in self.events if e.type == "number_not_patient" and e.to}
@@ -156,7 +156,7 @@ class View:
         debts = self.counted_debts(entry)
         return all(self.consented(entry.channel, d, entry.at, entry.day) is not None for d in debts)
 
-    @cached_property
+    @lazy
     def conversations(self) -> list[c.Entry]:
         """Telephone conversations, whoever placed the call (comment 14(b)(2)(i)-1.ii)."""
         index = self.case.index
@@ -164,12 +164,12 @@ class View:
 
     # ------------------------------------------------------------ prior consent to more calls
 
-    @cached_property
+    @lazy
     def direct_consents(self) -> tuple[c.Event, ...]:
         """Consents to more contacts given directly to the collector (no TCPA `kind`)."""
         return tuple(e for e in self.case.index.events_until("consent_given", self.at) if e.kind is None)
 
-    @cached_property
+    @lazy
     def consent_span(self) -> tuple[dt.datetime, int]:
         """The first instant and last day any direct consent can cover (an empty span when none)."""
         if not self.direct_consents:

@@ -10,10 +10,10 @@ answers that do (numbers learned to be someone else's, consents).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from engine.guard import case as c
+from engine.guard.lazy import lazy
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -36,12 +36,12 @@ class CaseIndex:
     # Each answer below is worked out when a rule first asks for it: most proposals reach only a
     # few of the rules that would need them.
 
-    @cached_property
+    @lazy
     def not_patients(self) -> frozenset[str]:
         """Contact points the case says belong to someone else."""
         return frozenset(p.id for p in self.case.patient.contact_points if not p.belongs_to_patient)
 
-    @cached_property
+    @lazy
     def dynamic(self) -> bool:
         """Facts that change what counts over time; without them the static lists are the answer."""
         return any(
@@ -49,22 +49,22 @@ class CaseIndex:
             for e in self.case.events
         )
 
-    @cached_property
+    @lazy
     def counted_debts(self) -> dict[int, tuple[str, ...]]:
         """Ledger row index → the debts it counts toward."""
         return {e.index: self._counted_debts(e) for e in self.case.history}
 
-    @cached_property
+    @lazy
     def conversations(self) -> list[c.Entry]:
         """Telephone conversations, whoever placed the call."""
         return [e for e in self.case.history if e.channel == "call" and e.outcome == "conversation"]
 
-    @cached_property
+    @lazy
     def conversation_times(self) -> list[dt.datetime]:
         """The conversations' instants, for bisecting."""
         return [e.at for e in self.conversations]
 
-    @cached_property
+    @lazy
     def events_by_type(self) -> dict[str, tuple[list[dt.datetime], list[c.Event]]]:
         """Event type → its events' instants and the events, in time order."""
         found: dict[str, tuple[list[dt.datetime], list[c.Event]]] = {}
@@ -74,7 +74,7 @@ class CaseIndex:
             events.append(event)
         return found
 
-    @cached_property
+    @lazy
     def by_template(self) -> dict[str, list[c.Entry]]:
         """Template → outbound rows that carried it and were not undeliverable."""
         found: dict[str, list[c.Entry]] = {}

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from dsl import ast
 from dsl.checks.context import in_force, jurisdiction_covers, organization_matches
 from engine.guard.history import View
+from engine.guard.lazy import lazy
 from engine.guard.verdict import Finding
 
 Check = Callable[["CompiledRule", View], list[Finding]]
@@ -35,17 +35,17 @@ class CompiledRule:
     # What the check derives from the constraint once (its channel set, its words), not per proposal.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @cached_property
+    @lazy
     def rule_id(self) -> str:
         """The canonical catalog id."""
         return self.rule.rule_id
 
-    @cached_property
+    @lazy
     def citation(self) -> str:
         """The legal citation the pack gives."""
         return self.rule.citation
 
-    @cached_property
+    @lazy
     def constraint(self) -> ast.Constraint | None:
         """The rule's constraint, whose parameters drive the check."""
         return self.rule.constraint

@@ -9,6 +9,7 @@ billing statement; any other word is a template name in the ledger (`eca_notice`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from dsl.checks.waiting import EVENT_ALIASES, MESSAGE_EVENTS
@@ -55,8 +56,7 @@ def occurrences(view: View, word: str, debt: str) -> list[Occurrence]:
         return communications(view, CHANNEL_WORDS[word], debt)
     found = [
         Occurrence(e.at, e.day, event_type.replace("_", " "))
-        for event_type in (word, f"{word}_sent")
-        if event_type in c.EVENT_TYPES
+        for event_type in event_types(word)
         for e in view.events_of(event_type, None if debt == "*" else debt)
     ]
     found += [
@@ -65,6 +65,12 @@ def occurrences(view: View, word: str, debt: str) -> list[Occurrence]:
         if e.at < view.at and about(e, debt)
     ]
     return sorted(found, key=lambda o: o.at)
+
+
+@functools.lru_cache(maxsize=256)
+def event_types(word: str) -> tuple[str, ...]:
+    """The case's event types a word names: itself and its `_sent` form, where they are types."""
+    return tuple(t for t in (word, f"{word}_sent") if t in c.EVENT_TYPES)
 
 
 def about(entry: c.Entry, debt: str) -> bool:
