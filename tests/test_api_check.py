@@ -128,3 +128,9 @@ def test_query_and_path_fields_are_named_with_where_they_are(shared_api: Api) ->
     assert query == {"field": "limit", "in": "query", "message": "expected a whole number, got text"}
     path = shared_api.call("auditor", "GET", "/v1/strategies/x/versions/latest").json()["errors"][0]
     assert path["field"] == "version" and path["in"] == "path"
+
+
+def test_bytes_that_are_not_utf8_are_a_422_on_the_body(shared_api: Api) -> None:
+    headers = {**shared_api.headers("compliance"), "Content-Type": "application/json"}
+    answer = shared_api.client.post("/v1/check", content=b"\x9e\x01", headers=headers)
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "body"

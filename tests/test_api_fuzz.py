@@ -73,7 +73,8 @@ def test_no_input_makes_a_server_error(api_schema: object, label: str, mode: Gen
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     def run(case: schemathesis.Case) -> None:
-        response = case.call(headers=HEADERS)
+        case.headers = {**(case.headers or {}), **HEADERS}  # generated credentials would stop it at the door
+        response = case.call()
         assert response.status_code < 500, (
             f"{case.method} {case.formatted_path}: {response.status_code} {response.text}"
         )

@@ -202,7 +202,10 @@ async def on_api_error(request: Request, exc: ApiError) -> JSONResponse:
 
 
 async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    """Starlette's own errors (unknown path, wrong method) in the same shape."""
+    """Starlette's own errors (unknown path, wrong method, a body it cannot decode) in the same shape."""
+    if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+        item = {"field": "body", "in": "body", "message": "the body cannot be read: send UTF-8 JSON"}
+        return JSONResponse(body("invalid_request", f"body: {item['message']}", [item]), status_code=422)
     code = STATUS_CODES.get(exc.status_code, "error")
     detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     message = detail[:1].lower() + detail[1:]
