@@ -39,7 +39,7 @@ def check_hold(rule: CompiledRule, view: View) -> list[Finding]:
     """While the condition holds (and the `until` state does not), the listed actions wait."""
     hold = rule.constraint
     assert isinstance(hold, ast.Hold)
-    if not holds_back(rule, hold, view) or cannot_hold(hold.condition, view):
+    if not holds_back(rule, hold, view) or cannot_hold(rule, hold.condition, view):
         return []
     findings = []
     for debt in proposal_debts(view):
@@ -84,25 +84,39 @@ RAISED_BY: dict[str, tuple[str, ...]] = {
 }
 
 
-def cannot_hold(condition: ast.Expr, view: View) -> bool:
+def cannot_hold(rule: CompiledRule, condition: ast.Expr, view: View) -> bool:
     """Whether a hold's condition is a state (or an `or` of states) that nothing in the case can raise.
 
     A quick answer for the commonest case, a quiet account: `hold contact when deceased` cannot
     hold when the case has no `deceased` event. Anything else is left to `evaluate`.
     """
+    if "raised_by" not in rule.memo:
+        rule.memo["raised_by"] = raised_by(condition)
+    raisers = rule.memo["raised_by"]
+    if raisers is None:
+        return False
+    kinds, intents = raisers
+    present = view.case.index.events_by_type
+    if any(kind in present for kind in kinds):
+        return False
+    said = view.case.patient.intents
+    return not (said and any(intent in said for intent in intents))
+
+
+def raised_by(condition: ast.Expr) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The event types and patient intents that can make a condition of states true; None: not such a condition."""
     names = [condition] if isinstance(condition, ast.Name) else getattr(condition, "operands", None)
     if not isinstance(condition, ast.Name | ast.Or) or names is None:
-        return False
-    present = view.case.index.events_by_type
-    said = view.case.patient.intents or frozenset()
+        return None
+    kinds: list[str] = []
+    intents: list[str] = []
     for name in names:
         if not isinstance(name, ast.Name) or name.path not in RAISED_BY:
-            return False
-        if name.path.startswith("intent.") and name.path.removeprefix("intent.") in said:
-            return False
-        if any(kind in present for kind in RAISED_BY[name.path]):
-            return False
-    return True
+            return None
+        kinds.extend(RAISED_BY[name.path])
+        if name.path.startswith("intent."):
+            intents.append(name.path.removeprefix("intent."))
+    return tuple(kinds), tuple(intents)
 
 
 def check_forbid(rule: CompiledRule, view: View) -> list[Finding]:
