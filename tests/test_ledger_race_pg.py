@@ -105,9 +105,14 @@ def run_race(url: str, processes: int = PROCESSES, calls: int = CALLS, lock: boo
     ]
     for process in workers:
         process.start()
-    figures = [results.get(timeout=3600) for _ in workers]
-    for process in workers:
-        process.join(timeout=60)
+    try:
+        figures = [results.get(timeout=3600) for _ in workers]
+    finally:
+        for process in workers:
+            process.join(timeout=60)
+            if process.is_alive():  # a worker that failed to report: stop it before its schema is dropped
+                process.kill()
+                process.join()
     elapsed = time.perf_counter() - started
     engine = make_engine(url)
     with read_session(engine) as session:
