@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.account import ScoreSource
 from engine.scores.intents import ReplyModel, evaluate, sentiment_targets, train
+from engine.scores.registry import DEFAULT_REGISTRY
 from engine.scores.replies_corpus import INTENT_NAMES, LANGUAGES, SENTIMENT_NAMES
 from engine.scores.replies_scoring import read_replies, read_reply
 from engine.scores.service import score_accounts, score_reply
@@ -87,6 +89,13 @@ def test_the_card_says_what_the_model_is(model: ReplyModel) -> None:
     assert metrics["revocation_rules"]["recall"] == 1.0
     assert metrics["language_detection"]["accuracy_with_language_on_file"] >= 0.95
     json.dumps(card)  # the card is plain JSON
+
+
+def test_the_registry_names_the_models_the_cards_name(model: ReplyModel) -> None:
+    card = model.card
+    assert DEFAULT_REGISTRY.spec("intent.hardship").producer == ScoreSource(card.model_id, card.version)
+    assert DEFAULT_REGISTRY.spec("sentiment.anxiety").producer == ScoreSource(card.sentiment_model_id, card.version)
+    assert DEFAULT_REGISTRY.spec("intent.stop").producer.model_id == "reply-keywords"  # the rules, ORed with the model
 
 
 def test_a_batch_reads_like_one_reply_at_a_time(model: ReplyModel) -> None:

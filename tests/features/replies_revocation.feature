@@ -76,6 +76,17 @@ Feature: A patient's reply that revokes consent is always read as a stop
     When the reply is read
     Then it revokes consent
 
+  Scenario Outline: A written request to cease communication is read as a stop (Regulation F 1006.6(c), REGF-CEASE)
+    Given a patient replies "<reply>"
+    When the reply is read
+    Then it revokes consent
+
+    Examples:
+      | reply                                   |
+      | cease and desist                        |
+      | Cease all communication with me         |
+      | I am requesting that you no longer contact me |
+
   Scenario: A revocation inside a longer reply still counts
     Given a patient replies "STOP. I'll pay when I can, don't text me"
     When the reply is read
