@@ -1,7 +1,9 @@
 """Databases for tests: every test that takes `database_url` runs on SQLite and, when
 `PARLEY_TEST_DATABASE_URL` is set, on PostgreSQL too.
 
-Import the fixtures into a test module: `from db_fixtures import database_url, db_engine`.
+Import the fixtures into a test module with `from db_fixtures import *  # noqa: F403` (pytest finds
+them by name, and ruff does not flag the test functions' parameters as redefinitions), and the
+helpers by name: `T0`, `EAGER_TEXT`, `plan_of`, `guard_rules`, `seed_account`.
 
 - SQLite: a fresh file in the test's tmp folder.
 - PostgreSQL: a fresh schema per test, named on the URL (`options=-csearch_path=…`) so every
