@@ -184,6 +184,7 @@ def evaluate(
             "sentiment_mae": {
                 n: round(float(np.mean(np.abs(real[:, k] - found[:, k]))), 3) for k, n in enumerate(SENTIMENT_NAMES)
             },
+            "confusion": confusion([rows[i] for i in picked], [scores[i] for i in picked], [flags[i] for i in picked]),
         }
     result["confusion"] = confusion(rows, scores, flags)
     return result
