@@ -215,9 +215,12 @@ def act(
 
 def seen(plan: Plan, condition: ast.Expr, facts: Mapping[str, object], value: bool, negated: bool) -> ConditionSeen:
     """A guard condition with the facts it read."""
-    names = names_in(condition, plan.segments)
+    known = plan.guard_texts.get(id(condition))
+    text, names = (
+        known if known is not None else (describe(condition), tuple(sorted(names_in(condition, plan.segments))))
+    )
     prefix = "unless " if negated else "when "
-    return ConditionSeen(prefix + describe(condition), value, {name: facts.get(name) for name in sorted(names)})
+    return ConditionSeen(prefix + text, value, {name: facts.get(name) for name in names})
 
 
 def propose(

@@ -18,6 +18,7 @@ from functools import cached_property
 
 from dsl import ast
 from engine.compiled import Predicate, compile_condition
+from engine.trace import names_in
 
 Facts = Mapping[str, object]
 
@@ -99,6 +100,20 @@ class Plan:
             for day in step.days:
                 index.setdefault(day, []).append(position)
         return {day: tuple(positions) for day, positions in index.items()}
+
+    @cached_property
+    def guard_texts(self) -> dict[int, tuple[str, tuple[str, ...]]]:
+        """Each step's and handler's guard condition (by node identity): its source text and the facts it reads.
+
+        The trace shows both on every decision that evaluates the guard; they never change.
+        """
+        found: dict[int, tuple[str, tuple[str, ...]]] = {}
+        for node in (*(s.node for s in self.steps), *(h.node for h in self.handlers)):
+            if node.guard is not None:
+                condition = node.guard.condition
+                names = tuple(sorted(names_in(condition, self.segments)))
+                found[id(condition)] = (describe(condition), names)
+        return found
 
     @cached_property
     def step_names(self) -> tuple[str, ...]:
