@@ -32,6 +32,7 @@ from engine.guard.values import MAX_YEAR, MIN_YEAR, read_jurisdiction, read_mone
 UTC = dt.UTC
 ORGANIZATIONS = ("agency", "provider", "nonprofit_hospital")
 SKELETON_NOW = "2000-01-01T00:00:00+00:00"
+MAX_MONEY = Decimal("1e12")  # `read_money`'s ceiling
 T = TypeVar("T", c.Entry, c.Event)
 
 
@@ -115,8 +116,9 @@ def build_case(
     jurisdiction = facts.get("jurisdiction")
     if not isinstance(jurisdiction, str) or organization not in ORGANIZATIONS:
         return None
+    if not jurisdiction_ok(jurisdiction):
+        return None
     try:
-        read_jurisdiction(jurisdiction, "jurisdiction")
         debts = parsed.debts or facts_debts(account, now.astimezone(zone).date())
     except (CaseError, ValueError, OverflowError):
         return None
@@ -231,14 +233,31 @@ def facts_debts(account: Account, today: dt.date) -> tuple[c.Debt, ...]:
         c.Debt(
             id=debt,
             kind="medical",
-            balance=None if balance is None else read_money(str(balance), "debts.balance"),
-            initial_balance=None if original is None else read_money(str(original), "debts.initial_balance"),
+            balance=None if balance is None else money(balance, "debts.balance"),
+            initial_balance=None if original is None else money(original, "debts.initial_balance"),
             first_statement=dates["first_statement"],
             delinquent_since=dates["delinquent_since"],
             placed=placed,
         )
         for debt in account.debts
     )
+
+
+def money(value: object, path: str) -> Decimal:
+    """An amount as `read_money` reads the text `debts_data` writes: a typed Decimal is taken as it is."""
+    if type(value) is Decimal and value.is_finite() and 0 <= value <= MAX_MONEY:
+        return value
+    return read_money(str(value), path)
+
+
+@functools.lru_cache(maxsize=256)
+def jurisdiction_ok(text: str) -> bool:
+    """Whether the reader takes a jurisdiction (a portfolio has a few dozen)."""
+    try:
+        read_jurisdiction(text, "jurisdiction")
+    except CaseError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
