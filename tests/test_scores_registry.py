@@ -45,7 +45,7 @@ def test_every_entry_names_its_producer() -> None:
     for spec in DEFAULT_REGISTRY.specs:
         assert spec.producer.model_id and spec.producer.version, spec.name
     assert DEFAULT_REGISTRY.spec("intent.stop").producer.model_id == "reply-keywords"
-    assert DEFAULT_REGISTRY.spec("intent.wrong_person").producer.model_id == "reply-unmeasured"
+    assert DEFAULT_REGISTRY.spec("intent.wrong_person").producer.model_id == "reply-intents-tfidf-lr"
     assert DEFAULT_REGISTRY.spec("score.propensity").producer.model_id == "propensity-hgb"
 
 

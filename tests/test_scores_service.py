@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -17,9 +18,10 @@ from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
 from engine.account import Account, ScoreSource
+from engine.scores.bandit import BANDIT_SOURCE, BanditState
 from engine.scores.features import SOURCES, feature_row, feature_rows
 from engine.scores.models import TrainedModel, train_from_portfolio
-from engine.scores.registry import DEFAULT_REGISTRY, ScoreError
+from engine.scores.registry import DEFAULT_REGISTRY, TIMING_SOURCE, ScoreError
 from engine.scores.service import score_account_states, score_accounts, score_reply
 from engine.scores.synthetic import FEATURES, generate
 from engine.scores.timing import TimingTable, learn
@@ -178,7 +180,7 @@ def test_timing_scores(models: dict[str, TrainedModel]) -> None:
     consenting, silent = score_accounts([ACCOUNT, {"consent.sms": False}], models, table)
     assert (consenting.facts["best_channel"], consenting.facts["best_time"]) == ("sms", 18 * 60)
     assert consenting.facts["best_time.sms"] == 18 * 60 and consenting.facts["best_time.call"] == 8 * 60
-    assert consenting.sources["best_time"].model_id == "timing-beta-table"
+    assert consenting.sources["best_time"] == TIMING_SOURCE  # the table, when a caller passes one
     assert "best_channel" not in silent.facts and "best_time" not in silent.facts  # nothing consented
     assert silent.facts["best_time.sms"] == 18 * 60
 
@@ -315,3 +317,57 @@ def test_default_models_are_trained_on_first_use(tmp_path: Path) -> None:
     assert is_current(folder) and set(first) == {"score.propensity", "score.distress"}
     assert all(m.card.metrics["auc"] > 0.7 for m in first.values())
     assert "seed 7" in first["score.propensity"].card.training_data
+
+
+# ---------------------------------------------------------------- best time from the bandit
+
+CHICAGO = "America/Chicago"
+
+
+def bandit_account(facts: dict[str, object] | None = None) -> Account:
+    stale = {"best_time": 60, "best_time.call": 60, "best_channel": "call"}  # yesterday's, from elsewhere
+    old = {name: ScoreSource("old-table", "0.1") for name in stale}
+    return Account("A7", dt.date(2026, 1, 5), CHICAGO, {**ACCOUNT, **stale, **(facts or {})}, score_sources=old)
+
+
+def local(hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, 10, hour, minute, tzinfo=ZoneInfo(CHICAGO)).astimezone(dt.UTC)
+
+
+def test_the_registry_names_the_bandit_that_serves_best_time() -> None:
+    assert DEFAULT_REGISTRY.spec("best_time").producer == BANDIT_SOURCE
+    assert DEFAULT_REGISTRY.spec("best_channel").producer == BANDIT_SOURCE
+
+
+def test_best_time_is_a_draw_from_the_bandit_among_the_hours_still_open(models: dict[str, TrainedModel]) -> None:
+    [account] = score_account_states([bandit_account()], models, bandit=BanditState(), now=local(10, 30), seed=3)
+    times = {name: value for name, value in account.facts.items() if name.startswith("best_time.")}
+    assert times, "an account with consent gets a best time per consented channel"
+    assert all(10 * 60 + 30 <= minute < 21 * 60 for minute in times.values())  # not past, inside 8:00-21:00
+    assert set(times) <= {f"best_time.{c}" for c in ("sms", "email", "call")}
+    assert account.facts["best_channel"] in {"sms", "email", "call"}
+    assert account.facts["best_time"] == account.facts[f"best_time.{account.facts['best_channel']}"]
+    assert {account.score_sources[name] for name in [*times, "best_time", "best_channel"]} == {BANDIT_SOURCE}
+
+
+def test_the_same_account_day_and_seed_draw_the_same_time(models: dict[str, TrainedModel]) -> None:
+    def draw(seed: int) -> dict[str, object]:
+        [account] = score_account_states([bandit_account()], models, bandit=BanditState(), now=local(9), seed=seed)
+        return {k: v for k, v in account.facts.items() if k.startswith("best_")}
+
+    assert draw(1) == draw(1)
+    assert len({json.dumps(draw(seed), sort_keys=True) for seed in range(8)}) > 1  # the prior still explores
+
+
+def test_after_nine_in_the_evening_nothing_is_offered_and_stale_times_are_dropped(
+    models: dict[str, TrainedModel],
+) -> None:
+    [account] = score_account_states([bandit_account()], models, bandit=BanditState(), now=local(21, 5))
+    assert not [name for name in account.facts if name.startswith("best_")]
+    assert not [name for name in account.score_sources if name.startswith("best_")]
+
+
+def test_no_consent_no_best_time_on_that_channel(models: dict[str, TrainedModel]) -> None:
+    no_texts = {"consent.sms": False, "consent.email": False}
+    [account] = score_account_states([bandit_account(no_texts)], models, bandit=BanditState(), now=local(9))
+    assert "best_time.sms" not in account.facts and "best_time.email" not in account.facts

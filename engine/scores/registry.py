@@ -35,7 +35,10 @@ SHIPPED_MODELS = {
     "score.propensity": ScoreSource("propensity-hgb", "1.0.0"),
     "score.distress": ScoreSource("distress-hgb", "1.0.0"),
 }
-TIMING_SOURCE = ScoreSource("timing-beta-table", "1.0.0")
+TIMING_SOURCE = ScoreSource("timing-beta-table", "1.0.0")  # the greedy baseline (`engine.scores.timing`)
+# Best time and channel are served by the Thompson-sampling bandit (`engine.scores.bandit`, which
+# loads numpy); `test_scores_service` holds this literal equal to `bandit.BANDIT_SOURCE`.
+THOMPSON_SOURCE = ScoreSource("timing-thompson", "1.0.0")
 # `intent.stop` is the revocation rules' (ORed with the classifier, which may only add stops); the
 # other intents and the sentiments are the reply classifier's (`engine.scores.intents`).
 KEYWORD_SOURCE = ScoreSource(replies.RULES_ID, replies.RULES_VERSION)
@@ -172,11 +175,11 @@ def from_schema(row: schema.Fact, producer: ScoreSource) -> ScoreSpec:
 
 
 def default_producer(name: str) -> ScoreSource:
-    """Who fills in each score by default: the shipped models, the timing table, the reply rules and models."""
+    """Who fills in each score by default: the shipped models, the timing bandit, the reply rules and models."""
     if name in SHIPPED_MODELS:
         return SHIPPED_MODELS[name]
     if name in MODEL_FACTS:
-        return TIMING_SOURCE
+        return THOMPSON_SOURCE
     if name == "intent.stop":
         return KEYWORD_SOURCE
     if name.startswith("intent."):

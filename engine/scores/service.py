@@ -14,13 +14,16 @@ stop, dispute and hardship and the rest is reported as unmeasured (`reply-unmeas
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
 from threadpoolctl import ThreadpoolController
 
 from dsl.schema import Kind
 from engine.account import Account, ScoreSource
+from engine.scores.bandit import BANDIT_SOURCE, BanditState, account_timing
 from engine.scores.features import feature_rows
 from engine.scores.intents import ReplyModel
 from engine.scores.models import TrainedModel
@@ -36,6 +39,7 @@ from engine.scores.timing import ALLOWED_HOURS, TimingTable, best_channel, best_
 # libraries, ~8 ms) and holds no state of ours; each `limit` restores what it found.
 NATIVE_THREADS = ThreadpoolController()
 SCORE_DIGITS = 4  # more digits than any calibration supports; keeps traces readable
+TIMING_FACTS = frozenset({"best_time", "best_channel"})
 
 
 @dataclass(frozen=True)
@@ -186,10 +190,46 @@ def score_account_states(
     models: Mapping[str, TrainedModel],
     timing_table: TimingTable | None = None,
     threads: int = 1,
+    bandit: BanditState | None = None,
+    now: dt.datetime | None = None,
+    seed: int = 0,
 ) -> list[Account]:
     """`score_accounts` for engine accounts: the same accounts, scored in one batch, in order.
 
+    With a `bandit` posterior and the decision time `now`, each account's best time and channel
+    are a Thompson draw among the arms still open today in its own time zone (`bandit_timing`).
     Reply scores belong to reply events (`score_reply`), so they are not added here.
     """
     batch = score_accounts([a.facts for a in accounts], models, timing_table, threads=threads)
-    return [with_scores(account, scored) for account, scored in zip(accounts, batch, strict=True)]
+    scored = [with_scores(account, s) for account, s in zip(accounts, batch, strict=True)]
+    if bandit is None or now is None:
+        return scored
+    return [bandit_timing(account, bandit, now, seed) for account in scored]
+
+
+def bandit_timing(
+    account: Account, bandit: BanditState, now: dt.datetime, seed: int, registry: ScoreRegistry = DEFAULT_REGISTRY
+) -> Account:
+    """The account with `best_time.<channel>`, `best_channel` and `best_time` drawn from the bandit.
+
+    The draw replays for the same (seed, account, local day), so a decision can be re-run. Arms
+    already past in the patient's local time are not offered; the guard still judges the contact.
+    A value the registry refuses is left out, as for every other score.
+    """
+    local = now.astimezone(ZoneInfo(account.timezone))
+    drawn = account_timing(
+        bandit,
+        account.facts,
+        account.account_id,
+        local.date().toordinal(),
+        seed,
+        not_before=local.hour * 60 + local.minute,
+    )
+    stale = {name for name in account.facts if name in TIMING_FACTS or name.startswith("best_time.")}
+    facts = {name: value for name, value in account.facts.items() if name not in stale}
+    sources = {name: source for name, source in account.score_sources.items() if name not in stale}
+    for name, value in drawn.items():
+        if registry.problem(name, value) is None:
+            facts[name] = value
+            sources[name] = BANDIT_SOURCE
+    return replace(account, facts=facts, score_sources=sources)
