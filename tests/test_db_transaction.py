@@ -85,7 +85,7 @@ def test_a_failed_transaction_leaves_nothing(db_engine: Engine) -> None:
 def test_instants_come_back_aware_in_utc(db_engine: Engine) -> None:
     local = dt.datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=ZoneInfo("America/New_York"))
     with transaction(db_engine) as session:
-        session.add(AuditRow(seq=1, at=local, actor="a", action="b", subject="c", prev_hash="0", hash="1"))
+        session.add(AuditRow(seq=1, at=local, actor="a", action="b", subject="c", n=1, prev_hash="0", hash="1"))
     with read_session(db_engine) as session:
         row = session.get(AuditRow, 1)
     assert row is not None and row.at == local and row.at.tzinfo == dt.UTC
