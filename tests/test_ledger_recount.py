@@ -65,6 +65,8 @@ SETTLE = [
     ("one at the instant of a counted one", (2, 3, 4, 5, 6, 7, 8), (at(8),), 0, "same time"),
     ("before a week already full", (3, 4, 5, 6, 7, 8, (8, 15)), (at(2),), 0, "reserved for later"),
     ("before a week with room", (3, 4, 5, 8), (at(2),), 1, None),
+    # A late decision (it read the clock, then waited for the lock) before three calls reserved at one instant.
+    ("before three at one instant", ((2, 10),) * 3 + ((3, 13),) * 3, (at(2, 14),) * 3, 1, "reserved for later"),
 ]
 
 

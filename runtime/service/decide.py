@@ -246,7 +246,7 @@ def settle(
         row = history_row(proposal, account.debts)
         reach = proposal.at + cap_horizon(rules)
         later = [h for h in rows if proposal.at < instant(h) <= reach]
-        if later and pushes_over(account, ledger, rules, organization, now, [*added, row], later):
+        if later and pushes_over(account, ledger, rules, organization, now, rows, row, later):
             settled.refused.append((proposal, "it would put a contact already reserved for later over a cap"))
             continue
         settled.kept.append(proposal)
@@ -282,15 +282,21 @@ def pushes_over(
     rules: GuardRules,
     organization: str,
     now: dt.datetime,
-    new_rows: Sequence[dict[str, Any]],
+    rows: Sequence[dict[str, Any]],
+    new_row: dict[str, Any],
     later: Sequence[dict[str, Any]],
 ) -> bool:
-    """Whether counting `new_rows` makes a later reserved contact break a rule it did not break before."""
+    """Whether counting `new_row` makes a later reserved contact break a rule it did not break before.
+
+    Each later contact is judged on the other rows (`rows`: the ledger and this decision's kept
+    contacts), with those at its own instant counted, first without the new row, then with it.
+    """
     for entry in later:
-        others = tuple(h for h in ledger.history if h is not entry)
-        probe = Proposal("ledger", "contact", entry["channel"], None, instant(entry))
-        before = judge(account, replace(ledger, history=others), rules, organization, now, probe)
-        after = judge(account, replace(ledger, history=(*others, *new_rows)), rules, organization, now, probe)
+        at = instant(entry)
+        others = [earlier(h) if instant(h) == at else h for h in rows if h is not entry]
+        probe = Proposal("ledger", "contact", entry["channel"], None, at)
+        before = judge(account, replace(ledger, history=tuple(others)), rules, organization, now, probe)
+        after = judge(account, replace(ledger, history=(*others, new_row)), rules, organization, now, probe)
         if violated(after) - violated(before):
             return True
     return False
