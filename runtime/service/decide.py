@@ -158,7 +158,7 @@ def decide_in(
     row.progress = progress_json(advance_progress(account.progress, acted, decision.day))
     row.updated_at = now
     session.add(row)
-    session.flush()  # written before the audit's lock, which every decision waits for in turn
+    session.flush()  # the progress is written before the audit row, the last statement before commit
     handoff_ids = [h for h in handoffs if h is not None]
     audit.append(
         session,
