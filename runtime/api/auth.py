@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 
@@ -61,14 +62,21 @@ class KeyCache:
     rows: dict[str, tuple[float, KeyRecord]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def lookup(self, engine: Engine, presented: str) -> KeyRecord | None:
-        """The live key a presented key text belongs to, or None."""
+    def cached(self, presented: str) -> KeyRecord | bool | None:
+        """From the cache alone: the key, None (refused), or False when the database must be asked."""
         parts = keys.split_key(presented)
         if parts is None:
             return None
         cached = self.rows.get(parts[0])
         if cached is not None and time.monotonic() - cached[0] < self.ttl:
             return cached[1] if keys.matches(cached[1], presented) else None
+        return False
+
+    def lookup(self, engine: Engine, presented: str) -> KeyRecord | None:
+        """The live key a presented key text belongs to, or None."""
+        known = self.cached(presented)
+        if known is not False:
+            return known  # type: ignore[return-value]
         with read_session(engine) as session:
             row = keys.verify(session, presented)
             record = None if row is None else KeyRecord(row.id, row.name, row.key_hash, tuple(row.roles), None)
@@ -90,12 +98,12 @@ def presented_key(request: Request, credentials: HTTPAuthorizationCredentials | 
     return header or None
 
 
-def require(*roles: str) -> Callable[..., Caller]:
+def require(*roles: str) -> Callable[..., Awaitable[Caller]]:
     """A dependency that lets in keys holding any of `roles`."""
     allowed = frozenset(roles)
     needed = " or ".join(f"`{r}`" for r in roles)
 
-    def check(
+    async def check(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
         header: Annotated[str | None, Depends(header_key)],
@@ -104,7 +112,9 @@ def require(*roles: str) -> Callable[..., Caller]:
         if not presented:
             raise ApiError(401, "send an API key: `Authorization: Bearer pk_…` or `X-API-Key: pk_…`")
         state = request.app.state.service
-        row = state.keys.lookup(state.engine, presented)
+        row = state.keys.cached(presented)  # on the event loop: no I/O, no thread hop
+        if row is False:
+            row = await run_in_threadpool(state.keys.lookup, state.engine, presented)
         if row is None:
             raise ApiError(401, "this API key is unknown or revoked")
         caller = Caller(row.id, row.name, frozenset(row.roles))
