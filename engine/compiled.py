@@ -107,8 +107,9 @@ ORDERINGS: dict[str, Callable[[Decimal, Decimal], bool]] = {
 def fact_against_number(op: str, left: ast.Expr, right: ast.Expr, segments: Mapping[str, ast.Expr]) -> Predicate | None:
     """`fact OP number` (`balance >= $50`), the commonest condition, as one small closure.
 
-    A finite Decimal fact compares directly; anything else (missing, a boolean, text, a float, an
-    infinity) goes the general way through `normalise` and `compare`, so the meaning is unchanged.
+    A whole number or a finite Decimal fact compares directly; anything else (missing, a boolean,
+    text, a float, an infinity) goes the general way through `normalise` and `compare`, so the
+    meaning is unchanged.
     """
     if op not in ORDERINGS or not isinstance(left, ast.Name) or left.path in segments or not is_literal(right):
         return None
@@ -119,8 +120,9 @@ def fact_against_number(op: str, left: ast.Expr, right: ast.Expr, segments: Mapp
 
     def holds(facts: Facts) -> bool:
         value = facts.get(path)
-        if type(value) is Decimal and value.is_finite():
-            return ordering(value, constant)
+        kind = type(value)
+        if kind is int or (kind is Decimal and value.is_finite()):  # type: ignore[union-attr]
+            return ordering(value, constant)  # an int compares with a Decimal exactly, as normalise would
         return compare(op, normalise(value), constant)
 
     return holds
