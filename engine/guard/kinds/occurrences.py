@@ -54,14 +54,18 @@ def occurrences(view: View, word: str, debt: str) -> list[Occurrence]:
         return communications(view, SENT_WORDS[word], debt)
     if word in CHANNEL_WORDS:
         return communications(view, CHANNEL_WORDS[word], debt)
+    index = view.case.index
+    types = event_types(word)
+    if word not in index.by_template and not any(t in index.events_by_type for t in types):
+        return []  # the commonest answer: the case holds no such event and no such message
     found = [
         Occurrence(e.at, e.day, event_type.replace("_", " "))
-        for event_type in event_types(word)
+        for event_type in types
         for e in view.events_of(event_type, None if debt == "*" else debt)
     ]
     found += [
         Occurrence(e.at, e.day, f"the `{word}`")
-        for e in view.case.index.by_template.get(word, ())
+        for e in index.by_template.get(word, ())
         if e.at < view.at and about(e, debt)
     ]
     return sorted(found, key=lambda o: o.at)
