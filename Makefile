@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The main job: the service on SQLite with the example strategies deployed, a synthetic demo
+# portfolio, one simulated day of decisions; then it keeps serving (docs at :8000/docs) until Ctrl-C.
 run: $(STAMP)
-	$(BIN)/parley demo
+	$(BIN)/python -m runtime.demo_service
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile

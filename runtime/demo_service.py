@@ -12,9 +12,8 @@
    pull them (`POST /v1/outbox/lease`).
 5. A summary, the docs' address and the keys are printed; the service keeps serving until Ctrl-C.
 
-The disclosure wording is `policies/disclosures.toml` when it exists; otherwise the demo writes
-English wording taken from the compliance catalog's own examples (12 CFR 1006.6(e) and 1006.18(e)),
-and other languages have none, so their messages that need a disclosure are held, not sent.
+The disclosure wording is the packs' own, `policies/disclosures.toml` (English, Spanish and
+Vietnamese); a message whose template needs wording the book lacks is held, not sent.
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ from runtime.demo_portfolio import demo_rows
 from runtime.store import keys as key_store
 
 DATABASE = Path("var/parley-demo.db")
-WORDING = Path("var/demo-disclosures.toml")
 OUTBOX_FILE = Path("var/demo-outbox.jsonl")
 TODAY = dt.date(2026, 3, 16)
 ROUNDS = ("13:00", "16:00", "19:00", "22:00")  # UTC: morning to evening across the US zones
@@ -51,15 +49,6 @@ PEOPLE = {
     "outreach": ("Dialer Integration", ["outreach"]),
     "auditor": ("Dana Auditor", ["auditor"]),
 }
-DEMO_WORDING = """\
-# Demo wording from the compliance catalog's examples; a compliance officer supplies the real text.
-[en]
-mini_miranda = "This is an attempt to collect a debt, and any information obtained will be used for that purpose."
-debt_collector = "This communication is from a debt collector."
-opt_out = "Reply STOP to stop texts to this telephone number."
-ai = "This message was written by an automated assistant."
-fap = "You may qualify for financial assistance. Ask us for the free plain-language summary of our policy."
-"""
 FIRST_NAMES = ("Avery", "Jordan", "Riley", "Morgan", "Casey", "Quinn", "Rowan", "Sage")
 
 
@@ -310,10 +299,7 @@ def main(
 
     url = fresh_database()
     keys = demo_keys(url)
-    wording = DISCLOSURES if DISCLOSURES.is_file() else WORDING
-    if wording == WORDING:
-        WORDING.write_text(DEMO_WORDING, encoding="utf-8")
-    app = create_app(Settings(database_url=url, disclosures=wording))
+    app = create_app(Settings(database_url=url, disclosures=DISCLOSURES))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
