@@ -40,6 +40,8 @@ def judge(
     rules = policies if isinstance(policies, GuardRules) else compile_rules(policies)
     at = case.proposed.at
     findings = evaluate(case, rules, at)
+    if not findings:
+        return Verdict(True)  # the usual answer: no rule has anything to say
     violations = dedupe(f for f in findings if not f.warning)
     warnings = dedupe(f for f in findings if f.warning)
     if not violations or not find_next:
