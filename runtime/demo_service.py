@@ -299,7 +299,7 @@ def main(
 
     url = fresh_database()
     keys = demo_keys(url)
-    app = create_app(Settings(database_url=url, disclosures=DISCLOSURES))
+    app = create_app(Settings(database_url=url, disclosures=DISCLOSURES, score_models=True))
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

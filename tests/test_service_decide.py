@@ -204,3 +204,32 @@ def test_a_template_that_cannot_be_rendered_is_a_409_and_stores_nothing(engine: 
     assert problem.value.status == 409 and problem.value.field == "templates"
     with read_session(engine) as session:
         assert session.exec(select(ContactRow)).all() == []
+
+
+def test_scored_decisions_name_the_models_and_the_bandit_behind_each_score(engine: Engine) -> None:
+    from engine.scores.bandit import BANDIT_SOURCE, BanditState
+    from engine.scores.models import train_from_portfolio
+    from engine.scores.synthetic import generate
+
+    with transaction(engine) as session:  # the bandit picks only among channels the patient agreed to
+        facts = {"balance": "250.00", "days_past_due": 200, "consent.sms": True, "consent.email": True}
+        seed_account(session, "A2", facts=facts)
+    models = train_from_portfolio(generate(1_500, seed=3), trained_on="2026-01-01")
+    out = decide_at(engine, T0, "A2", models=models, bandit=BanditState())
+    names = {name.split(".")[0] for name in out.model_ids}
+    assert {"score", "best_time", "best_channel"} <= names, out.model_ids
+    timing = {name: source for name, source in out.model_ids.items() if name.startswith("best_")}
+    assert all(BANDIT_SOURCE.model_id in str(source) for source in timing.values()), timing
+
+
+def test_each_channel_gets_its_own_disclosure_wording(engine: Engine) -> None:
+    files = {
+        ("eager_call", "en"): ("---\nchannels: [call]\n---\nHi. {{ disclosure.opt_out }}", "x"),
+    }
+    templates, findings = build_template_set(files)
+    assert not findings
+    book = {"en": {"opt_out": "Tell us to stop by any means.", "sms": {"opt_out": "Reply STOP."}}}
+    decide_at(engine, T0, templates=templates, disclosures=book)
+    with read_session(engine) as session:
+        bodies = {o.message["body"] for o in session.exec(select(OutboxRow)).all()}
+    assert bodies == {"Hi. Tell us to stop by any means."}  # a call takes the general wording, not the text's

@@ -66,7 +66,8 @@ class Settings:
             "templates": Path(os.environ.get("PARLEY_TEMPLATES", "templates")),
             "evaluator": os.environ.get("PARLEY_ENGINE", "compiled"),
             "disclosures": Path(os.environ["PARLEY_DISCLOSURES"]) if os.environ.get("PARLEY_DISCLOSURES") else None,
-            "score_models": os.environ.get("PARLEY_SCORE_MODELS", "") in ("1", "true", "yes"),
+            # The service scores every account by default; PARLEY_SCORE_MODELS=0 keeps the facts' own scores.
+            "score_models": os.environ.get("PARLEY_SCORE_MODELS", "1").lower() not in ("0", "false", "no"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -86,6 +87,7 @@ class ServiceState:
     keys: KeyCache = field(default_factory=KeyCache)
     disclosures: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     models: Mapping[str, Any] | None = None
+    bandit: Any = None  # the timing bandit's posterior (`runtime.bandit_store`), when scoring
 
 
 def load_state(settings: Settings, engine: Engine | None = None) -> ServiceState:
@@ -112,6 +114,7 @@ def load_state(settings: Settings, engine: Engine | None = None) -> ServiceState
         keys=KeyCache(settings.key_cache_seconds),
         disclosures=read_disclosures(settings.disclosures),
         models=trained_models() if settings.score_models else None,
+        bandit=timing_bandit() if settings.score_models else None,
     )
 
 
@@ -124,6 +127,13 @@ def read_disclosures(path: Path | None) -> dict[str, dict[str, str]]:
         return read_disclosure_wording(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as problem:
         raise StartError(f"cannot read the disclosure wording `{path}`: {problem}") from None
+
+
+def timing_bandit() -> Any:
+    """The timing bandit's saved posterior, or its priors (see `runtime.bandit_store`)."""
+    from runtime.bandit_store import load_bandit
+
+    return load_bandit()
 
 
 def trained_models() -> dict[str, Any]:

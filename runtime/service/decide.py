@@ -96,23 +96,26 @@ def decide_and_reserve(
     rules: GuardRules,
     models: Mapping[str, Any] | None = None,
     templates: Any = None,
-    disclosures: Mapping[str, Mapping[str, str]] | None = None,
+    disclosures: Mapping[str, Mapping[str, Any]] | None = None,
     actor: str = "decide",
+    bandit: Any = None,
 ) -> DecisionOut:
     """Decide for an account and reserve its contacts, all in one transaction (see the module docstring).
 
     `target`: an engine (a transaction is opened and committed here) or a session inside the
     caller's write transaction. `plans`: an `engine.deploy.PlanBook`, `LivePlans`, anything with
     `.plan(name)`, or a mapping of strategy name to plan. `templates` (a `dsl.templates.TemplateSet`)
-    and `disclosures` (language → key → wording) render the messages; without templates a message
-    holds only its template name (for tests and simulations). Raises `StoreProblem`.
+    and `disclosures` (the wording book: language → key → wording, with per-channel tables, see
+    `runtime.render.wording_for`) render the messages; without templates a message holds only its
+    template name (for tests and simulations). `bandit` (an `engine.scores.bandit.BanditState`),
+    with `models`, draws each account's best time and channel. Raises `StoreProblem`.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise StoreProblem(422, "the decision time needs its UTC offset", "now")
     if isinstance(target, Session):
-        return decide_in(target, account_id, now, plans, rules, models, templates, disclosures, actor)
+        return decide_in(target, account_id, now, plans, rules, models, templates, disclosures, actor, bandit)
     with transaction(target) as session:
-        return decide_in(session, account_id, now, plans, rules, models, templates, disclosures, actor)
+        return decide_in(session, account_id, now, plans, rules, models, templates, disclosures, actor, bandit)
 
 
 def decide_in(
@@ -123,8 +126,9 @@ def decide_in(
     rules: GuardRules,
     models: Mapping[str, Any] | None,
     templates: Any,
-    disclosures: Mapping[str, Mapping[str, str]] | None,
+    disclosures: Mapping[str, Mapping[str, Any]] | None,
     actor: str,
+    bandit: Any = None,
 ) -> DecisionOut:
     """`decide_and_reserve` inside the caller's transaction."""
     row = locked_account(session, account_id)  # INVARIANT: first statement; nothing read before the lock
@@ -133,7 +137,7 @@ def decide_in(
     if models:
         from engine.scores.service import score_account_states  # scoring loads numpy/sklearn: only when used
 
-        account = score_account_states([account], models)[0]
+        account = score_account_states([account], models, bandit=bandit, now=now)[0]
     organization = ledger.organization or strategy_organization(plan)
     asked: list[Asked] = []
     decision = decide(plan, account, now, recording(account_guard(account, ledger, rules, organization, now), asked))
@@ -332,13 +336,13 @@ def instant(entry: Mapping[str, Any]) -> dt.datetime:
 
 def compose(
     templates: Any,
-    disclosures: Mapping[str, Mapping[str, str]] | None,
+    disclosures: Mapping[str, Mapping[str, Any]] | None,
     row: AccountRow,
     account: Account,
     proposal: Proposal,
 ) -> Any:
     """The message for a contact, rendered in the patient's language; a 409 when it cannot be."""
-    from runtime.render import RenderedMessage, RenderError, render_message
+    from runtime.render import RenderedMessage, RenderError, render_message, wording_for
 
     language = str(account.facts.get("patient.language") or "en")
     channel, template = str(proposal.channel), proposal.template or proposal.action
@@ -348,7 +352,9 @@ def compose(
     if account.facts.get("balance") is not None:
         variables.setdefault("account.balance", str(account.facts["balance"]))
     try:
-        return render_message(templates, template, language, channel, variables, (disclosures or {}).get(language, {}))
+        return render_message(
+            templates, template, language, channel, variables, wording_for(disclosures or {}, language, channel)
+        )
     except RenderError as problem:
         raise conflict(f"the message for `{proposal.source}` cannot be rendered: {problem}", "templates") from None
 

@@ -65,6 +65,7 @@ def decide_for(state: ServiceState, account_id: str, now: dt.datetime | None, ac
             state.templates,
             state.disclosures,
             actor=actor,
+            bandit=state.bandit,
         )
         return out.to_dict()
 
