@@ -48,10 +48,13 @@ def iso_date(day: int) -> str:
     return dt.date.fromordinal(day).isoformat()
 
 
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # English whatever the machine's locale
+
+
 def weekday_date(day: int) -> str:
     """`Wed 2020-04-01`, the way the Official Interpretations name days."""
     date = dt.date.fromordinal(day)
-    return f"{date.strftime('%a')} {date.isoformat()}"
+    return f"{WEEKDAY_NAMES[date.weekday()]} {date.isoformat()}"
 
 
 def render_instant(at: dt.datetime, zones: tuple[ZoneInfo, ...]) -> str:
@@ -69,4 +72,5 @@ def render_instant(at: dt.datetime, zones: tuple[ZoneInfo, ...]) -> str:
 
 def render_local(at: dt.datetime, zone: ZoneInfo) -> str:
     """`2026-03-10 14:05` in the given zone."""
-    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    local = at.astimezone(zone)
+    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
