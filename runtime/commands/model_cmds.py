@@ -68,6 +68,12 @@ def train_command(
     out: Path | None = typer.Option(None, "--out", help="Models folder (default: $PARLEY_MODELS, else var/models)."),
     rows: int = typer.Option(TRAINING_ROWS, "--rows", min=1_000, help="Synthetic accounts, without --data."),
     seed: int = typer.Option(TRAINING_SEED, "--seed", help="Synthetic portfolio seed, without --data."),
+    timing: bool = typer.Option(
+        False, "--timing", help="Instead: the timing bandit learns best hours from the service's contact ledger."
+    ),
+    database: str | None = typer.Option(
+        None, "--database-url", help="With --timing: the service's database (default: $PARLEY_DATABASE_URL)."
+    ),
 ) -> None:
     """Train the propensity and distress models and save them with their cards.
 
@@ -78,7 +84,18 @@ def train_command(
     `plan_active` and `contacts_reached` are optional features (empty cells take documented
     defaults); `account_id` names rows in errors; `patient.language` and `jurisdiction` group the
     card's fairness summary.
+
+    With --timing, the timing bandit relearns from every account's contacts and answers in the
+    database (from its priors, never on top of the last posterior) and saves its card; the service
+    reads the new posterior when it next starts.
     """
+    if timing:
+        if data is not None:
+            raise fail("--timing learns from the database and --data trains the score models: use one at a time")
+        train_timing(database, out)
+        return
+    if database is not None:
+        raise fail("--database-url is read with --timing only")
     folder = out or models_folder()
     today = dt.date.today().isoformat()
     history = None if data is None else read_or_fail(data)
@@ -99,6 +116,39 @@ def train_command(
             f"AUC {m['auc']:.3f}, Brier {m['brier']:.3f} (base rate {m['base_rate']:.3f}); "
             f"card in {folder / f'{model.card.model_id}-{model.card.version}' / 'card.md'}"
         )
+
+
+def train_timing(url: str | None, out: Path | None) -> None:
+    """`parley train --timing`: relearn the bandit from the ledger and say what it learned from."""
+    import sqlalchemy as sa
+
+    from runtime.db.database import database_url, make_engine
+    from runtime.service.learn_timing import learn_timing
+
+    folder = out or models_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise fail(f"cannot write the models to `{folder}`: {problem.strerror or problem}") from None
+    engine = make_engine(database_url(url))
+    try:
+        report = learn_timing(engine, dt.datetime.now(dt.UTC), folder)
+    except sa.exc.SQLAlchemyError as problem:
+        shown = engine.url.render_as_string(hide_password=True)
+        reason = getattr(problem, "orig", None) or problem
+        raise fail(f"cannot read the ledger in `{shown}` (is it migrated? `parley serve` does it): {reason}") from None
+    except OSError as problem:
+        raise fail(f"cannot write the models to `{folder}`: {problem.strerror or problem}") from None
+    finally:
+        engine.dispose()
+    for reason in report.problems:
+        typer.echo(f"skipped: {reason}", err=True)
+    typer.echo(
+        f"timing bandit: {report.contacts:,} contacts used from {report.accounts:,} accounts, "
+        f"{report.answers:,} answered (rate {report.answer_rate:.3f}); {report.pending:,} still in their "
+        f"72 hours and {report.unreached:,} never reached, left out; {report.skipped:,} rows skipped; "
+        f"card in {report.folder / 'card.md' if report.folder else folder}"
+    )
 
 
 def read_or_fail(data: Path) -> TrainingSet:
