@@ -15,13 +15,13 @@ from db_fixtures import T0, seed_account
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from engine.scores.bandit import Tally
+from engine.scores.bandit import BanditState, Outcome, Tally, update
 from engine.scores.bandit_card import POSTERIOR_FILE, state_to_dict
-from runtime.bandit_store import bandit_folder, load_bandit
+from runtime.bandit_store import bandit_folder, load_bandit, save_bandit
 from runtime.cli import app
 from runtime.db.database import transaction
 from runtime.db.tables import ContactRow, EventRow
-from runtime.service.learn_timing import learn_timing
+from runtime.service.learn_timing import BanditWatch, learn_timing
 from runtime.store.accounts import upsert_patient
 
 runner = CliRunner()
@@ -204,3 +204,24 @@ def test_train_timing_on_a_database_that_was_never_migrated_says_so(tmp_path: Pa
     result = runner.invoke(app, ["train", "--timing", "--database-url", url, "--out", str(tmp_path / "models")])
     assert result.exit_code == 2 and "is it migrated?" in result.output
     assert not (bandit_folder(tmp_path / "models") / POSTERIOR_FILE).exists()
+
+
+def test_a_running_service_picks_up_a_newly_saved_posterior(tmp_path: Path) -> None:
+    moment = [0.0]
+    first = update(BanditState(), [Outcome("working", "sms", 9, True)])
+    second = update(first, [Outcome("working", "sms", 9, False)])
+    save_bandit(first, "first", models=tmp_path)
+    watch = BanditWatch(tmp_path, every=5.0, clock=lambda: moment[0])
+    assert watch.current() == first
+    save_bandit(second, "second", models=tmp_path)
+    moment[0] = 4.0
+    assert watch.current() == first  # not looked at yet: a decision costs a clock read, not a disk access
+    moment[0] = 10.0
+    assert watch.current() == second
+    (bandit_folder(tmp_path) / POSTERIOR_FILE).write_text("{broken", encoding="utf-8")
+    moment[0] = 20.0
+    assert watch.current() == second  # a broken file keeps the last good posterior
+
+
+def test_a_watch_with_nothing_saved_decides_from_the_priors(tmp_path: Path) -> None:
+    assert BanditWatch(tmp_path).current() == BanditState()

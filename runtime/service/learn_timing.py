@@ -8,7 +8,8 @@ mappers the service uses to build a guard case (`runtime.store.ledger.history_ro
 reads the rewarded and unrewarded contacts with `engine.scores.bandit_ledger.outcomes_from_ledger`
 and rebuilds the posterior from the priors. From scratch on purpose: adding today's outcomes to
 yesterday's saved posterior would count every old contact twice. The posterior is saved with its
-card (`runtime.bandit_store.save_bandit`); the service reads it when it starts.
+card (`runtime.bandit_store.save_bandit`); the service reads it when it starts, and `BanditWatch`
+lets a running service pick up a newly saved posterior without a restart.
 
 What the ledger adds to the guard case's shapes: a contact the outbox gave up on (`failed`) never
 reached the patient, so it is marked `undeliverable` and left out, like a wrong number. Replies are
@@ -22,6 +23,8 @@ counted, with why; it never stops the run. A database that cannot be opened at a
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,14 +39,17 @@ from dsl.vocabulary import EVENTS as STRATEGY_EVENTS
 from engine.account import Account, AccountEvent
 from engine.guarding import account_events, conversation_rows
 from engine.scores.bandit import BanditState, Outcome, segment_of, update
+from engine.scores.bandit_card import POSTERIOR_FILE
 from engine.scores.bandit_ledger import LedgerOutcomes, outcomes_from_ledger
-from runtime.bandit_store import save_bandit
+from runtime.bandit_store import bandit_folder, load_bandit, save_bandit
 from runtime.db.database import read_session
 from runtime.db.tables import AccountRow, ContactRow, EventRow, Patient
+from runtime.models import ModelStoreError
 from runtime.portfolio import BadCell, read_fact
 from runtime.store.events import event_id, guard_events
 from runtime.store.ledger import LIVE, history_rows
 
+LOG = logging.getLogger(__name__)
 BATCH = 500  # accounts read per batch: a few thousand ledger rows in memory at a time
 NEVER_REACHED = "failed"  # the outbox's status for a message it gave up on
 PROBLEMS_KEPT = 20  # reasons kept for the report; the count covers them all
@@ -294,3 +300,47 @@ def ledger_shapes(
     account = Account(info.account_id, info.placed_on, info.timezone, {}, heard, debts=info.debts)
     history.extend(conversation_rows(account))  # a call answered is an inbound conversation row
     return history, [*guard_events(events), *account_events(heard)]
+
+
+# ---------------------------------------------------------------- a running service's posterior
+
+
+class BanditWatch:
+    """The saved posterior, read again when a new one is saved (`parley train --timing` replaces the file).
+
+    `current()` looks at the file at most once every `every` seconds, so a decision pays a clock read,
+    not a disk access. The file is replaced atomically, so a half-written posterior is never read;
+    a broken one is logged and the last good posterior kept (decisions go on as before).
+    """
+
+    def __init__(
+        self, models: Path | None = None, every: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.models, self.every, self.clock = models, every, clock
+        self.path = bandit_folder(models) / POSTERIOR_FILE
+        self.signature = self.stamp()
+        self.state = load_bandit(models)  # a broken file at start-up is refused, as `load_bandit` does
+        self.checked = clock()
+
+    def stamp(self) -> tuple[int, int, int] | None:
+        """What changes when the file is replaced: its inode, size and modification time."""
+        try:
+            found = self.path.stat()
+        except OSError:
+            return None
+        return (found.st_ino, found.st_size, found.st_mtime_ns)
+
+    def current(self) -> BanditState:
+        """The posterior to decide with now."""
+        moment = self.clock()
+        if moment - self.checked < self.every:
+            return self.state
+        self.checked = moment
+        signature = self.stamp()
+        if signature != self.signature:
+            self.signature = signature  # a broken file is reported once, not on every decision
+            try:
+                self.state = load_bandit(self.models)
+            except ModelStoreError as problem:
+                LOG.warning("the timing bandit keeps its last posterior: %s", problem)
+        return self.state
