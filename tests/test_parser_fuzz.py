@@ -210,9 +210,7 @@ def test_extreme_but_valid_input_parses(name: str) -> None:
     assert_points_inside(text, check_text(text, "extreme.parley").diagnostics)
 
 
-@pytest.mark.slow
 def test_a_10_mb_description_parses() -> None:
-    # Slow (about 10 s a parse): dsl/build.py unescapes texts one character at a time.
     text = 'strategy "s" version 1\n  description "' + "a" * 10_000_000 + '"\nend\n'
     assert parse(text, "extreme.parley").ok
 
