@@ -41,10 +41,10 @@ def contact(account: str, channel: str, when: dt.datetime, status: str = "sent")
     )
 
 
-def event(account: str, kind: str, when: dt.datetime, key: str, **payload: object) -> EventRow:
+def event(account: str, type_: str, when: dt.datetime, key: str, **payload: object) -> EventRow:
     """An event as the service stores it."""
-    body = {"type": kind, "at": when.isoformat(), **payload}
-    return EventRow(account_id=account, idempotency_key=key, type=kind, at=when, payload=body)
+    body = {"type": type_, "at": when.isoformat(), **payload}
+    return EventRow(account_id=account, idempotency_key=key, type=type_, at=when, payload=body)
 
 
 def seed_ledger(engine: Engine) -> None:
@@ -225,3 +225,27 @@ def test_a_running_service_picks_up_a_newly_saved_posterior(tmp_path: Path) -> N
 
 def test_a_watch_with_nothing_saved_decides_from_the_priors(tmp_path: Path) -> None:
     assert BanditWatch(tmp_path).current() == BanditState()
+
+
+@pytest.mark.parametrize(
+    ("kind", "answered"),
+    [
+        ("reply", True),
+        ("payment", True),
+        ("paid", True),
+        ("plan_accepted", True),
+        ("conversation", True),
+        ("delivery_receipt", False),  # the address works; it says nothing of the hour
+        ("statement", False),
+        ("consent_given", False),
+    ],
+)
+def test_which_events_answer_a_contact(db_engine: Engine, tmp_path: Path, kind: str, answered: bool) -> None:
+    with transaction(db_engine) as session:
+        seed_account(session, "A1", "P1")
+        session.add(contact("A1", "sms", at(2, 14)))
+        session.flush()
+        extra = {"kind": "sms"} if kind == "consent_given" else {}
+        session.add(event("A1", kind, at(2, 15), "e1", **extra))
+    report = learn_timing(db_engine, NOW, tmp_path, save=False)
+    assert dict(report.state.tallies) == {("unknown", "sms", 9): Tally(int(answered), int(not answered))}

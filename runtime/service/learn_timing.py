@@ -201,8 +201,9 @@ def account_info(session: Session, account_id: str, tallies: Tallies) -> Account
     if row is None:  # pragma: no cover - a foreign key keeps every account's patient
         return None
     placed_on, facts, debts, timezone = row
+    stored = facts.get("patient.age") if isinstance(facts, dict) else None
     try:
-        age = read_fact("patient.age", facts.get("patient.age")) if isinstance(facts, dict) else None
+        age = None if stored is None else read_fact("patient.age", stored)
     except BadCell:
         age = None  # an unreadable age only costs the segment, not the account
     debt_ids = (
