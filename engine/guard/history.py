@@ -9,12 +9,14 @@ Regulation F counting rules built in, and caches each answer, so judging one pro
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from bisect import bisect_left, bisect_right
 from zoneinfo import ZoneInfo
 
 from engine.guard import case as c
 from engine.guard.clock import local_day, local_minute
 from engine.guard.lazy import lazy
+from engine.scores.replies_revocation import revocation
 
 # Channel words a pack may use, and what they reach. `call` includes ringless voicemail
 # (comment 14(b)-1); `contact` is every medium a patient hears from (MA, WA, NYC caps).
@@ -50,11 +52,6 @@ CHANNEL_WORDS: dict[str, frozenset[str]] = {
     "collection": frozenset(c.PROPOSAL_CHANNELS),
     "all": frozenset(c.PROPOSAL_CHANNELS),
 }
-# TCPA per-se revocation words (47 CFR 64.1200(a)(10)) and our Spanish renderings of them.
-REVOCATION_WORDS = frozenset(
-    {"stop", "quit", "end", "revoke", "opt out", "cancel", "unsubscribe"}
-    | {"alto", "para", "parar", "basta", "cancelar", "revocar", "no más", "no mas", "baja", "darse de baja"}
-)
 
 
 def channels_of(words: tuple[str, ...]) -> frozenset[str]:
@@ -65,12 +62,15 @@ def channels_of(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(reached)
 
 
+@functools.lru_cache(maxsize=4096)
 def is_revocation(text: str | None) -> bool:
-    """Whether a reply is one of the revocation words, however capitalised or punctuated."""
-    if not text:
-        return False
-    cleaned = " ".join(text.lower().replace("!", " ").replace(".", " ").replace(",", " ").split())
-    return cleaned in REVOCATION_WORDS
+    """Whether a reply asks us to stop contacting the patient, read by the same revocation rules
+    that score replies (`engine.scores.replies_revocation`): the FCC's per-se words, their Spanish
+    equivalents and any other wording a reasonable person reads as "stop" (47 CFR 64.1200(a)(10)).
+
+    Replies repeat across judgements of one account, so the answers are remembered by text.
+    """
+    return bool(text) and revocation(text).revoked
 
 
 class View:

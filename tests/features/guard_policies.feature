@@ -50,6 +50,37 @@ Feature: The runtime guard applies every shipped policy pack that reaches the ca
     When a text message about "D1" is proposed at "2026-03-10 12:00"
     Then it is refused under "TCPA-REVOKE"
 
+  Scenario Outline: Any wording a reasonable person reads as "stop" revokes consent (47 CFR 64.1200(a)(10))
+    Given the shipped policy packs
+    And a provider collecting from a patient in "US-TX"
+    And a patient in "America/New_York" owing "D1"
+    And the patient consented to "sms, autodialed_calls, prerecorded_voice"
+    And these events happened:
+      | at               | type  | channel | text    |
+      | 2026-03-09 12:00 | reply | sms     | <reply> |
+    When a text message about "D1" is proposed at "2026-03-10 12:00"
+    Then it is refused under "TCPA-REVOKE"
+
+    Examples:
+      | reply                    |
+      | No más, por favor        |
+      | stop texting me          |
+      | please stop              |
+      | unsubscribe me           |
+      | Déjenme en paz           |
+      | leave me alone           |
+
+  Scenario: A reply about the bill that is not about contact does not revoke consent
+    Given the shipped policy packs
+    And a provider collecting from a patient in "US-TX"
+    And a patient in "America/New_York" owing "D1"
+    And the patient consented to "sms, autodialed_calls, prerecorded_voice"
+    And these events happened:
+      | at               | type  | channel | text                                    |
+      | 2026-03-09 12:00 | reply | sms     | I'll stop by the office to pay on Friday |
+    When a text message about "D1" is proposed at "2026-03-10 12:00"
+    Then it is allowed
+
   Scenario: Comment 6(b)(2)-1 - a represented patient who calls in may be answered once
     Given the shipped policy packs
     And an agency collecting from a patient in "US-TX"
