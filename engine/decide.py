@@ -24,11 +24,12 @@ GUARDED_ESCALATIONS = frozenset({"credit_report", "eca"})
 
 
 # Whether a contact on a channel is automated in the TCPA's sense (an autodialed or artificial- or
-# prerecorded-voice call, an automated text). The language says it by the action: `call "script"`
-# names a script a person reads aloud on a live call; `send sms` goes out through a gateway and
-# `send voicemail` drops a recorded message, both sent by a machine. The packs' TCPA consent rules
-# reach only automated contacts (47 CFR 64.1200(a)(1)(iii)); other channels are not calls at all.
-AUTOMATED: dict[str, bool] = {"call": False, "sms": True, "voicemail": True}
+# prerecorded-voice call, an automated text). `send sms` goes out through a gateway and `send
+# voicemail` drops a recorded message: both are sent by a machine. A `call` is left unknown (None),
+# which the guard treats as automated: a strategy cannot yet say whether a dialer or an AI voice
+# places it, and the packs' compliance officers chose to treat every call as possibly one
+# (TCPA-CONSENT-CELL, TCPA-AI-VOICE). Email, letters and chat are not calls at all.
+AUTOMATED: dict[str, bool] = {"sms": True, "voicemail": True}
 
 
 @dataclass(frozen=True)

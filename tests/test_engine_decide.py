@@ -153,7 +153,7 @@ def test_reference_and_compiled_plans_decide_alike(facts: dict, day: int, hour: 
 @pytest.mark.parametrize(
     ("action", "channel", "automated"),
     [
-        ('call "agent_script"', "call", False),  # a person reads a script on a live call
+        ('call "agent_script"', "call", None),  # a dialer or an AI voice may place it: the guard assumes so
         ('send sms "friendly_reminder"', "sms", True),  # a gateway sends it
         ('send voicemail "short_message"', "voicemail", True),  # a recorded message is dropped
         ('send email "bill_explainer"', "email", None),  # not a call: the TCPA does not reach it
