@@ -78,7 +78,7 @@ def guard_rules(folder: Path | None) -> GuardRules:
 
 def guard_command(
     case_file: Path = typer.Argument(..., metavar="CASE.json", help="A guard case (DESIGN.md's format)."),
-    policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder [default: ./policies]."),
+    policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder \\[default: ./policies]."),
 ) -> None:
     """May this contact go out now? Print the guard's verdict as JSON (exit 1 when it may not)."""
     try:
@@ -107,16 +107,18 @@ def decide_command(
     portfolio: Path = typer.Option(..., "--portfolio", help="Accounts: a `.csv` or `.parquet` file."),
     strategy: Path = typer.Option(..., "--strategy", help="The strategy (`.parley`) to run."),
     now: str = typer.Option(..., "--now", help="The decision time with its offset, e.g. 2026-03-16T13:00:00Z."),
-    out: Path | None = typer.Option(None, "--out", help="Decisions: `.csv`, `.parquet` or `.jsonl` [default: stdout]."),
-    engine: str | None = typer.Option(
-        None, "--engine", help="compiled, reference or durable [default: $PARLEY_ENGINE]."
+    out: Path | None = typer.Option(
+        None, "--out", help="Decisions: `.csv`, `.parquet` or `.jsonl` \\[default: stdout]."
     ),
-    policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder [default: ./policies]."),
+    engine: str | None = typer.Option(
+        None, "--engine", help="compiled, reference or durable \\[default: $PARLEY_ENGINE]."
+    ),
+    policies: Path | None = typer.Option(None, "--policies", help="Policy pack folder \\[default: ./policies]."),
     scores: bool = typer.Option(
-        True, "--scores/--no-scores", help="Score every account with the models first [default: on]."
+        True, "--scores/--no-scores", help="Score every account with the models first \\[default: on]."
     ),
     models: Path | None = typer.Option(
-        None, "--models", help="Models folder [default: $PARLEY_MODELS or var/models, trained on first use]."
+        None, "--models", help="Models folder \\[default: $PARLEY_MODELS or var/models, trained on first use]."
     ),
 ) -> None:
     """Decide the next actions for every account of a portfolio, each cleared by the runtime guard.

@@ -59,7 +59,7 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     url: str | None = typer.Option(
-        None, "--database-url", help="SQLAlchemy URL [default: $PARLEY_DATABASE_URL or sqlite:///var/parley.db]."
+        None, "--database-url", help="SQLAlchemy URL \\[default: $PARLEY_DATABASE_URL or sqlite:///var/parley.db]."
     ),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes."),
     policies: Path = typer.Option(Path("policies"), "--policies", help="Policy pack folder."),
