@@ -171,12 +171,19 @@ def locked_account(session: Session, account_id: str) -> AccountRow:
     found = session.exec(query).first()
     if found is None:
         raise not_found(f"there is no account `{account_id}`", "account_id")
+    # The session's identity map holds rows weakly: keep the patient read with the lock alive for
+    # `account_state`, or `session.get` reads it again (one more round trip per decision).
+    session.info.setdefault(LOCKED_PATIENTS, {})[account_id] = found[1]
     return found[0]
+
+
+LOCKED_PATIENTS = "parley.locked_patients"  # session.info key: account id -> the patient read with the lock
 
 
 def account_state(session: Session, row: AccountRow, now: dt.datetime) -> tuple[Account, Ledger]:
     """`load_account` for a row already read (and locked) by the caller."""
-    patient = session.get(Patient, row.patient_id)
+    kept = session.info.get(LOCKED_PATIENTS, {}).pop(row.account_id, None)
+    patient = kept if kept is not None and kept.patient_id == row.patient_id else session.get(Patient, row.patient_id)
     if patient is None:  # pragma: no cover - a foreign key keeps this from happening
         raise not_found(f"there is no patient `{row.patient_id}`", "patient_id")
     events = session.exec(
