@@ -47,7 +47,6 @@ from engine.guarding import account_guard
 from runtime.db.database import make_engine, transaction
 from runtime.db.migrate import upgrade
 from runtime.demo_portfolio import demo_rows
-from runtime.demo_service import DEMO_WORDING
 from runtime.files import load_policies, load_templates
 from runtime.service.plans import compile_text
 from runtime.store import accounts, keys
@@ -55,6 +54,7 @@ from runtime.store import strategies as store
 
 ROOT = Path(__file__).resolve().parent.parent
 STRATEGY = ROOT / "strategies" / "agency_placement.parley"
+WORDING = ROOT / "policies" / "disclosures.toml"  # the packs' wording book, what `parley serve` reads
 CASE = json.loads((ROOT / "tests" / "guard_cases" / "design_example.json").read_text())["case"]
 DAY = dt.date(2026, 3, 16)
 NOW = "2026-03-16T15:00:00Z"
@@ -82,13 +82,27 @@ def seed(url: str, size: int) -> tuple[str, list[str]]:
             if data["jurisdiction"] not in ("US-PA", "US-OH", "US-NJ") or data["patient.language"] != "en":
                 continue  # the agency strategy's states; English, the language the demo has wording for
             patient, account, _ = payloads(data, name, "agency", index)
-            accounts.upsert_patient(session, account["patient_id"], patient, now)
+            accounts.upsert_patient(session, account["patient_id"], reachable(patient, index), now)
             accounts.upsert_account(session, data["account_id"], account, now)
             ids.append(data["account_id"])
             if len(ids) == size:
                 break
     engine.dispose()
     return key, ids
+
+
+def reachable(patient: dict[str, Any], index: int) -> dict[str, Any]:
+    """The demo patient with a phone, a mobile, an email and a postal address (synthetic, reserved ranges).
+
+    decide refuses a contact it has no address for, and the demo portfolio carries none.
+    """
+    points = [
+        {"id": "home", "kind": "landline", "place": "home", "number": f"+1215555{index % 10000:04d}"},
+        {"id": "cell", "kind": "mobile", "number": f"+1267555{index % 10000:04d}"},
+        {"id": "mail", "kind": "email", "address": f"patient{index}@example.test"},
+        {"id": "post", "kind": "address", "address": f"{index} Main St, Philadelphia, PA 19103"},
+    ]
+    return {**patient, "contact_points": points}
 
 
 def free_port() -> int:
@@ -104,9 +118,7 @@ def server(url: str, workers: int) -> Iterator[str]:
     port = free_port()
     command = [str(PARLEY), "serve", "--port", str(port), "--database-url", url, "--workers", str(workers)]
     command += ["--log-level", "warning"]
-    wording = ROOT / "var" / "bench" / "disclosures.toml"
-    wording.write_text(DEMO_WORDING, encoding="utf-8")
-    env = {**os.environ, "PARLEY_DISCLOSURES": str(wording)}
+    env = {**os.environ, "PARLEY_DISCLOSURES": str(WORDING)}
     log = (ROOT / "var" / "bench" / f"server-{port}.log").open("w")  # warnings and errors, for a failed cell
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -186,7 +198,7 @@ def in_process(ids: list[str], url: str) -> float:
 def in_service(ids: list[str], url: str) -> float:
     """`decide_and_reserve` per second, one thread, no HTTP: the database's share of a decision."""
     from engine.deploy import LivePlans
-    from runtime.render import read_disclosure_wording
+    from runtime.render import load_disclosure_wording
     from runtime.service.decide import decide_and_reserve
 
     engine = make_engine(url)
@@ -195,7 +207,7 @@ def in_service(ids: list[str], url: str) -> float:
     plans = LivePlans()
     plans.deploy(compile_text(STRATEGY.read_text(), STRATEGY.name))
     templates = load_templates(ROOT / "templates")[0]
-    wording = read_disclosure_wording(DEMO_WORDING)
+    wording = load_disclosure_wording(WORDING)
     started = time.perf_counter()
     for account_id in ids:
         decide_and_reserve(engine, account_id, now, plans, rules, None, templates, wording, actor="bench")

@@ -157,12 +157,24 @@ def guard_rules() -> GuardRules:
     return compile_rules(packs)
 
 
+# A home landline, an email address and a postal address: decide refuses a contact it has no address for.
+SEED_PATIENT: dict[str, Any] = {
+    "timezone": "America/New_York",
+    "language": "en",
+    "contact_points": [
+        {"id": "home", "kind": "landline", "number": "+12155550100"},
+        {"id": "mail", "kind": "email", "address": "patient@example.test"},
+        {"id": "post", "kind": "address", "address": "1 Main St, Philadelphia, PA 19103"},
+    ],
+}
+
+
 def seed_account(
     session: Session, account_id: str = "A1", patient_id: str = "P1", now: dt.datetime = T0, **account: Any
 ) -> AccountRow:
     """A patient in New York and an account in Pennsylvania under the eager strategy."""
     if session.get(Patient, patient_id) is None:
-        upsert_patient(session, patient_id, {"timezone": "America/New_York", "language": "en"}, now)
+        upsert_patient(session, patient_id, SEED_PATIENT, now)
     data = {
         "patient_id": patient_id,
         "strategy_name": "Eager",

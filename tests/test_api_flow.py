@@ -43,6 +43,11 @@ PATIENT = {
     "timezone": "America/Chicago",
     "language": "en",
     "designations": {"consent": {"sms": True, "email": True, "autodialed_calls": False}},
+    "contact_points": [  # decide refuses a contact it has no address for
+        {"id": "cell", "kind": "mobile", "number": "+13125550100"},
+        {"id": "mail", "kind": "email", "address": "ana@example.test"},
+        {"id": "post", "kind": "address", "address": "1 Lake St, Chicago, IL 60601"},
+    ],
 }
 VARIABLES = {
     "patient.first_name": "Ana",

@@ -18,7 +18,6 @@ Either all of it is committed or none of it. Logs carry ids only.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +34,9 @@ from engine.guarding import Ledger, account_guard
 from engine.plan import Plan
 from runtime.db.database import transaction
 from runtime.db.tables import AccountRow, ContactRow
+from runtime.service.output import handoff_reason, out_proposals, proposal_json
+from runtime.service.recipients import addresses
+from runtime.service.scoring import cached_models
 from runtime.store import audit
 from runtime.store.accounts import account_state, advance_progress, locked_account, progress_json
 from runtime.store.decisions import Asked, Replay, replay, store_decision
@@ -137,19 +139,24 @@ def decide_in(
     if models:
         from engine.scores.service import score_account_states  # scoring loads numpy/sklearn: only when used
 
-        account = score_account_states([account], models, bandit=bandit, now=now)[0]
+        account = score_account_states([account], cached_models(models), bandit=bandit, now=now)[0]
     organization = ledger.organization or strategy_organization(plan)
     asked: list[Asked] = []
     decision = decide(plan, account, now, recording(account_guard(account, ledger, rules, organization, now), asked))
-    settled = settle(account, ledger, rules, organization, now, decision)
+    addressed, unreachable = addresses(ledger, decision.proposals)
+    settled = settle(account, ledger, rules, organization, now, decision, [p for p, _ in addressed])
+    settled.refused[:0] = unreachable
     refused = [{**proposal_json(p), "reason": why} for p, why in settled.refused]
+    recipients = {id(p): to for p, to in addressed}  # by identity: a proposal's details are a dict
     stored = store_decision(
         session, account, ledger, organization, row.strategy_name, decision, asked, now, {"refused": refused}
     )
     assert stored.id is not None
     contacts = reserve(session, account_id, stored.id, settled.kept, account.debts, now)
     outbox_ids = [
-        enqueue_message(session, contact, compose(templates, disclosures, row, account, proposal))
+        enqueue_message(
+            session, contact, compose(templates, disclosures, row, account, proposal), recipients[id(proposal)]
+        )
         for contact, proposal in zip(contacts, [p for p in settled.kept if is_contact(p)], strict=True)
     ]
     handoffs = [
@@ -159,10 +166,12 @@ def decide_in(
     ]
     kept_sources = {p.source for p in settled.kept}
     acted = [(s.name, s.event) for s in decision.trace.steps if s.acted and s.name in kept_sources]
-    row.progress = progress_json(advance_progress(account.progress, acted, decision.day))
-    row.updated_at = now
-    session.add(row)
-    session.flush()  # the progress is written before the audit row, the last statement before commit
+    progress = progress_json(advance_progress(account.progress, acted, decision.day))
+    if progress != row.progress:  # a decision that acted on nothing leaves the row (one UPDATE fewer)
+        row.progress = progress
+        row.updated_at = now
+        session.add(row)
+        session.flush()  # the progress is written before the audit row, the last statement before commit
     handoff_ids = [h for h in handoffs if h is not None]
     audit.append(
         session,
@@ -227,17 +236,24 @@ def recording(guard: Guard, asked: list[Asked]) -> Guard:
 
 
 def settle(
-    account: Account, ledger: Ledger, rules: GuardRules, organization: str, now: dt.datetime, decision: Decision
+    account: Account,
+    ledger: Ledger,
+    rules: GuardRules,
+    organization: str,
+    now: dt.datetime,
+    decision: Decision,
+    proposals: Sequence[Proposal] | None = None,
 ) -> Settled:
     """Keep each contact only if it still fits with the ones kept before it and with later reservations.
 
     The guard counts what lies strictly before a proposal. Contacts at the same instant (another
     of this decision, or one reserved by an earlier call at the same `now`) are therefore shown to
     it a microsecond earlier, and contacts reserved for later are checked by `pushes_over`.
+    `proposals`: the decision's proposals still in play (default: all of them).
     """
     settled = Settled()
     added: list[dict[str, Any]] = []
-    for proposal in decision.proposals:
+    for proposal in decision.proposals if proposals is None else proposals:
         if not is_contact(proposal):
             settled.kept.append(proposal)
             continue
@@ -359,42 +375,11 @@ def compose(
         raise conflict(f"the message for `{proposal.source}` cannot be rendered: {problem}", "templates") from None
 
 
-def enqueue_message(session: Session, contact: ContactRow, message: Any) -> int | None:
-    """Queue the message in the outbox, in this transaction (helper O's `enqueue`)."""
+def enqueue_message(session: Session, contact: ContactRow, message: Any, to: str | None) -> int | None:
+    """Queue the message for `to` in the outbox, in this transaction (helper O's `enqueue`)."""
     from runtime.outbox.store import enqueue
 
-    return enqueue(session, contact, message).id
-
-
-def handoff_reason(proposal: Proposal) -> str:
-    """The strategy's own words for a hand-off: where it came from, the queue and the priority."""
-    details = json.dumps(dict(proposal.details), sort_keys=True, default=str)
-    return f"{proposal.source}: {details}"
-
-
-def proposal_json(proposal: Proposal) -> dict[str, Any]:
-    """One proposal as JSON."""
-    return {
-        "source": proposal.source,
-        "action": proposal.action,
-        "channel": proposal.channel,
-        "template": proposal.template,
-        "at": proposal.at.isoformat(),
-        "details": json.loads(json.dumps(dict(proposal.details), default=str)),
-    }
-
-
-def out_proposals(kept: list[Proposal], contacts: list[ContactRow], outbox_ids: list[int | None]) -> list[dict]:
-    """Kept proposals as JSON, each contact with its ledger and outbox ids."""
-    ids = iter(zip(contacts, outbox_ids, strict=True))
-    out = []
-    for proposal in kept:
-        data = proposal_json(proposal)
-        if is_contact(proposal):
-            contact, outbox_id = next(ids)
-            data.update(contact_id=contact.id, outbox_id=outbox_id)
-        out.append(data)
-    return out
+    return enqueue(session, contact, message, to=to).id
 
 
 __all__ = ["DecisionOut", "Replay", "decide_and_reserve", "replay"]
