@@ -29,45 +29,59 @@ def judge(
     policies: Sequence[ast.Policy] | GuardRules,
     find_next: bool = True,
     until: dt.datetime | None = None,
+    screened: bool = True,
 ) -> Verdict:
     """Whether the case's proposal may go out at its time, under every applicable rule of the packs.
 
     Pure: the clock is the case's. Pass `compile_rules(policies)` once when judging many cases;
     `find_next=False` skips the search for `next_allowed_at` (left null) when only the yes/no matters;
     `until` ends the search early (null beyond it), for a caller that can only use an instant before
-    it — `decide` retries only inside today's window.
+    it — `decide` retries only inside today's window. `screened=False` runs every applicable rule's
+    check without its screens (`engine.guard.screens`): the same verdict, slower; for tests.
     """
     rules = policies if isinstance(policies, GuardRules) else compile_rules(policies)
     at = case.proposed.at
-    findings = evaluate(case, rules, at)
+    findings = evaluate(case, rules, at, None, screened)
     if not findings:
         return Verdict(True)  # the usual answer: no rule has anything to say
     violations = dedupe(f for f in findings if not f.warning)
     warnings = dedupe(f for f in findings if f.warning)
     if not violations or not find_next:
         return Verdict(not violations, violations, warnings, None)
-    later = next_allowed(case, rules, at, violations, until)
+    later = next_allowed(case, rules, at, violations, until, screened)
     shown = None if later is None else render_instant(later, case.patient.zones)
     return Verdict(False, violations, warnings, shown)
 
 
-def evaluate(case: Case, rules: GuardRules, at: dt.datetime, only: frozenset[str] | None = None) -> list[Finding]:
+def evaluate(
+    case: Case, rules: GuardRules, at: dt.datetime, only: frozenset[str] | None = None, screened: bool = True
+) -> list[Finding]:
     """Every finding of every rule that reaches the case at `at`.
 
     With `only`: just the rules it names and the cheap time-of-day rules, a quick first look.
+    `screened`: a rule whose screen says it cannot find anything here is not checked.
     """
     view = View(case, at)
     findings: list[Finding] = []
-    for rule in applicable(case, rules, view):
+    for rule in applicable(case, rules, view, screened):
         if only is None or rule.clock or rule.rule_id in only:
+            if screened and rule.screen is not None and not rule.screen(rule, view):
+                continue
             findings.extend(rule.check(rule, view))
     return findings
 
 
-def applicable(case: Case, rules: GuardRules, view: View) -> tuple[CompiledRule, ...]:
-    """The rules in force on the proposal's local day for this organization and jurisdiction."""
+def applicable(case: Case, rules: GuardRules, view: View, screened: bool = True) -> tuple[CompiledRule, ...]:
+    """The rules in force on the proposal's local day for this organization and jurisdiction.
+
+    `screened`: only those that can judge a proposal of this channel, template and `automated`.
+    """
     proposed = case.proposed
     on = dt.date.fromordinal(view.day)
+    if screened:
+        return rules.screened(
+            case.organization, case.jurisdiction, on, proposed.channel, proposed.template, proposed.automated
+        )
     return rules.applicable(case.organization, case.jurisdiction, on, proposed.channel, proposed.template is not None)
 
 
@@ -77,6 +91,7 @@ def next_allowed(
     at: dt.datetime,
     blocking: tuple[Finding, ...],
     until: dt.datetime | None = None,
+    screened: bool = True,
 ) -> dt.datetime | None:
     """The earliest instant after `at` at which the same proposal passes, or None within the horizon.
 
@@ -103,11 +118,12 @@ def next_allowed(
             return None
         # The rules that blocked last time are asked first: while one of them still blocks, no
         # other rule can change the answer, and most searches end after a jump or two.
-        still = tuple(f for f in evaluate(case, rules, current, frozenset(f.rule for f in blocking)) if not f.warning)
+        asked = frozenset(f.rule for f in blocking)
+        still = tuple(f for f in evaluate(case, rules, current, asked, screened) if not f.warning)
         if still:
             blocking = still
             continue
-        blocking = tuple(f for f in evaluate(case, rules, current) if not f.warning)
+        blocking = tuple(f for f in evaluate(case, rules, current, None, screened) if not f.warning)
         if not blocking:
             return current
     return None

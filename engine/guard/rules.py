@@ -20,6 +20,8 @@ from engine.guard.lazy import lazy
 from engine.guard.verdict import Finding
 
 Check = Callable[["CompiledRule", View], list[Finding]]
+Shape = Callable[["CompiledRule", str, "str | None", "bool | None"], bool]
+Screen = Callable[["CompiledRule", View], bool]
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class CompiledRule:
     warning: bool = False
     reach: frozenset[str] | None = None  # proposal channels it can judge; None: any
     clock: bool = False  # judges only the time of day: cheap, and asked first when searching ahead
+    # Necessary conditions for a finding (`engine.guard.screens`): on the proposal's kind, on the case.
+    shape: Shape | None = field(default=None, compare=False, repr=False)
+    screen: Screen | None = field(default=None, compare=False, repr=False)
     # What the check derives from the constraint once (its channel set, its words), not per proposal.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -73,6 +78,7 @@ class GuardRules:
     _applicable: dict[tuple[str, str, dt.date, str, bool], tuple[CompiledRule, ...]] = field(
         default_factory=dict, repr=False
     )
+    _screened: dict[tuple, tuple[CompiledRule, ...]] = field(default_factory=dict, repr=False)
 
     def applicable(
         self, organization: str, jurisdiction: str, on: dt.date, channel: str, template: bool = False
@@ -96,6 +102,29 @@ class GuardRules:
             self._applicable[key] = found
         return found
 
+    def screened(
+        self,
+        organization: str,
+        jurisdiction: str,
+        on: dt.date,
+        channel: str,
+        template: str | None,
+        automated: bool | None,
+    ) -> tuple[CompiledRule, ...]:
+        """`applicable`, less the rules whose shape screen says they cannot judge such a proposal.
+
+        Memoised per kind of proposal (channel, template, `automated`): a portfolio asks few kinds.
+        """
+        key = (organization, jurisdiction, on, channel, template, automated)
+        found = self._screened.get(key)
+        if found is None:
+            if len(self._screened) > 4096:
+                self._screened.clear()
+            reach = self.applicable(organization, jurisdiction, on, channel, template is not None)
+            found = tuple(r for r in reach if r.shape is None or r.shape(r, channel, template, automated))
+            self._screened[key] = found
+        return found
+
 
 def builtin_once(rule: ast.Rule, builtin: dict) -> tuple[ast.Rule, ...]:
     """A rule once per constraint, or once in all when the guard judges its id itself."""
@@ -105,6 +134,7 @@ def builtin_once(rule: ast.Rule, builtin: dict) -> tuple[ast.Rule, ...]:
 def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
     """Bind every rule of the packs to its runtime check, once."""
     from engine.guard.kinds import BUILTIN_CHECKS, CLOCK_CHECKS, KIND_CHECKS, NATIVE_RULES, reach_of  # import us
+    from engine.guard.screens import SCREENS, SHAPES
 
     compiled: list[CompiledRule] = []
     skipped: list[str] = []
@@ -118,7 +148,8 @@ def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
                 skipped.append(rule.rule_id)
                 continue
             reach = reach_of(rule.rule_id, rule.constraint)
-            compiled.append(CompiledRule(rule, policy, check, warning, reach, check in CLOCK_CHECKS))
+            shape, screen = SHAPES.get(check), SCREENS.get(check)
+            compiled.append(CompiledRule(rule, policy, check, warning, reach, check in CLOCK_CHECKS, shape, screen))
     present = {r.rule_id for r in compiled} | set(skipped)
     by_name = {p.name: p for p in policies}
     for rule_id, (pack, citation) in NATIVE_RULES.items():
@@ -126,5 +157,8 @@ def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
             native = ast.Rule(rule_id, citation, (), "judged by the guard from the case's facts")
             reach = reach_of(rule_id, None)
             check = BUILTIN_CHECKS[rule_id]
-            compiled.append(CompiledRule(native, by_name[pack], check, False, reach, check in CLOCK_CHECKS))
+            shape, screen = SHAPES.get(check), SCREENS.get(check)
+            compiled.append(
+                CompiledRule(native, by_name[pack], check, False, reach, check in CLOCK_CHECKS, shape, screen)
+            )
     return GuardRules(tuple(compiled), tuple(skipped))

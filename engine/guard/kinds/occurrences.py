@@ -71,6 +71,23 @@ def occurrences(view: View, word: str, debt: str) -> list[Occurrence]:
     return sorted(found, key=lambda o: o.at)
 
 
+def may_occur(view: View, word: str) -> bool:
+    """False only when `occurrences(view, word, debt)` is empty for every debt: a cheap first look.
+
+    A plain event or template word the case holds no event or message of never occurs; the other
+    readings (conversations, statements, messages sent) are left to `occurrences`.
+    """
+    word = EVENT_ALIASES.get(word, word)
+    if word == "conversation":
+        return bool(view.conversations)
+    if word in STATEMENT or word in DEBT_DATES or word in FIRST_COMMUNICATION:
+        return True
+    if word in SENT_WORDS or word in CHANNEL_WORDS:
+        return True
+    index = view.case.index
+    return any(t in index.events_by_type for t in event_types(word)) or word in index.by_template
+
+
 @functools.lru_cache(maxsize=256)
 def event_types(word: str) -> tuple[str, ...]:
     """The case's event types a word names: itself and its `_sent` form, where they are types."""
@@ -100,13 +117,25 @@ def first_communication(view: View, debt: str) -> list[Occurrence]:
     index = view.case.index
     candidates = index.first_communications.get(debt)
     if candidates is None:
+        # The usual answer is an early row (the first letter): read the ledger only that far. The
+        # whole list is kept only when that look finds nothing, for a search that asks again.
+        for entry in view.case.history:
+            if entry.at >= view.at:
+                break
+            if communicates(entry, debt) and reaches_patient(view, entry):
+                return [Occurrence(entry.at, entry.day, "the first communication")]
         candidates = index.first_communications[debt] = [e for e in view.case.history if communicates(e, debt)]
     for entry in candidates:
         if entry.at >= view.at:
             break
-        if entry.to is None or entry.to not in view.misdirected or entry.direction == "inbound":
+        if reaches_patient(view, entry):
             return [Occurrence(entry.at, entry.day, "the first communication")]
     return []
+
+
+def reaches_patient(view: View, entry: c.Entry) -> bool:
+    """Not a contact to a number since learned to be someone else's (the patient's own call is theirs)."""
+    return entry.to is None or entry.to not in view.misdirected or entry.direction == "inbound"
 
 
 def communicates(entry: c.Entry, debt: str) -> bool:
