@@ -16,7 +16,7 @@ each account's ledger, single thread, no database), the ceiling the service's ov
 measured against. The load generator runs on the same machine and takes CPU from the server:
 the figures are a floor, and `nproc` and the load average are printed with them.
 
-Run: `.venv/bin/python benchmarks/bench_api.py [--seconds 8] [--accounts 2000] [--postgres URL]`
+Run: `.venv/bin/python benchmarks/bench_api.py [--seconds 8] [--accounts 2000] [--postgres URL] [--databases postgresql] [--workers 2]`
 """
 
 from __future__ import annotations
@@ -245,11 +245,13 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("PARLEY_TEST_DATABASE_URL"))
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--clients", default="32,128")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="which of sqlite, postgresql to run")
     args = parser.parse_args()
     print(f"python {platform.python_version()}, nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
     folder = ROOT / "var" / "bench"
     folder.mkdir(parents=True, exist_ok=True)
-    kinds = ["sqlite"] + (["postgresql"] if args.postgres else [])
+    wanted = args.databases.split(",")
+    kinds = [k for k in ("sqlite", "postgresql") if k in wanted and (k == "sqlite" or args.postgres)]
     print(f"{'database':<11}{'workers':>8}{'endpoint':>9}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  errors")
     ceiling, service = None, {}
     for kind in kinds:
