@@ -21,6 +21,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,7 @@ ORGANIZATIONS = ("agency", "provider", "nonprofit_hospital")
 SKELETON_NOW = "2000-01-01T00:00:00+00:00"
 MAX_MONEY = Decimal("1e12")  # `read_money`'s ceiling
 T = TypeVar("T", c.Entry, c.Event)
+INSTANT = attrgetter("at")  # a row's instant, read in C for the case's sorted instants
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,8 @@ def build_case(
         history=history,
         events=events,
         proposed=proposal,
-        history_times=tuple(e.at for e in history),
-        event_times=tuple(e.at for e in events),
+        history_times=tuple(map(INSTANT, history)),
+        event_times=tuple(map(INSTANT, events)),
     )
 
 

@@ -300,6 +300,9 @@ def account_events(events: Iterable[AccountEvent]) -> list[dict[str, Any]]:
 
 def assumed_states(account: Account, ledger: Ledger) -> tuple[str, ...]:
     """States the facts assert that no event in the ledger dates: the guard is told they hold."""
+    facts = account.facts
+    if not any(facts.get(state) is True for state in STATE_EVENTS):
+        return ()  # the usual account asserts none: no need to read the ledger's events
     dated = {str(e.get("type")) for e in ledger.events if isinstance(e, Mapping)}
     dated |= {e.type for e in account.events if e.type in ACCOUNT_EVENT_TYPES}
     return tuple(

@@ -65,6 +65,11 @@ class CaseIndex:
         return [e.at for e in self.conversations]
 
     @lazy
+    def changes(self) -> list[dt.datetime]:
+        """Every instant a ledger row or an event happens, sorted: where a search for a later time must look again."""
+        return sorted({*self.case.history_times, *self.case.event_times})
+
+    @lazy
     def events_by_type(self) -> dict[str, tuple[list[dt.datetime], list[c.Event]]]:
         """Event type → its events' instants and the events, in time order."""
         found: dict[str, tuple[list[dt.datetime], list[c.Event]]] = {}
@@ -156,16 +161,18 @@ class CaseIndex:
         key = (channels, debt, place)
         found = self._counted.get(key)
         if found is None:
-            rows = [
-                e
-                for e in self.case.history
-                if e.channel in channels
-                and e.direction == "outbound"
-                and e.outcome not in c.NOT_CONNECTED
-                and (e.to is None or e.to not in self.not_patients)
-                and (place is None or place in self.place_words(e.channel, e.to))
-                and (debt == "*" or debt in self.counted_debts[e.index])
-            ]
+            not_patients = self.not_patients
+            rows = []
+            for e in self.case.history:
+                if e.channel not in channels or e.direction != "outbound" or e.outcome in c.NOT_CONNECTED:
+                    continue
+                if e.to is not None and e.to in not_patients:
+                    continue
+                if place is not None and place not in self.place_words(e.channel, e.to):
+                    continue
+                # the row's debts worked out only for the rows that got this far (most are not calls)
+                if debt == "*" or debt in self._counted_debts(e):
+                    rows.append(e)
             found = ([e.at for e in rows], [e.day for e in rows], rows)  # days ascend with the instants
             self._counted[key] = found
         return found

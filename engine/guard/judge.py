@@ -9,6 +9,7 @@ jump is a lower bound, no allowed instant is ever skipped.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 from dsl import ast
@@ -64,10 +65,14 @@ def evaluate(
     view = View(case, at)
     findings: list[Finding] = []
     for rule in applicable(case, rules, view, screened):
-        if only is None or rule.clock or rule.rule_id in only:
-            if screened and rule.screen is not None and not rule.screen(rule, view):
-                continue
-            findings.extend(rule.check(rule, view))
+        if only is not None and not (rule.clock or rule.rule_id in only):
+            continue
+        screen = rule.screen
+        if screened and screen is not None and not screen(rule, view):
+            continue
+        found = rule.check(rule, view)
+        if found:
+            findings.extend(found)
     return findings
 
 
@@ -100,11 +105,12 @@ def next_allowed(
     proposal may have later facts), and judges again there.
     """
     horizon = at + HORIZON if until is None else min(at + HORIZON, until)
-    changes = sorted({*case.history_times, *case.event_times})
+    changes = case.index.changes
     current = at
     for _ in range(MAX_JUMPS):
         hints = [f.clears_at for f in blocking]
-        change = next((c for c in changes if c > current), None)
+        after = bisect_right(changes, current)
+        change = changes[after] if after < len(changes) else None
         if any(h is None for h in hints):
             if change is None:
                 return None
