@@ -158,9 +158,11 @@ def guard_rules() -> GuardRules:
 
 
 # A home landline, an email address and a postal address: decide refuses a contact it has no address for.
+# The guard treats every call as possibly autodialed or AI-voiced (TCPA), so the patient consents to both.
 SEED_PATIENT: dict[str, Any] = {
     "timezone": "America/New_York",
     "language": "en",
+    "designations": {"consent": {"autodialed_calls": True, "prerecorded_voice": True}},
     "contact_points": [
         {"id": "home", "kind": "landline", "number": "+12155550100"},
         {"id": "mail", "kind": "email", "address": "patient@example.test"},

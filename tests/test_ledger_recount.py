@@ -49,6 +49,8 @@ def ledger(*days: int | tuple[int, int]) -> Ledger:
             {"at": m.isoformat(), "channel": "call", "direction": "outbound", "debts": ["D1"]} for m in moments
         ),
         debts=({"id": "D1", "kind": "medical"},),
+        # The guard treats every call as possibly autodialed or AI-voiced (TCPA): consented, so only caps decide.
+        patient={"consent": {"autodialed_calls": True, "prerecorded_voice": True}},
         organization="agency",
     )
 
