@@ -16,7 +16,8 @@ each account's ledger, single thread, no database), the ceiling the service's ov
 measured against. The load generator runs on the same machine and takes CPU from the server:
 the figures are a floor, and `nproc` and the load average are printed with them.
 
-Run: `.venv/bin/python benchmarks/bench_api.py [--seconds 8] [--accounts 2000] [--postgres URL] [--databases postgresql] [--workers 2]`
+Run: `.venv/bin/python benchmarks/bench_api.py [--seconds 8] [--accounts 2000] [--postgres URL]
+[--databases postgresql] [--workers 2]`
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from engine.guard import compile_rules
 from engine.guarding import account_guard
 from runtime.db.database import make_engine, transaction
 from runtime.db.migrate import upgrade
-from runtime.demo_portfolio import demo_rows
+from runtime.demo_portfolio import demo_contact_points, demo_rows
 from runtime.files import load_policies, load_templates
 from runtime.service.plans import compile_text
 from runtime.store import accounts, keys
@@ -92,17 +93,8 @@ def seed(url: str, size: int) -> tuple[str, list[str]]:
 
 
 def reachable(patient: dict[str, Any], index: int) -> dict[str, Any]:
-    """The demo patient with a phone, a mobile, an email and a postal address (synthetic, reserved ranges).
-
-    decide refuses a contact it has no address for, and the demo portfolio carries none.
-    """
-    points = [
-        {"id": "home", "kind": "landline", "place": "home", "number": f"+1215555{index % 10000:04d}"},
-        {"id": "cell", "kind": "mobile", "number": f"+1267555{index % 10000:04d}"},
-        {"id": "mail", "kind": "email", "address": f"patient{index}@example.test"},
-        {"id": "post", "kind": "address", "address": f"{index} Main St, Philadelphia, PA 19103"},
-    ]
-    return {**patient, "contact_points": points}
+    """The demo patient with made-up contact points (decide refuses a contact it has no address for)."""
+    return {**patient, "contact_points": demo_contact_points(index)}
 
 
 def free_port() -> int:

@@ -171,3 +171,17 @@ def main(
 
 if __name__ == "__main__":
     typer.run(main)
+
+
+def demo_contact_points(index: int) -> list[dict[str, str]]:
+    """Made-up contact points for demo patient `index`: a home phone, a mobile, an email and a
+    postal address, all in reserved ranges (555 numbers, `example.test`), so nothing real is reached.
+
+    decide refuses a contact it has no address for, and the demo portfolio carries none.
+    """
+    return [
+        {"id": "home", "kind": "landline", "place": "home", "number": f"+1215555{index % 10000:04d}"},
+        {"id": "cell", "kind": "mobile", "number": f"+1267555{index % 10000:04d}"},
+        {"id": "mail", "kind": "email", "address": f"patient{index}@example.test"},
+        {"id": "post", "kind": "address", "address": f"{index} Main St, Philadelphia, PA 19103"},
+    ]

@@ -35,7 +35,7 @@ from dsl.parser import parse
 from runtime.api.app import DISCLOSURES, Settings, create_app
 from runtime.db.database import make_engine, transaction
 from runtime.db.migrate import upgrade
-from runtime.demo_portfolio import demo_rows
+from runtime.demo_portfolio import demo_contact_points, demo_rows
 from runtime.store import keys as key_store
 
 DATABASE = Path("var/parley-demo.db")
@@ -124,7 +124,12 @@ def payloads(row: dict[str, Any], strategy: str, organization: str, index: int) 
 
     zone = row["timezone"]
     consent = {k.split(".", 1)[1]: row[k] == "true" for k in row if k.startswith("consent.")}
-    patient = {"timezone": zone, "language": row["patient.language"], "designations": {"consent": consent}}
+    patient = {
+        "timezone": zone,
+        "language": row["patient.language"],
+        "designations": {"consent": consent},
+        "contact_points": demo_contact_points(index),
+    }
     first = (dt.date.fromisoformat(row["placed_on"]) - dt.timedelta(days=int(row["days_past_due"]))).isoformat()
     debt = {"id": "D1", "kind": "medical", "balance": row["balance"], "initial_balance": row["original_balance"]}
     account = {
