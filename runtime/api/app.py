@@ -87,7 +87,7 @@ class ServiceState:
     keys: KeyCache = field(default_factory=KeyCache)
     disclosures: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     models: Mapping[str, Any] | None = None
-    bandit: Any = None  # the timing bandit's posterior (`runtime.bandit_store`), when scoring
+    bandit: Any = None  # a `BanditWatch` over the timing bandit's saved posterior, when scoring
 
 
 def load_state(settings: Settings, engine: Engine | None = None) -> ServiceState:
@@ -130,10 +130,11 @@ def read_disclosures(path: Path | None) -> dict[str, dict[str, str]]:
 
 
 def timing_bandit() -> Any:
-    """The timing bandit's saved posterior, or its priors (see `runtime.bandit_store`)."""
-    from runtime.bandit_store import load_bandit
+    """The timing bandit's saved posterior (its priors when none is saved), read again when
+    `parley train --timing` saves a new one, without a restart (see `BanditWatch`)."""
+    from runtime.service.learn_timing import BanditWatch
 
-    return load_bandit()
+    return BanditWatch()
 
 
 def trained_models() -> dict[str, Any]:

@@ -65,7 +65,7 @@ def decide_for(state: ServiceState, account_id: str, now: dt.datetime | None, ac
             state.templates,
             state.disclosures,
             actor=actor,
-            bandit=state.bandit,
+            bandit=state.bandit.current() if state.bandit is not None else None,
         )
         return out.to_dict()
 
