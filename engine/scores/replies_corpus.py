@@ -24,17 +24,12 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-INTENT_NAMES = (
-    "hardship",
-    "billing_confusion",
-    "dispute",
-    "stop",
-    "payment_promise",
-    "wrong_person",
-    "insurance_question",
-    "callback_request",
-)
-SENTIMENT_NAMES = ("frustration", "confusion", "anxiety")
+from dsl import schema
+
+# The language's schema lists the intents and sentiments a strategy may read; the corpus labels
+# exactly those, in the schema's order (the classifier's columns).
+INTENT_NAMES = tuple(f.name.removeprefix("intent.") for f in schema.INTENTS)
+SENTIMENT_NAMES = tuple(f.name.removeprefix("sentiment.") for f in schema.SCORES if f.group == "sentiment")
 LANGUAGES = ("en", "es")
 TEST_SHARE = 4  # one seed in four (by hash) is held out
 BUILD_SEED = 20260101
