@@ -20,6 +20,7 @@ import functools
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,17 +78,24 @@ def drop_schema(base: str, schema: str) -> None:
     engine.dispose()
 
 
+@contextmanager
+def fresh_postgres_schema(base: str) -> Iterator[str]:
+    """A URL on a new schema of the PostgreSQL at `base`, dropped when the block ends."""
+    schema = create_schema(base)
+    try:
+        yield schema_url(base, schema)
+    finally:
+        drop_schema(base, schema)
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL on a fresh PostgreSQL schema; skips when `PARLEY_TEST_DATABASE_URL` is not set."""
     base = pg_base_url()
     if base is None:
         pytest.skip(f"{PG_ENV} is not set")
-    schema = create_schema(base)
-    try:
-        yield schema_url(base, schema)
-    finally:
-        drop_schema(base, schema)
+    with fresh_postgres_schema(base) as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -99,11 +107,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     base = pg_base_url()
     if base is None:
         pytest.skip(f"{PG_ENV} is not set")
-    schema = create_schema(base)
-    try:
-        yield schema_url(base, schema)
-    finally:
-        drop_schema(base, schema)
+    with fresh_postgres_schema(base) as url:
+        yield url
 
 
 @pytest.fixture

@@ -23,11 +23,9 @@ import httpx
 import pytest
 from db_fixtures import (
     BACKENDS,
-    create_schema,
     database_url,  # noqa: F401  (a fixture this module's fixtures use)
-    drop_schema,
+    fresh_postgres_schema,
     pg_base_url,
-    schema_url,
     sqlite_url,
 )
 from fastapi.testclient import TestClient
@@ -117,9 +115,5 @@ def shared_api_fixture(
     base = pg_base_url()
     if base is None:
         pytest.skip("PARLEY_TEST_DATABASE_URL is not set")
-    schema = create_schema(base)
-    try:
-        with running(schema_url(base, schema), folders_state) as api:
-            yield api
-    finally:
-        drop_schema(base, schema)
+    with fresh_postgres_schema(base) as url, running(url, folders_state) as api:
+        yield api

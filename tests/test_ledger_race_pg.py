@@ -32,15 +32,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # db_fixtures, also when run as a script
 
+from db_fixtures import *  # noqa: F403  (pytest finds the fixture postgres_url here)
 from db_fixtures import (
     EAGER_TEXT,
     PG_ENV,
     T0,
-    create_schema,
-    drop_schema,
+    fresh_postgres_schema,
     guard_rules,
     plan_of,
-    schema_url,
     seed_account,
 )
 from sqlmodel import Session, func, select
@@ -158,28 +157,12 @@ def test_no_cap_is_broken_by_concurrent_deciders(postgres_url: str) -> None:
     assert figures["audit_ok"] and figures["audit_rows"] == PROCESSES * CALLS
 
 
-@pytest.fixture
-def postgres_url() -> object:
-    """A fresh schema on the PostgreSQL of PARLEY_TEST_DATABASE_URL (skip without it)."""
-    base = os.environ.get(PG_ENV)
-    if not base:
-        pytest.skip(f"{PG_ENV} is not set")
-    schema = create_schema(base)
-    try:
-        yield schema_url(base, schema)
-    finally:
-        drop_schema(base, schema)
-
-
 if __name__ == "__main__":
     base = os.environ.get(PG_ENV)
     if not base:
         raise SystemExit(f"set {PG_ENV}")
-    schema = create_schema(base)
-    try:
-        result = run_race(schema_url(base, schema), lock="--no-lock" not in sys.argv)
-    finally:
-        drop_schema(base, schema)
+    with fresh_postgres_schema(base) as url:
+        result = run_race(url, lock="--no-lock" not in sys.argv)
     found = result.pop("violations")
     print(result)
     print(f"{len(found)} violation(s)", *found[:5], sep="\n")

@@ -161,10 +161,15 @@ def mark_delivered(engine: Engine, outbox_id: int, now: dt.datetime | None = Non
             raise LookupError(f"there is no outbox message {outbox_id}")
         if row.status == DELIVERED:
             return False
-        row.status, row.delivered_at, row.lease_owner, row.lease_until = DELIVERED, now, None, None
-        row.last_error = None
-        set_contact_status(session, row.contact_id, "delivered")
+        delivered(session, row, now)
     return True
+
+
+def delivered(session: Session, row: OutboxRow, now: dt.datetime) -> None:
+    """Mark a locked row and its contact delivered: the lease ends and an earlier error is past."""
+    row.status, row.delivered_at, row.lease_owner, row.lease_until = DELIVERED, now, None, None
+    row.last_error = None
+    set_contact_status(session, row.contact_id, "delivered")
 
 
 def acknowledge(engine: Engine, outbox_id: int, owner: str, now: dt.datetime | None = None) -> OutboxRow:
@@ -181,8 +186,7 @@ def acknowledge(engine: Engine, outbox_id: int, owner: str, now: dt.datetime | N
             return row
         if row.status != LEASED or row.lease_owner != owner:
             raise LeaseLost(outbox_id, owner)
-        row.status, row.delivered_at, row.lease_owner, row.lease_until = DELIVERED, now, None, None
-        set_contact_status(session, row.contact_id, "delivered")
+        delivered(session, row, now)
         session.flush()
         return row
 
