@@ -208,3 +208,11 @@ def test_decide_without_scores_reads_the_files_own_scores(book: Path, tmp_path: 
     scored = [json.loads(line)["trace"]["scores"] for line in (tmp_path / "scored.jsonl").read_text().splitlines()]
     unscored = [json.loads(line)["trace"]["scores"] for line in (tmp_path / "unscored.jsonl").read_text().splitlines()]
     assert scored != unscored
+
+
+def test_decide_draws_best_times_from_the_timing_bandit(book: Path, tmp_path: Path) -> None:
+    clean_exit(decide(book, tmp_path / "timed.jsonl"), 0)
+    rows = [json.loads(line) for line in (tmp_path / "timed.jsonl").read_text().splitlines()]
+    timing = [s for r in rows for s in r["trace"]["scores"] if s["name"].startswith("best_")]
+    assert timing, "no decision consulted a best time"
+    assert {s["model"] for s in timing} == {"timing-thompson"}

@@ -140,7 +140,7 @@ def decide_command(
         raise fail(str(problem)) from None
     for error in book.errors:
         typer.echo(error.render(), err=True)
-    accounts = score_portfolio(book.accounts, models) if scores else book.accounts
+    accounts = score_portfolio(book.accounts, models, moment) if scores else book.accounts
     # The accounts live until the run ends: moved out of the collector's sight, a full collection
     # no longer walks every ledger row of the portfolio again and again while deciding.
     gc.collect()
@@ -199,25 +199,28 @@ def load_plan(path: Path, policies: Path, as_of: dt.date, evaluator: str) -> Pla
     return build_plan(program, text, evaluator)
 
 
-def score_portfolio(accounts: list[PortfolioAccount], folder: Path | None) -> list[PortfolioAccount]:
+def score_portfolio(accounts: list[PortfolioAccount], folder: Path | None, now: dt.datetime) -> list[PortfolioAccount]:
     """The accounts with the models' scores in their facts, scored a batch at a time.
 
     The models' values replace a score the file gives, and `score_sources` names the model and
-    version, so each decision's trace says which model stood behind the numbers it read.
+    version, so each decision's trace says which model stood behind the numbers it read. Best
+    time and channel are drawn from the timing bandit's saved posterior (its priors when none is).
     """
     from engine.scores.registry import ScoreError  # scikit-learn loads only when scoring
     from engine.scores.service import score_account_states
+    from runtime.bandit_store import load_bandit
     from runtime.models import ModelStoreError, default_models
 
     try:
         trained = default_models(folder)
+        bandit = load_bandit(folder)
     except (ModelStoreError, OSError) as problem:
         raise fail(f"cannot load the scoring models: {problem}; pass --models DIR or --no-scores") from None
     scored: list[PortfolioAccount] = []
     for start in range(0, len(accounts), SCORE_BATCH):
         chunk = accounts[start : start + SCORE_BATCH]
         try:
-            states = score_account_states([item.account for item in chunk], trained)
+            states = score_account_states([item.account for item in chunk], trained, bandit=bandit, now=now)
         except ScoreError as problem:
             raise fail(f"the models cannot score these accounts: {problem}") from None
         scored.extend(replace(item, account=state) for item, state in zip(chunk, states, strict=True))
