@@ -32,7 +32,7 @@ from runtime.api import errors
 from runtime.api.auth import KeyCache
 from runtime.db.database import make_engine
 from runtime.files import load_policies, load_templates
-from runtime.render import read_disclosure_wording
+from runtime.render import load_disclosure_wording
 from runtime.service.plans import PlanService
 
 log = logging.getLogger("parley.api")
@@ -118,15 +118,15 @@ def load_state(settings: Settings, engine: Engine | None = None) -> ServiceState
     )
 
 
-def read_disclosures(path: Path | None) -> dict[str, dict[str, str]]:
-    """The packs' disclosure wording by language (`runtime.render.read_disclosure_wording`), or none."""
+def read_disclosures(path: Path | None) -> dict[str, dict[str, Any]]:
+    """The packs' wording book (`runtime.render.load_disclosure_wording`), or none."""
     path = path or (DISCLOSURES if DISCLOSURES.is_file() else None)
     if path is None:
         return {}
     try:
-        return read_disclosure_wording(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as problem:
-        raise StartError(f"cannot read the disclosure wording `{path}`: {problem}") from None
+        return load_disclosure_wording(path)
+    except ValueError as problem:  # it names the file
+        raise StartError(f"cannot read the disclosure wording: {problem}") from None
 
 
 def timing_bandit() -> Any:
