@@ -8,8 +8,10 @@ database first, as `parley serve` does.
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from runtime.db.database import database_url as resolve_url
+from runtime.db.database import unusable
 from runtime.db.migrate import upgrade
 from runtime.outbox import worker
 
@@ -29,7 +31,11 @@ def work_command(
 ) -> None:
     """Deliver due messages until stopped (SIGTERM or Ctrl-C), each exactly once to the outside world."""
     url = resolve_url(database_url)
-    upgrade(url)  # like `parley serve`: a new database gets its tables, an old one its migrations
+    try:
+        upgrade(url)  # like `parley serve`: a new database gets its tables, an old one its migrations
+    except SQLAlchemyError as problem:
+        typer.echo(unusable(url, problem), err=True)
+        raise typer.Exit(2) from None
     argv = [
         "--database-url",
         url,

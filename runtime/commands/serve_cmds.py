@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from runtime.api.app import Settings, StartError, load_state
 from runtime.api.bootstrap import BootstrapError, ensure_admin_key
-from runtime.db.database import database_url, make_engine
+from runtime.db.database import database_url, make_engine, unusable
 from runtime.db.migrate import upgrade
 
 
@@ -77,6 +78,9 @@ def serve_command(
         new_key = prepare(resolved, policies, templates)
     except (StartError, BootstrapError) as problem:
         typer.echo(str(problem), err=True)
+        raise typer.Exit(2) from None
+    except SQLAlchemyError as problem:
+        typer.echo(unusable(resolved, problem), err=True)
         raise typer.Exit(2) from None
     if new_key is not None:
         typer.echo(f"first API key (compliance, named `admin`); store it now, it is not shown again:\n  {new_key}")

@@ -46,6 +46,17 @@ def database_url(url: str | None = None) -> str:
     return url or os.environ.get(ENV_URL) or DEFAULT_URL
 
 
+def unusable(url: str, problem: Exception) -> str:
+    """Why the database at `url` cannot be used, for a person: the URL without its password and
+    the driver's first line (a wrong scheme, a refused connection, a missing database)."""
+    try:
+        shown = sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        shown = url.split("@")[-1]  # not a URL at all: keep nothing that might be a password
+    reason = str(getattr(problem, "orig", None) or problem).strip().splitlines()[0]
+    return f"cannot use the database `{shown}`: {reason}"
+
+
 def make_engine(url: str | None = None, **options: Any) -> Engine:
     """An engine for `url` (see `database_url`); SQLite files get their folder created.
 
