@@ -153,7 +153,7 @@ def explain(
 
 @app.command()
 def demo() -> None:
-    """What `make run` does: check and format-check the example strategies and show the findings."""
+    """Check and format-check the example strategies and show the findings (`make run` starts the service)."""
     typer.echo("== Checking strategies/ against policies/ and templates/ ==")
     options, findings = build_options(None, None, None)
     for path in collect_files([Path("strategies")]):
