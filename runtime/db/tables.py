@@ -209,7 +209,7 @@ class DecisionRow(SQLModel, table=True):
 
 
 class ContactRow(SQLModel, table=True):
-    """The contact ledger: one row per contact reserved; caps are counted on these rows.
+    """The contact ledger: one row per contact reserved or recorded; caps are counted on these rows.
 
     `status` reserved|sent|delivered|failed|cancelled; a cancelled contact no longer counts.
     """
@@ -227,6 +227,13 @@ class ContactRow(SQLModel, table=True):
     at: dt.datetime = instant(nullable=False)
     status: str = Field(default="reserved", max_length=16)
     created_at: dt.datetime = created()
+    # Contacts an outreach system recorded (source `external`, runtime.store.external_contacts): the
+    # guard needs who started it, how it ended and which point it used (an inbound conversation starts
+    # Reg F's 7-day period); the caller's key makes a repeat a no-op. Parley's own: outbound, the rest None.
+    direction: str = Field(default="outbound", max_length=16, sa_column_kwargs={"server_default": "outbound"})
+    outcome: str | None = Field(default=None, max_length=32, nullable=True)
+    to_point: str | None = Field(default=None, max_length=128, nullable=True)
+    idempotency_key: str | None = Field(default=None, max_length=200, nullable=True, unique=True, index=True)
 
 
 class OutboxRow(SQLModel, table=True):
