@@ -192,7 +192,15 @@ def account_state(session: Session, row: AccountRow, now: dt.datetime) -> tuple[
     since = now - dt.timedelta(days=HISTORY_DAYS)
     # Columns, not rows: an account's history is read on every decision and never changed here.
     contacts = session.exec(
-        select(ContactRow.at, ContactRow.channel, ContactRow.debts, ContactRow.status)
+        select(
+            ContactRow.at,
+            ContactRow.channel,
+            ContactRow.debts,
+            ContactRow.status,
+            ContactRow.direction,
+            ContactRow.outcome,
+            ContactRow.to_point,
+        )
         .where(ContactRow.account_id == row.account_id, ContactRow.at >= since, ContactRow.status != "cancelled")
         .order_by(col(ContactRow.at), col(ContactRow.id))
     ).all()

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from dsl import ast
 from engine.decide import Proposal
 from engine.guard import GuardRules
+from engine.guard.case import NOT_CONNECTED
 from engine.guard.kinds.common import days_of, rule_channels
 from engine.guard.kinds.frequency import ACCOUNT_UNITS, NUMBER_UNITS
 from runtime.db.tables import AccountRow, ContactRow, Patient
@@ -67,12 +68,24 @@ def reserve(
 
 
 def history_rows(contacts: Iterable[Any]) -> list[dict[str, Any]]:
-    """Contacts (rows, or tuples with `at`, `channel`, `debts`, `status`) as the guard case's ledger rows."""
-    return [
-        {"at": c.at.isoformat(), "channel": c.channel, "direction": "outbound", "debts": list(c.debts)}
-        for c in contacts
-        if c.status in LIVE
-    ]
+    """Contacts (rows, or tuples with `at`, `channel`, `debts`, `status`) as the guard case's ledger rows.
+
+    A contact recorded by an outreach system also carries `direction`, `outcome` and `to_point`
+    (`runtime.store.external_contacts`); callers that select fewer columns get Parley's defaults.
+    """
+    rows = []
+    for c in contacts:
+        if c.status not in LIVE:
+            continue
+        row = {"at": c.at.isoformat(), "channel": c.channel, "direction": "outbound", "debts": list(c.debts)}
+        if getattr(c, "direction", None):
+            row["direction"] = c.direction
+        if getattr(c, "outcome", None):
+            row["outcome"] = c.outcome
+        if getattr(c, "to_point", None):
+            row["to"] = c.to_point
+        rows.append(row)
+    return rows
 
 
 # ---------------------------------------------------------------- recount
@@ -162,7 +175,8 @@ def recount_account(account_id: str, contacts: list[ContactRow], cap: Cap, zone:
     """One account's windows over one cap."""
     streams: dict[str, list[ContactRow]] = defaultdict(list)
     for contact in contacts:
-        if contact.channel not in cap.channels:
+        # Only calls placed that reached a number count (the guard's rule, comment 14(b)(3)(ii)-1).
+        if contact.channel not in cap.channels or not placed_and_connected(contact):
             continue
         for debt in (contact.debts or ["*"]) if cap.per_debt else ["*"]:
             streams[debt].append(contact)
@@ -184,3 +198,8 @@ def recount_account(account_id: str, contacts: list[ContactRow], cap: Cap, zone:
                 seen.add(end)
                 found.append(Violation(account_id, cap.rule_id, debt, end, count, cap.limit))
     return found
+
+
+def placed_and_connected(contact: ContactRow) -> bool:
+    """An outbound contact that was not a busy signal or a number out of service."""
+    return contact.direction == "outbound" and contact.outcome not in NOT_CONNECTED
