@@ -389,3 +389,67 @@ class WebhookOut(BaseModel):
     active: bool
     created_by: str
     updated_at: dt.datetime
+
+
+# ---------------------------------------------------------------- contacts made outside Parley
+
+
+class ExternalContactIn(Request):
+    """A contact made outside Parley (a call dialled by hand, another system's, before placement).
+
+    Words as in the guard case (DESIGN.md): a call or voicemail ends `no_answer`, `conversation`
+    (calls only), `voicemail`, `limited_content_message`, `busy` or `not_in_service`; a message
+    `delivered` or `undeliverable`. Busy and not-in-service calls do not count toward the caps.
+    """
+
+    at: dt.datetime = Field(description="When it was made, with its UTC offset; never in the future.")
+    channel: Literal["call", "sms", "email", "letter", "voicemail", "chat"]
+    direction: Literal["outbound", "inbound"] = Field(
+        default="outbound", description="`inbound`: the patient called or wrote (a conversation still starts 7 days)."
+    )
+    debts: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] | None = Field(
+        default=None, min_length=1, max_length=100, description="The debts it was about [default: every debt]."
+    )
+    outcome: (
+        Literal[
+            "no_answer",
+            "conversation",
+            "voicemail",
+            "limited_content_message",
+            "busy",
+            "not_in_service",
+            "delivered",
+            "undeliverable",
+        ]
+        | None
+    ) = Field(default=None, description="How it ended [default: unknown, counted as a connected contact].")
+    to: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
+        default=None, description="The id of the patient's contact point it used."
+    )
+    idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="The caller's id for this contact: a repeat is a no-op, a different contact under it a 409."
+    )
+
+
+class ContactsIn(Request):
+    """A batch of contacts made outside Parley, stored all together or not at all."""
+
+    contacts: list[ExternalContactIn] = Field(min_length=1, max_length=1000)
+
+
+class RecordedContactOut(BaseModel):
+    """What became of one contact of the batch."""
+
+    index: int = Field(description="Its place in the request's `contacts`.")
+    contact_id: int
+    idempotency_key: str
+    created: bool = Field(description="False: a repeat of a contact already recorded under its key.")
+
+
+class ContactsOut(BaseModel):
+    """The batch as recorded."""
+
+    account_id: str
+    recorded: int = Field(description="Contacts stored by this request.")
+    repeated: int = Field(description="Contacts already recorded under their keys (no-ops).")
+    contacts: list[RecordedContactOut]
