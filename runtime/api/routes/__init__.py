@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from runtime.api.routes import accounts, check, decide, handoffs, health, keys, outbox, strategies
+from runtime.api.routes import accounts, check, contacts, decide, handoffs, health, keys, outbox, strategies
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     check.router,
     strategies.router,
     accounts.router,
+    contacts.router,
     decide.router,
     outbox.router,
     handoffs.router,
