@@ -33,16 +33,16 @@ from engine.guard import GuardRules
 from engine.guarding import Ledger, account_guard
 from engine.plan import Plan
 from runtime.db.database import transaction
-from runtime.db.tables import AccountRow, ContactRow
 from runtime.service.output import handoff_reason, out_proposals, proposal_json
 from runtime.service.recipients import addresses
 from runtime.service.scoring import cached_models
 from runtime.store import audit
-from runtime.store.accounts import account_state, advance_progress, locked_account, progress_json
+from runtime.store.accounts import HISTORY_DAYS, advance_progress, engine_state, progress_json
 from runtime.store.decisions import Asked, Replay, replay, store_decision
 from runtime.store.handoffs import open_handoff
-from runtime.store.ledger import is_contact, reserve
-from runtime.store.problems import StoreProblem, conflict
+from runtime.store.hot import lock_and_read, update_progress
+from runtime.store.ledger import Reserved, is_contact, reserve
+from runtime.store.problems import StoreProblem, conflict, not_found
 
 log = logging.getLogger("parley.decide")
 
@@ -132,10 +132,15 @@ def decide_in(
     actor: str,
     bandit: Any = None,
 ) -> DecisionOut:
-    """`decide_and_reserve` inside the caller's transaction."""
-    row = locked_account(session, account_id)  # INVARIANT: first statement; nothing read before the lock
+    """`decide_and_reserve` inside the caller's transaction (statements: see `runtime.store.hot`)."""
+    subject = f"account:{account_id}"
+    # INVARIANT: the lock is the first statement; nothing is read before it.
+    read = lock_and_read(session, account_id, now, now - dt.timedelta(days=HISTORY_DAYS), subject)
+    if read is None:
+        raise not_found(f"there is no account `{account_id}`", "account_id")
+    row = read.row
     plan = plan_for(plans, row.strategy_name)
-    account, ledger = account_state(session, row, now)
+    account, ledger = engine_state(row, row, read.events, read.contacts)
     if models:
         from engine.scores.service import score_account_states  # scoring loads numpy/sklearn: only when used
 
@@ -148,19 +153,23 @@ def decide_in(
     settled.refused[:0] = unreachable
     refused = [{**proposal_json(p), "reason": why} for p, why in settled.refused]
     recipients = {id(p): to for p, to in addressed}  # by identity: a proposal's details are a dict
-    stored = store_decision(
-        session, account, ledger, organization, row.strategy_name, decision, asked, now, {"refused": refused}
+    trace = decision.trace.to_dict()
+    decision_id, model_ids = store_decision(
+        session, account, ledger, organization, row.strategy_name, decision, asked, now, {"refused": refused}, trace
     )
-    assert stored.id is not None
-    contacts = reserve(session, account_id, stored.id, settled.kept, account.debts, now)
-    outbox_ids = [
+    contacts = reserve(session, account_id, decision_id, settled.kept, account.debts, now)
+    kept_contacts = [p for p in settled.kept if is_contact(p)]
+    outbox_ids: list[int | None] = list(
         enqueue_message(
-            session, contact, compose(templates, disclosures, row, account, proposal), recipients[id(proposal)]
+            session,
+            [
+                (contact, compose(templates, disclosures, row, account, proposal), recipients[id(proposal)])
+                for contact, proposal in zip(contacts, kept_contacts, strict=True)
+            ],
         )
-        for contact, proposal in zip(contacts, [p for p in settled.kept if is_contact(p)], strict=True)
-    ]
+    )
     handoffs = [
-        open_handoff(session, account_id, stored.id, handoff_reason(p), now).id
+        open_handoff(session, account_id, decision_id, handoff_reason(p), now).id
         for p in settled.kept
         if p.action == "handoff"
     ]
@@ -168,29 +177,20 @@ def decide_in(
     acted = [(s.name, s.event) for s in decision.trace.steps if s.acted and s.name in kept_sources]
     progress = progress_json(advance_progress(account.progress, acted, decision.day))
     if progress != row.progress:  # a decision that acted on nothing leaves the row (one UPDATE fewer)
-        row.progress = progress
-        row.updated_at = now
-        session.add(row)
-        session.flush()  # the progress is written before the audit row, the last statement before commit
+        update_progress(session, account_id, progress, now)
     handoff_ids = [h for h in handoffs if h is not None]
-    audit.append(
-        session,
-        actor,
-        "decide",
-        f"account:{account_id}",
-        {
-            "decision_id": stored.id,
-            "strategy_hash": decision.strategy_hash,
-            "contacts": [c.id for c in contacts],
-            "outbox": outbox_ids,
-            "handoffs": handoff_ids,
-            "refused": len(refused),
-        },
-        now,
-    )
-    log.info("decision %s account %s: %d contact(s), %d refused", stored.id, account_id, len(contacts), len(refused))
+    payload = {
+        "decision_id": decision_id,
+        "strategy_hash": decision.strategy_hash,
+        "contacts": [c.id for c in contacts],
+        "outbox": outbox_ids,
+        "handoffs": handoff_ids,
+        "refused": len(refused),
+    }
+    audit.append_locked(session, actor, "decide", subject, payload, now, read.head)
+    log.info("decision %s account %s: %d contact(s), %d refused", decision_id, account_id, len(contacts), len(refused))
     return DecisionOut(
-        decision_id=stored.id,
+        decision_id=decision_id,
         account_id=account_id,
         now=now,
         strategy_name=row.strategy_name,
@@ -200,8 +200,8 @@ def decide_in(
         proposals=out_proposals(settled.kept, contacts, outbox_ids),
         refused=refused,
         handoff_ids=handoff_ids,
-        model_ids=stored.model_ids,
-        trace=decision.trace.to_dict(),
+        model_ids=model_ids,
+        trace=trace,
         outcome=decision.trace.outcome,
     )
 
@@ -353,7 +353,7 @@ def instant(entry: Mapping[str, Any]) -> dt.datetime:
 def compose(
     templates: Any,
     disclosures: Mapping[str, Mapping[str, Any]] | None,
-    row: AccountRow,
+    row: Any,
     account: Account,
     proposal: Proposal,
 ) -> Any:
@@ -375,11 +375,13 @@ def compose(
         raise conflict(f"the message for `{proposal.source}` cannot be rendered: {problem}", "templates") from None
 
 
-def enqueue_message(session: Session, contact: ContactRow, message: Any, to: str | None) -> int | None:
-    """Queue the message for `to` in the outbox, in this transaction (helper O's `enqueue`)."""
-    from runtime.outbox.store import enqueue
+def enqueue_message(session: Session, items: Sequence[tuple[Reserved, Any, str | None]]) -> list[int]:
+    """Queue each contact's message for its recipient in the outbox, in this transaction (helper O's store)."""
+    if not items:
+        return []
+    from runtime.outbox.store import enqueue_many
 
-    return enqueue(session, contact, message, to=to).id
+    return enqueue_many(session, items)
 
 
 __all__ = ["DecisionOut", "Replay", "decide_and_reserve", "replay"]

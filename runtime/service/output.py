@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 from engine.decide import Proposal
-from runtime.db.tables import ContactRow
-from runtime.store.ledger import is_contact
+from runtime.store.ledger import Reserved, is_contact
 
 
 def handoff_reason(proposal: Proposal) -> str:
@@ -28,7 +27,7 @@ def proposal_json(proposal: Proposal) -> dict[str, Any]:
     }
 
 
-def out_proposals(kept: list[Proposal], contacts: list[ContactRow], outbox_ids: list[int | None]) -> list[dict]:
+def out_proposals(kept: list[Proposal], contacts: list[Reserved], outbox_ids: list[int | None]) -> list[dict]:
     """Kept proposals as JSON, each contact with its ledger and outbox ids."""
     ids = iter(zip(contacts, outbox_ids, strict=True))
     out = []

@@ -87,22 +87,53 @@ def append(
     last = session.exec(
         select(AuditRow.n, AuditRow.hash).where(AuditRow.subject == subject).order_by(col(AuditRow.n).desc()).limit(1)
     ).first()
-    n, prev = (last[0] + 1, last[1]) if last is not None else (1, GENESIS)
-    stored = json.loads(canonical(dict(payload)))  # what the JSON column gives back when verified
-    row = AuditRow(
-        at=now,
-        actor=actor,
-        action=action,
-        subject=subject,
-        n=n,
-        payload=stored,
-        prev_hash=prev,
-        hash=row_hash(prev, n, now, actor, action, subject, stored),
-        created_at=now,
-    )
+    row = AuditRow(**chained((last[0], last[1]) if last is not None else None, actor, action, subject, payload, now))
     session.add(row)
     session.flush()
     return row
+
+
+def append_locked(
+    session: Session,
+    actor: str,
+    action: str,
+    subject: str,
+    payload: Mapping[str, Any],
+    now: dt.datetime,
+    head: tuple[int, str] | None,
+) -> dict[str, Any]:
+    """The next audit row of `subject` for a caller that already serializes its appends and read its head.
+
+    Decide holds the account's row lock, and it is the only writer of `account:` subjects; it reads
+    the chain's head (`runtime.store.hot.lock_and_read`) with the account's history, so neither the
+    advisory lock nor a second read is needed. Were another writer to append to the same subject
+    without that lock, the unique (subject, n) constraint refuses one of the two rows: an error, never
+    a forked chain. The row's fields are returned (its `seq` is not read back).
+    """
+    from runtime.store.hot import insert_audit  # hot imports the tables only; kept local to keep audit light
+
+    values = chained(head, actor, action, subject, payload, now)
+    insert_audit(session, values)
+    return values
+
+
+def chained(
+    head: tuple[int, str] | None, actor: str, action: str, subject: str, payload: Mapping[str, Any], now: dt.datetime
+) -> dict[str, Any]:
+    """The fields of the row after `head` ((n, hash) of the subject's newest row, None for its first)."""
+    n, prev = (head[0] + 1, head[1]) if head is not None else (1, GENESIS)
+    stored = json.loads(canonical(dict(payload)))  # what the JSON column gives back when verified
+    return {
+        "at": now,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "n": n,
+        "payload": stored,
+        "prev_hash": prev,
+        "hash": row_hash(prev, n, now, actor, action, subject, stored),
+        "created_at": now,
+    }
 
 
 def verify(session: Session) -> AuditReport:

@@ -28,6 +28,7 @@ from engine.plan import Plan
 from runtime.db.tables import DecisionRow, StrategyVersion
 from runtime.portfolio import read_progress
 from runtime.store.accounts import progress_json
+from runtime.store.hot import insert_decision
 from runtime.store.problems import not_found
 
 DECIMAL = "$decimal"
@@ -151,8 +152,8 @@ def answer_from_json(data: Mapping[str, Any]) -> GuardAnswer:
     return GuardAnswer(bool(data["allowed"]), dt.datetime.fromisoformat(retry) if retry else None, data["details"])
 
 
-def decision_json(decision: Decision) -> dict[str, Any]:
-    """The decision as JSON: its proposals and its trace."""
+def decision_json(decision: Decision, trace: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The decision as JSON: its proposals and its trace (`trace`: `decision.trace.to_dict()` if already made)."""
     return plain(
         {
             "account_id": decision.account_id,
@@ -170,7 +171,7 @@ def decision_json(decision: Decision) -> dict[str, Any]:
                 }
                 for p in decision.proposals
             ],
-            "trace": decision.trace.to_dict(),
+            "trace": decision.trace.to_dict() if trace is None else trace,
         }
     )
 
@@ -190,26 +191,33 @@ def store_decision(
     asked: Sequence[Asked],
     now: dt.datetime,
     kept: Mapping[str, Any] | None = None,
-) -> DecisionRow:
-    """Write the decision with everything needed to replay it; `kept` notes proposals the ledger refused."""
-    row = DecisionRow(
-        account_id=account.account_id,
-        now=decision.now,
-        strategy_name=strategy_name,
-        strategy_hash=decision.strategy_hash,
-        model_ids=model_ids(account),
-        inputs={
-            "account": account_json(account),
-            "ledger": ledger_json(ledger),
-            "organization": organization,
-            "guard": [asked_json(a) for a in asked],
+    trace: Mapping[str, Any] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Write the decision with everything needed to replay it; its id and model ids.
+
+    `kept` notes proposals the ledger refused; `trace` is `decision.trace.to_dict()` when the caller
+    already made it (it is the biggest part of the row). One Core INSERT … RETURNING (the hot path).
+    """
+    ids = model_ids(account)
+    decision_id = insert_decision(
+        session,
+        {
+            "account_id": account.account_id,
+            "now": decision.now,
+            "strategy_name": strategy_name,
+            "strategy_hash": decision.strategy_hash,
+            "model_ids": ids,
+            "inputs": {
+                "account": account_json(account),
+                "ledger": ledger_json(ledger),
+                "organization": organization,
+                "guard": [asked_json(a) for a in asked],
+            },
+            "decision": {**decision_json(decision, trace), **({"ledger": plain(dict(kept))} if kept else {})},
+            "created_at": now,
         },
-        decision={**decision_json(decision), **({"ledger": plain(dict(kept))} if kept else {})},
-        created_at=now,
     )
-    session.add(row)
-    session.flush()
-    return row
+    return decision_id, ids
 
 
 def get_decision(session: Session, decision_id: int) -> DecisionRow:

@@ -1,0 +1,193 @@
+"""Decide's hot path in SQLAlchemy Core: lock and read an account, then write what its decision did.
+
+Why a second way in: a decision is the service's busiest transaction, and the ORM's work per call
+(building each select, loading entities into the identity map, the unit of work's flush) cost more
+CPU than the database itself. The statements here are built once at import (SQLAlchemy caches
+their compiled form by identity) and run on the session's own connection, inside the caller's
+transaction. Everything else keeps the ORM.
+
+A decision's round trips: lock (the account row with its patient's columns), read (events, live
+contacts and the head of the account's audit chain in one UNION ALL), insert the decision, insert
+its contacts and their outbox messages (one multi-row INSERT each, only when it reserved some),
+update progress (only when it changed), insert the audit row.
+
+INVARIANT: `lock` is the transaction's first statement and `read` runs after it: under READ
+COMMITTED a statement sees what the previous holder of the lock committed only if it starts after
+the lock was granted (a subquery in the locking statement itself would read an older snapshot).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from runtime.db.tables import AccountRow, AuditRow, ContactRow, DecisionRow, EventRow, OutboxRow, Patient
+from runtime.store.ledger import LIVE
+
+ACCOUNTS = cast(sa.Table, AccountRow.__table__)
+PATIENTS = cast(sa.Table, Patient.__table__)
+EVENTS = cast(sa.Table, EventRow.__table__)
+CONTACTS = cast(sa.Table, ContactRow.__table__)
+DECISIONS = cast(sa.Table, DecisionRow.__table__)
+OUTBOX = cast(sa.Table, OutboxRow.__table__)
+AUDIT = cast(sa.Table, AuditRow.__table__)
+
+# The account's and its patient's columns under distinct names, so one row serves as both the
+# `row` and the `patient` that `runtime.store.accounts.engine_state` reads by attribute.
+READ_ACCOUNT = (
+    sa.select(
+        ACCOUNTS.c.account_id,
+        ACCOUNTS.c.patient_id,
+        ACCOUNTS.c.strategy_name,
+        ACCOUNTS.c.organization,
+        ACCOUNTS.c.placed_on,
+        ACCOUNTS.c.facts,
+        ACCOUNTS.c.debts,
+        ACCOUNTS.c.progress,
+        ACCOUNTS.c.variables,
+        PATIENTS.c.language,
+        PATIENTS.c.timezone,
+        PATIENTS.c.extra_timezones,
+        PATIENTS.c.confidential_prefs,
+        PATIENTS.c.contact_points,
+        PATIENTS.c.designations,
+    )
+    .join_from(ACCOUNTS, PATIENTS, PATIENTS.c.patient_id == ACCOUNTS.c.patient_id)
+    .where(ACCOUNTS.c.account_id == sa.bindparam("account_id"))
+)
+LOCK_ACCOUNT = READ_ACCOUNT.with_for_update(of=ACCOUNTS)  # only the account's row: patients stay unlocked
+
+
+def history_statement() -> sa.CompoundSelect:
+    """Events up to `now`, live contacts since `since`, and the audit chain head of `subject`, in one query.
+
+    Each branch is tagged by `kind` (`a` audit head, `c` contact, `e` event) and the union is ordered
+    by kind, instant and id: events by time, contacts by time then id, as the engine reads them.
+    """
+    events = sa.select(
+        sa.literal_column("'e'").label("kind"),
+        EVENTS.c.id.label("id"),
+        EVENTS.c.type.label("name"),
+        EVENTS.c.at.label("at"),
+        EVENTS.c.payload.label("data"),
+        sa.literal_column("''").label("status"),
+    ).where(EVENTS.c.account_id == sa.bindparam("account_id"), EVENTS.c.at <= sa.bindparam("now"))
+    contacts = sa.select(
+        sa.literal_column("'c'"), CONTACTS.c.id, CONTACTS.c.channel, CONTACTS.c.at, CONTACTS.c.debts, CONTACTS.c.status
+    ).where(
+        CONTACTS.c.account_id == sa.bindparam("account_id"),
+        CONTACTS.c.at >= sa.bindparam("since"),
+        CONTACTS.c.status.in_(LIVE),
+    )
+    newest = sa.select(sa.func.max(AUDIT.c.n)).where(AUDIT.c.subject == sa.bindparam("subject")).scalar_subquery()
+    head = sa.select(
+        sa.literal_column("'a'"), AUDIT.c.n, AUDIT.c.hash, sa.null(), sa.null(), sa.literal_column("''")
+    ).where(AUDIT.c.subject == sa.bindparam("subject"), AUDIT.c.n == newest)
+    union = sa.union_all(events, contacts, head)
+    columns = union.selected_columns
+    return union.order_by(columns.kind, columns.at, columns.id)
+
+
+READ_HISTORY = history_statement()
+INSERT_DECISION = sa.insert(DECISIONS).returning(DECISIONS.c.id)
+INSERT_CONTACTS = sa.insert(CONTACTS).returning(CONTACTS.c.id, sort_by_parameter_order=True)
+INSERT_OUTBOX = sa.insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
+INSERT_AUDIT = sa.insert(AUDIT)
+UPDATE_PROGRESS = (
+    sa.update(ACCOUNTS)
+    .where(ACCOUNTS.c.account_id == sa.bindparam("key"))
+    .values(progress=sa.bindparam("new_progress"), updated_at=sa.bindparam("new_updated_at"))
+)
+
+
+class StoredEvent(NamedTuple):
+    """An event row as `runtime.store.events.account_events` and `guard_events` read it."""
+
+    id: int
+    type: str
+    at: dt.datetime
+    payload: dict[str, Any]
+
+
+class StoredContact(NamedTuple):
+    """A ledger row as `runtime.store.ledger.history_rows` reads it."""
+
+    at: dt.datetime
+    channel: str
+    debts: list[str]
+    status: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What decide reads under the lock: the account (with its patient's columns), events, contacts, audit head."""
+
+    row: Any  # a result row: account columns plus the patient's (see READ_ACCOUNT)
+    events: list[StoredEvent]
+    contacts: list[StoredContact]
+    head: tuple[int, str] | None  # (n, hash) of the account's newest audit row, None before its first
+
+
+def lock_and_read(
+    session: Session, account_id: str, now: dt.datetime, since: dt.datetime, subject: str
+) -> Snapshot | None:
+    """Lock the account (PostgreSQL: `FOR UPDATE`), then read its state; None when there is no such account."""
+    session.flush()  # anything the caller added in this session (an event, a fact) must be seen here
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"  # SQLite's write transaction already holds the database
+    row = connection.execute(READ_ACCOUNT if sqlite else LOCK_ACCOUNT, {"account_id": account_id}).first()
+    if row is None:
+        return None
+    events: list[StoredEvent] = []
+    contacts: list[StoredContact] = []
+    head = None
+    found = connection.execute(
+        READ_HISTORY, {"account_id": account_id, "now": now, "since": since, "subject": subject}
+    ).all()
+    for kind, key, name, at, data, status in found:
+        if kind == "e":
+            events.append(StoredEvent(key, name, at, data))
+        elif kind == "c":
+            contacts.append(StoredContact(at, name, data, status))
+        else:
+            head = (key, name)
+    return Snapshot(row, events, contacts, head)
+
+
+def insert_decision(session: Session, values: Mapping[str, Any]) -> int:
+    """Insert a decision row; its id."""
+    return int(session.connection().execute(INSERT_DECISION, dict(values)).scalar_one())
+
+
+def insert_many(session: Session, statement: sa.Insert, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert rows in one statement (SQLAlchemy's "insertmanyvalues"); their ids in the rows' order."""
+    if not rows:
+        return []
+    result = session.connection().execute(statement, [dict(r) for r in rows])
+    return [int(i) for i in result.scalars().all()]
+
+
+def update_progress(session: Session, account_id: str, progress: Mapping[str, Any], now: dt.datetime) -> None:
+    """Write the account's new progress; a copy of the row the session holds is expired (it is stale)."""
+    session.connection().execute(
+        UPDATE_PROGRESS, {"key": account_id, "new_progress": dict(progress), "new_updated_at": now}
+    )
+    expire(session, AccountRow, account_id)
+
+
+def expire(session: Session, table: type, key: Any) -> None:
+    """Forget a row's loaded state so the session reads it again (Core writes bypass the identity map)."""
+    held = session.identity_map.get(identity_key(table, key))
+    if held is not None:
+        session.expire(held)
+
+
+def insert_audit(session: Session, values: Mapping[str, Any]) -> None:
+    """Insert one audit row (its hash already computed by `runtime.store.audit.chained`)."""
+    session.connection().execute(INSERT_AUDIT, dict(values))
