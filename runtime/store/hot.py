@@ -64,6 +64,11 @@ READ_ACCOUNT = (
 LOCK_ACCOUNT = READ_ACCOUNT.with_for_update(of=ACCOUNTS)  # only the account's row: patients stay unlocked
 
 
+# A contact's direction, outcome and contact point (set on contacts recorded from outside Parley,
+# runtime.store.external_contacts: the guard needs them); the other branches have none.
+NO_DETAILS = (sa.null().label("direction"), sa.null().label("outcome"), sa.null().label("to_point"))
+
+
 def history_statement() -> sa.CompoundSelect:
     """Events up to `now`, live contacts since `since`, and the audit chain head of `subject`, in one query.
 
@@ -77,9 +82,18 @@ def history_statement() -> sa.CompoundSelect:
         EVENTS.c.at.label("at"),
         EVENTS.c.payload.label("data"),
         sa.literal_column("''").label("status"),
+        *NO_DETAILS,
     ).where(EVENTS.c.account_id == sa.bindparam("account_id"), EVENTS.c.at <= sa.bindparam("now"))
     contacts = sa.select(
-        sa.literal_column("'c'"), CONTACTS.c.id, CONTACTS.c.channel, CONTACTS.c.at, CONTACTS.c.debts, CONTACTS.c.status
+        sa.literal_column("'c'"),
+        CONTACTS.c.id,
+        CONTACTS.c.channel,
+        CONTACTS.c.at,
+        CONTACTS.c.debts,
+        CONTACTS.c.status,
+        CONTACTS.c.direction,
+        CONTACTS.c.outcome,
+        CONTACTS.c.to_point,
     ).where(
         CONTACTS.c.account_id == sa.bindparam("account_id"),
         CONTACTS.c.at >= sa.bindparam("since"),
@@ -87,7 +101,7 @@ def history_statement() -> sa.CompoundSelect:
     )
     newest = sa.select(sa.func.max(AUDIT.c.n)).where(AUDIT.c.subject == sa.bindparam("subject")).scalar_subquery()
     head = sa.select(
-        sa.literal_column("'a'"), AUDIT.c.n, AUDIT.c.hash, sa.null(), sa.null(), sa.literal_column("''")
+        sa.literal_column("'a'"), AUDIT.c.n, AUDIT.c.hash, sa.null(), sa.null(), sa.literal_column("''"), *NO_DETAILS
     ).where(AUDIT.c.subject == sa.bindparam("subject"), AUDIT.c.n == newest)
     union = sa.union_all(events, contacts, head)
     columns = union.selected_columns
@@ -122,6 +136,9 @@ class StoredContact(NamedTuple):
     channel: str
     debts: list[str]
     status: str
+    direction: str | None = None
+    outcome: str | None = None
+    to_point: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,11 +167,11 @@ def lock_and_read(
     found = connection.execute(
         READ_HISTORY, {"account_id": account_id, "now": now, "since": since, "subject": subject}
     ).all()
-    for kind, key, name, at, data, status in found:
+    for kind, key, name, at, data, status, direction, outcome, to_point in found:
         if kind == "e":
             events.append(StoredEvent(key, name, at, data))
         elif kind == "c":
-            contacts.append(StoredContact(at, name, data, status))
+            contacts.append(StoredContact(at, name, data, status, direction, outcome, to_point))
         else:
             head = (key, name)
     return Snapshot(row, events, contacts, head)
