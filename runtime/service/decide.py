@@ -38,9 +38,9 @@ from runtime.service.recipients import addresses
 from runtime.service.scoring import cached_models
 from runtime.store import audit
 from runtime.store.accounts import HISTORY_DAYS, advance_progress, engine_state, progress_json
-from runtime.store.decisions import Asked, Replay, replay, store_decision
+from runtime.store.decisions import Asked, Replay, decision_values, replay
 from runtime.store.handoffs import open_handoff
-from runtime.store.hot import lock_and_read, update_progress
+from runtime.store.hot import finish, insert_decision, lock_and_read
 from runtime.store.ledger import Reserved, is_contact, reserve
 from runtime.store.problems import StoreProblem, conflict, not_found
 
@@ -154,9 +154,16 @@ def decide_in(
     refused = [{**proposal_json(p), "reason": why} for p, why in settled.refused]
     recipients = {id(p): to for p, to in addressed}  # by identity: a proposal's details are a dict
     trace = decision.trace.to_dict()
-    decision_id, model_ids = store_decision(
-        session, account, ledger, organization, row.strategy_name, decision, asked, now, {"refused": refused}, trace
+    values = decision_values(
+        account, ledger, organization, row.strategy_name, decision, asked, now, {"refused": refused}, trace
     )
+    # The decision row goes first when contacts or hand-offs refer to it; else it waits for `finish`
+    # (PostgreSQL writes it there in the same statement as the audit row).
+    pending: dict[str, Any] | None = None
+    if read.decision_id is None or any(is_contact(p) or p.action == "handoff" for p in settled.kept):
+        decision_id = insert_decision(session, {**values, "id": read.decision_id} if read.decision_id else values)
+    else:
+        decision_id, pending = read.decision_id, {**values, "id": read.decision_id}
     contacts = reserve(session, account_id, decision_id, settled.kept, account.debts, now)
     kept_contacts = [p for p in settled.kept if is_contact(p)]
     outbox_ids: list[int | None] = list(
@@ -176,8 +183,6 @@ def decide_in(
     kept_sources = {p.source for p in settled.kept}
     acted = [(s.name, s.event) for s in decision.trace.steps if s.acted and s.name in kept_sources]
     progress = progress_json(advance_progress(account.progress, acted, decision.day))
-    if progress != row.progress:  # a decision that acted on nothing leaves the row (one UPDATE fewer)
-        update_progress(session, account_id, progress, now)
     handoff_ids = [h for h in handoffs if h is not None]
     payload = {
         "decision_id": decision_id,
@@ -187,7 +192,12 @@ def decide_in(
         "handoffs": handoff_ids,
         "refused": len(refused),
     }
-    audit.append_locked(session, actor, "decide", subject, payload, now, read.head)
+    finish(
+        session,
+        pending,
+        (account_id, progress, now) if progress != row.progress else None,  # unchanged: no UPDATE
+        audit.chained(read.head, actor, "decide", subject, payload, now),
+    )
     log.info("decision %s account %s: %d contact(s), %d refused", decision_id, account_id, len(contacts), len(refused))
     return DecisionOut(
         decision_id=decision_id,
@@ -200,7 +210,7 @@ def decide_in(
         proposals=out_proposals(settled.kept, contacts, outbox_ids),
         refused=refused,
         handoff_ids=handoff_ids,
-        model_ids=model_ids,
+        model_ids=values["model_ids"],
         trace=trace,
         outcome=decision.trace.outcome,
     )

@@ -2,9 +2,11 @@
 
 `append(session, actor, action, subject, payload, now)` adds a row in the caller's transaction.
 Each subject (`account:A1`, `strategy:S`, `key:k1`) has its own chain: row `n` of a subject
-carries the hash of row `n - 1` of the same subject. Appends to one subject are serialized (a
-decision already holds its account's lock; PostgreSQL also takes a transaction-scoped advisory
-lock per subject), while appends to different subjects never wait for each other. One global
+carries the hash of row `n - 1` of the same subject. Appends to one subject are serialized, while
+appends to different subjects never wait for each other: `append` takes a transaction-scoped
+advisory lock per subject on PostgreSQL; decide writes its row from `chained` without it, because
+INVARIANT: every writer of an `account:` subject holds that account's row lock (decide, recorded
+outside contacts), so the lock already orders them. One global
 chain would make every decision wait, in turn, for the previous one's commit to reach the disk.
 Payloads carry ids and hashes, never a patient's data.
 
@@ -93,34 +95,17 @@ def append(
     return row
 
 
-def append_locked(
-    session: Session,
-    actor: str,
-    action: str,
-    subject: str,
-    payload: Mapping[str, Any],
-    now: dt.datetime,
-    head: tuple[int, str] | None,
-) -> dict[str, Any]:
-    """The next audit row of `subject` for a caller that already serializes its appends and read its head.
-
-    Decide holds the account's row lock, and it is the only writer of `account:` subjects; it reads
-    the chain's head (`runtime.store.hot.lock_and_read`) with the account's history, so neither the
-    advisory lock nor a second read is needed. Were another writer to append to the same subject
-    without that lock, the unique (subject, n) constraint refuses one of the two rows: an error, never
-    a forked chain. The row's fields are returned (its `seq` is not read back).
-    """
-    from runtime.store.hot import insert_audit  # hot imports the tables only; kept local to keep audit light
-
-    values = chained(head, actor, action, subject, payload, now)
-    insert_audit(session, values)
-    return values
-
-
 def chained(
     head: tuple[int, str] | None, actor: str, action: str, subject: str, payload: Mapping[str, Any], now: dt.datetime
 ) -> dict[str, Any]:
-    """The fields of the row after `head` ((n, hash) of the subject's newest row, None for its first)."""
+    """The fields of the row after `head` ((n, hash) of the subject's newest row, None for its first).
+
+    For a caller that serializes appends to the subject itself and read its head: decide holds the
+    account's row lock, as every writer of an `account:` subject must, and reads the head with the
+    account's history (`runtime.store.hot`), so it needs neither the advisory lock nor another read.
+    Were a writer to append to the same subject without that lock, the unique (subject, n)
+    constraint refuses one of the two rows: an error, never a forked chain.
+    """
     n, prev = (head[0] + 1, head[1]) if head is not None else (1, GENESIS)
     stored = json.loads(canonical(dict(payload)))  # what the JSON column gives back when verified
     return {

@@ -193,31 +193,42 @@ def store_decision(
     kept: Mapping[str, Any] | None = None,
     trace: Mapping[str, Any] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """Write the decision with everything needed to replay it; its id and model ids.
+    """Write the decision with everything needed to replay it; its id and model ids (see `decision_values`)."""
+    values = decision_values(account, ledger, organization, strategy_name, decision, asked, now, kept, trace)
+    return insert_decision(session, values), values["model_ids"]
+
+
+def decision_values(
+    account: Account,
+    ledger: Ledger,
+    organization: str,
+    strategy_name: str,
+    decision: Decision,
+    asked: Sequence[Asked],
+    now: dt.datetime,
+    kept: Mapping[str, Any] | None = None,
+    trace: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The decision's row: everything needed to replay it (decide writes it with `runtime.store.hot`).
 
     `kept` notes proposals the ledger refused; `trace` is `decision.trace.to_dict()` when the caller
-    already made it (it is the biggest part of the row). One Core INSERT … RETURNING (the hot path).
+    already made it (it is the biggest part of the row).
     """
-    ids = model_ids(account)
-    decision_id = insert_decision(
-        session,
-        {
-            "account_id": account.account_id,
-            "now": decision.now,
-            "strategy_name": strategy_name,
-            "strategy_hash": decision.strategy_hash,
-            "model_ids": ids,
-            "inputs": {
-                "account": account_json(account),
-                "ledger": ledger_json(ledger),
-                "organization": organization,
-                "guard": [asked_json(a) for a in asked],
-            },
-            "decision": {**decision_json(decision, trace), **({"ledger": plain(dict(kept))} if kept else {})},
-            "created_at": now,
+    return {
+        "account_id": account.account_id,
+        "now": decision.now,
+        "strategy_name": strategy_name,
+        "strategy_hash": decision.strategy_hash,
+        "model_ids": model_ids(account),
+        "inputs": {
+            "account": account_json(account),
+            "ledger": ledger_json(ledger),
+            "organization": organization,
+            "guard": [asked_json(a) for a in asked],
         },
-    )
-    return decision_id, ids
+        "decision": {**decision_json(decision, trace), **({"ledger": plain(dict(kept))} if kept else {})},
+        "created_at": now,
+    }
 
 
 def get_decision(session: Session, decision_id: int) -> DecisionRow:

@@ -6,10 +6,14 @@ CPU than the database itself. The statements here are built once at import (SQLA
 their compiled form by identity) and run on the session's own connection, inside the caller's
 transaction. Everything else keeps the ORM.
 
-A decision's round trips: lock (the account row with its patient's columns), read (events, live
-contacts and the head of the account's audit chain in one UNION ALL), insert the decision, insert
-its contacts and their outbox messages (one multi-row INSERT each, only when it reserved some),
-update progress (only when it changed), insert the audit row.
+A decision's statements: lock (the account row with its patient's columns); read (events, live
+contacts and the head of the account's audit chain in one UNION ALL; on PostgreSQL also the next
+decision id from its sequence); when it reserves contacts or opens a hand-off, insert the decision,
+its contacts and their outbox messages (one multi-row INSERT each); then `finish`: on PostgreSQL one
+statement that inserts the decision (if not yet written), updates progress (if it changed) and
+appends the audit row, through data-modifying CTEs; on SQLite (no such CTEs, and a statement costs
+no round trip there) one statement each. A decision that reserves nothing is three statements on
+PostgreSQL.
 
 INVARIANT: `lock` is the transaction's first statement and `read` runs after it: under READ
 COMMITTED a statement sees what the previous holder of the lock committed only if it starts after
@@ -69,11 +73,13 @@ LOCK_ACCOUNT = READ_ACCOUNT.with_for_update(of=ACCOUNTS)  # only the account's r
 NO_DETAILS = (sa.null().label("direction"), sa.null().label("outcome"), sa.null().label("to_point"))
 
 
-def history_statement() -> sa.CompoundSelect:
+def history_statement(next_decision_id: bool) -> sa.CompoundSelect:
     """Events up to `now`, live contacts since `since`, and the audit chain head of `subject`, in one query.
 
-    Each branch is tagged by `kind` (`a` audit head, `c` contact, `e` event) and the union is ordered
-    by kind, instant and id: events by time, contacts by time then id, as the engine reads them.
+    Each branch is tagged by `kind` (`a` audit head, `c` contact, `d` the next decision id, `e` event)
+    and the union is ordered by kind, instant and id: events by time, contacts by time then id, as the
+    engine reads them. `next_decision_id` (PostgreSQL): draw the decision's id from its sequence here,
+    so the decision row can be written in `finish`'s one statement.
     """
     events = sa.select(
         sa.literal_column("'e'").label("kind"),
@@ -103,12 +109,27 @@ def history_statement() -> sa.CompoundSelect:
     head = sa.select(
         sa.literal_column("'a'"), AUDIT.c.n, AUDIT.c.hash, sa.null(), sa.null(), sa.literal_column("''"), *NO_DETAILS
     ).where(AUDIT.c.subject == sa.bindparam("subject"), AUDIT.c.n == newest)
-    union = sa.union_all(events, contacts, head)
+    branches = [events, contacts, head]
+    if next_decision_id:
+        sequence = sa.literal_column("nextval(pg_get_serial_sequence('decisions', 'id'))", sa.Integer)
+        branches.append(
+            sa.select(
+                sa.literal_column("'d'"),
+                sequence,
+                sa.null(),
+                sa.null(),
+                sa.null(),
+                sa.literal_column("''"),
+                *NO_DETAILS,
+            )
+        )
+    union = sa.union_all(*branches)
     columns = union.selected_columns
     return union.order_by(columns.kind, columns.at, columns.id)
 
 
-READ_HISTORY = history_statement()
+READ_HISTORY = history_statement(next_decision_id=False)
+READ_HISTORY_PG = history_statement(next_decision_id=True)
 INSERT_DECISION = sa.insert(DECISIONS).returning(DECISIONS.c.id)
 INSERT_CONTACTS = sa.insert(CONTACTS).returning(CONTACTS.c.id, sort_by_parameter_order=True)
 INSERT_OUTBOX = sa.insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
@@ -149,6 +170,7 @@ class Snapshot:
     events: list[StoredEvent]
     contacts: list[StoredContact]
     head: tuple[int, str] | None  # (n, hash) of the account's newest audit row, None before its first
+    decision_id: int | None = None  # PostgreSQL: the id drawn for this decision's row
 
 
 def lock_and_read(
@@ -163,18 +185,21 @@ def lock_and_read(
         return None
     events: list[StoredEvent] = []
     contacts: list[StoredContact] = []
-    head = None
+    head, decision_id = None, None
     found = connection.execute(
-        READ_HISTORY, {"account_id": account_id, "now": now, "since": since, "subject": subject}
+        READ_HISTORY if sqlite else READ_HISTORY_PG,
+        {"account_id": account_id, "now": now, "since": since, "subject": subject},
     ).all()
     for kind, key, name, at, data, status, direction, outcome, to_point in found:
         if kind == "e":
             events.append(StoredEvent(key, name, at, data))
         elif kind == "c":
             contacts.append(StoredContact(at, name, data, status, direction, outcome, to_point))
-        else:
+        elif kind == "a":
             head = (key, name)
-    return Snapshot(row, events, contacts, head)
+        else:
+            decision_id = int(key)
+    return Snapshot(row, events, contacts, head, decision_id)
 
 
 def insert_decision(session: Session, values: Mapping[str, Any]) -> int:
@@ -190,12 +215,87 @@ def insert_many(session: Session, statement: sa.Insert, rows: Sequence[Mapping[s
     return [int(i) for i in result.scalars().all()]
 
 
-def update_progress(session: Session, account_id: str, progress: Mapping[str, Any], now: dt.datetime) -> None:
-    """Write the account's new progress; a copy of the row the session holds is expired (it is stale)."""
-    session.connection().execute(
-        UPDATE_PROGRESS, {"key": account_id, "new_progress": dict(progress), "new_updated_at": now}
-    )
-    expire(session, AccountRow, account_id)
+def finish(
+    session: Session,
+    decision: Mapping[str, Any] | None,
+    progress: tuple[str, Mapping[str, Any], dt.datetime] | None,
+    audit: Mapping[str, Any],
+) -> None:
+    """The decision's last writes: its row (unless already written), progress (when changed), the audit row.
+
+    `decision`: the row's values with its `id` (drawn by `lock_and_read`); `progress`: (account id,
+    progress, now); `audit`: the audit row's fields (`runtime.store.audit.chained`). PostgreSQL: one
+    statement; SQLite: one each.
+    """
+    connection = session.connection()
+    if progress is not None:
+        expire(session, AccountRow, progress[0])  # Core writes bypass the identity map: a held copy is stale
+    if connection.dialect.name != "postgresql":
+        if decision is not None:
+            connection.execute(INSERT_DECISION, dict(decision))
+        if progress is not None:
+            connection.execute(
+                UPDATE_PROGRESS, {"key": progress[0], "new_progress": dict(progress[1]), "new_updated_at": progress[2]}
+            )
+        connection.execute(INSERT_AUDIT, dict(audit))
+        return
+    params = params_of(AUDIT, "a_", audit)
+    if decision is not None:
+        params.update(params_of(DECISIONS, "d_", decision))
+    if progress is not None:
+        params.update(u_key=progress[0], u_progress=dict(progress[1]), u_at=progress[2])
+    connection.execute(finishing(decision is not None, progress is not None), params)
+
+
+def finishing(decision: bool, progress: bool) -> sa.Insert:
+    """The audit INSERT with the decision's INSERT and the progress UPDATE as CTEs (PostgreSQL), built once each."""
+    key = (decision, progress)
+    if key not in FINISHING:
+        statement = sa.insert(AUDIT).values(bound(AUDIT, "a_"))
+        if decision:
+            statement = statement.add_cte(sa.insert(DECISIONS).values(bound(DECISIONS, "d_")).cte("d"))
+        if progress:
+            update = (
+                sa.update(ACCOUNTS)
+                .where(ACCOUNTS.c.account_id == sa.bindparam("u_key"))
+                .values(
+                    progress=sa.bindparam("u_progress", type_=ACCOUNTS.c.progress.type),
+                    updated_at=sa.bindparam("u_at", type_=ACCOUNTS.c.updated_at.type),
+                )
+            )
+            statement = statement.add_cte(update.cte("u"))
+        FINISHING[key] = statement
+    return FINISHING[key]
+
+
+FINISHING: dict[tuple[bool, bool], sa.Insert] = {}
+
+
+def written(table: sa.Table) -> list[sa.Column[Any]]:
+    """The columns a CTE insert names (every one but an audit row's `seq`, which its sequence gives).
+
+    A CTE's INSERT must name every column: SQLAlchemy cannot apply Python-side defaults inside one.
+    """
+    return [c for c in table.c if not (table is AUDIT and c.name == "seq")]
+
+
+def bound(table: sa.Table, prefix: str) -> dict[str, Any]:
+    """Each written column bound to a parameter named `prefix` + its name, typed as the column."""
+    return {c.name: sa.bindparam(prefix + c.name, type_=c.type) for c in written(table)}
+
+
+def params_of(table: sa.Table, prefix: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` as `bound`'s parameters; a column not given takes its scalar default (else NULL)."""
+    params = {}
+    for column in written(table):
+        if column.name in values:
+            params[prefix + column.name] = values[column.name]
+        else:
+            default = column.default
+            params[prefix + column.name] = (
+                getattr(default, "arg", None) if getattr(default, "is_scalar", False) else None
+            )
+    return params
 
 
 def expire(session: Session, table: type, key: Any) -> None:
@@ -203,8 +303,3 @@ def expire(session: Session, table: type, key: Any) -> None:
     held = session.identity_map.get(identity_key(table, key))
     if held is not None:
         session.expire(held)
-
-
-def insert_audit(session: Session, values: Mapping[str, Any]) -> None:
-    """Insert one audit row (its hash already computed by `runtime.store.audit.chained`)."""
-    session.connection().execute(INSERT_AUDIT, dict(values))
