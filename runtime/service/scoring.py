@@ -29,6 +29,11 @@ class CachedModel:
         self.known: dict[bytes, float] = {}
         self.lock = threading.Lock()  # a decide worker's thread pool shares one model
 
+    def native(self, rows: int) -> bool:
+        """Whether the model would run native code for `rows` rows (see `engine.scores.service.native_threads`)."""
+        found = getattr(self.model, "native", None)
+        return True if found is None else bool(found(rows))
+
     def score(self, rows: np.ndarray) -> np.ndarray:
         """Probabilities for a batch of rows, as the model gives them; unseen rows are scored in one call."""
         matrix = np.ascontiguousarray(np.asarray(rows, dtype=float))
