@@ -26,7 +26,7 @@ Pure: the posterior is an immutable value; `update` returns a new one; randomnes
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -35,23 +35,19 @@ import numpy as np
 
 from engine.account import ScoreSource
 from engine.guard.case import InconvenientTime
+
+# Re-exported too: callers name the allowed-arms API (`CONTACT_SPAN`, `allowed_arms`, ...) from the bandit.
+from engine.scores.bandit_allowed import CHANNELS, CONTACT_SPAN, Allowed, Arm, Probe, allowed_arms  # noqa: F401
 from engine.scores.timing import CONSENT_FACT, DEFAULT_PRIORS, Prior
 
 BANDIT_ID = "timing-thompson"
 BANDIT_VERSION = "1.0.0"
 BANDIT_SOURCE = ScoreSource(BANDIT_ID, BANDIT_VERSION)
-CHANNELS = tuple(CONSENT_FACT)  # call, sms, email: the channels whose hour matters and is ours to pick
 PRIOR_STRENGTH = 4.0  # pseudo-contacts behind a channel's prior on each arm: a handful of outcomes beat it
 POOL_CAP = 20.0  # the most pseudo-contacts the other segments' evidence may lend an arm
-CONTACT_SPAN = (8 * 60, 21 * 60)  # Regulation F's convenient hours, local (12 CFR 1006.6(b)(1)(i))
 # Age bands: when people can answer differs most with work and retirement (our assumption).
 SEGMENTS = ("young", "working", "retired", "unknown")
 ARRAY_MEMO_SIZE = 256  # distinct (segment, allowed arms) pairs remembered per state
-
-Arm = tuple[str, int]  # (channel, local hour)
-# The guard asked about (channel, local minute): that minute when allowed, else its next allowed minute
-# today (`next_allowed_at`, a lower bound) or None.
-Probe = Callable[[str, int], int | None]
 
 
 @dataclass(frozen=True)
@@ -135,6 +131,21 @@ class BanditState:
         """A memo of `arrays`: derived from the state, never part of its value."""
         return {}
 
+    def table(self, segment: str, arms: tuple[Arm, ...]) -> ArmTable:
+        """Everything a draw over `arms` needs that does not change between draws (remembered, like `arrays`)."""
+        key = (segment, arms)
+        found = self.table_memo.get(key)
+        if found is None:
+            if len(self.table_memo) >= ARRAY_MEMO_SIZE:
+                self.table_memo.clear()
+            found = self.table_memo[key] = arm_table(*self.arrays(segment, arms), arms)
+        return found
+
+    @cached_property
+    def table_memo(self) -> dict[tuple[str, tuple[Arm, ...]], ArmTable]:
+        """A memo of `table`: derived from the state, never part of its value."""
+        return {}
+
     def mean(self, segment: str, channel: str, hour: int) -> float:
         """The posterior mean reward rate of one arm."""
         alpha, beta = self.parameters(segment, channel, hour)
@@ -143,6 +154,31 @@ class BanditState:
     def contacts(self) -> int:
         """How many outcomes the state has learned from."""
         return sum(t.successes + t.failures for t in self.tallies.values())
+
+
+@dataclass(frozen=True)
+class ArmTable:
+    """One segment's posterior over a fixed tuple of arms, ready to draw from.
+
+    `means` are `alpha / (alpha + beta)` as Python floats (the values numpy's division gives) and
+    `runs` each channel's [start, end) slice of the sorted arms.
+    """
+
+    alpha: np.ndarray
+    beta: np.ndarray
+    means: tuple[float, ...]
+    runs: tuple[tuple[str, int, int], ...]
+
+
+def arm_table(alpha: np.ndarray, beta: np.ndarray, arms: tuple[Arm, ...]) -> ArmTable:
+    """The `ArmTable` of sorted `arms` with these posteriors."""
+    runs: list[tuple[str, int, int]] = []
+    for index, (channel, _) in enumerate(arms):
+        if runs and runs[-1][0] == channel:
+            runs[-1] = (channel, runs[-1][1], index + 1)
+        else:
+            runs.append((channel, index, index + 1))
+    return ArmTable(alpha, beta, tuple((alpha / (alpha + beta)).tolist()), tuple(runs))
 
 
 def update(state: BanditState, outcomes: Iterable[Outcome]) -> BanditState:
@@ -170,96 +206,6 @@ def segment_of(facts: Mapping[str, object]) -> str:
     if isinstance(age, bool) or not isinstance(age, int | float) or not 0 < age < 130:
         return "unknown"
     return "young" if age < 35 else "working" if age < 65 else "retired"
-
-
-@dataclass(frozen=True)
-class Allowed:
-    """The arms a choice may take, each with the first local minute in its hour that is allowed."""
-
-    minutes: Mapping[Arm, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "minutes", MappingProxyType(dict(self.minutes)))
-
-    def arms(self) -> tuple[Arm, ...]:
-        """The allowed arms in a fixed order (channel, hour), so a seed gives the same choice."""
-        return self.ordered
-
-    @cached_property
-    def ordered(self) -> tuple[Arm, ...]:
-        """`arms()`, sorted once."""
-        return tuple(sorted(self.minutes))
-
-
-def allowed_arms(
-    channels: Iterable[str],
-    window: tuple[int, int] | None = None,
-    weekday: int | None = None,
-    inconvenient: Iterable[InconvenientTime] = (),
-    contact_span: tuple[int, int] = CONTACT_SPAN,
-    probe: Probe | None = None,
-) -> Allowed:
-    """The arms the policies allow today, each at its first allowed minute.
-
-    `channels` are those with consent and no opt-out (`eligible_channels`); `window` is the step's
-    `at` window in local minutes [start, end), None for the whole day; `weekday` (0 = Monday) the
-    local weekday, for designations limited to some days (None: every designation applies);
-    `contact_span` the convenient hours in every zone the patient may be in. `probe`, when given,
-    is the guard: an arm stays only if the guard allows its minute or a later one in the same hour.
-    """
-    spans = free_spans(window, weekday, tuple(inconvenient), contact_span)
-    minutes: dict[Arm, int] = {}
-    for channel in sorted(set(channels)):
-        if channel not in CHANNELS:
-            continue
-        for hour in range(24):
-            first = first_minute(spans, hour)
-            if first is not None and probe is not None:
-                first = probed_minute(probe, channel, first, hour, spans)
-            if first is not None:
-                minutes[(channel, hour)] = first
-    return Allowed(minutes)
-
-
-def free_spans(
-    window: tuple[int, int] | None,
-    weekday: int | None,
-    inconvenient: tuple[InconvenientTime, ...],
-    contact_span: tuple[int, int],
-) -> list[tuple[int, int]]:
-    """Local [start, end) minute spans inside the window and the contact hours, minus inconvenient times."""
-    start, end = contact_span
-    if window is not None:
-        start, end = max(start, window[0]), min(end, window[1])
-    spans = [(start, end)] if start < end else []
-    for designation in inconvenient:
-        if weekday is not None and designation.weekdays and weekday not in designation.weekdays:
-            continue
-        cut_start, cut_end = designation.start_minute, designation.end_minute
-        spans = [
-            piece
-            for low, high in spans
-            for piece in ((low, min(high, cut_start)), (max(low, cut_end), high))
-            if piece[0] < piece[1]
-        ]
-    return spans
-
-
-def first_minute(spans: list[tuple[int, int]], hour: int) -> int | None:
-    """The first minute of `hour` inside any span, or None."""
-    found = [max(low, hour * 60) for low, high in spans if max(low, hour * 60) < min(high, hour * 60 + 60)]
-    return min(found) if found else None
-
-
-def probed_minute(probe: Probe, channel: str, minute: int, hour: int, spans: list[tuple[int, int]]) -> int | None:
-    """The minute of this hour the guard allows: `minute`, or once its `next_allowed_at` hint, re-asked."""
-    answer = probe(channel, minute)
-    if answer == minute or answer is None:
-        return answer
-    if not hour * 60 <= answer < hour * 60 + 60 or not any(low <= answer < high for low, high in spans):
-        return None
-    # The hint is a lower bound from the rules that refused, not a promise: the guard must say yes to it.
-    return answer if probe(channel, answer) == answer else None
 
 
 def eligible_channels(facts: Mapping[str, object], opted_out: Iterable[str] = ()) -> tuple[str, ...]:
@@ -296,23 +242,19 @@ def best_by_channel(
     Ties go to the earlier hour. Without `rng` the draw is the posterior mean (no exploration).
     """
     segment = segment_name(segment)
-    arms = tuple(arm for arm in allowed.arms() if arm[0] in state.priors)
+    arms = allowed.arms()
+    if not allowed.channels <= state.priors.keys():  # a channel without a prior has no posterior to draw
+        arms = tuple(arm for arm in arms if arm[0] in state.priors)
     if not arms:
         return {}
-    alpha, beta = state.arrays(segment, arms)
-    means = alpha / (alpha + beta)
-    draws = means if rng is None else rng.beta(alpha, beta)
+    table = state.table(segment, arms)
+    draws = table.means if rng is None else rng.beta(table.alpha, table.beta).tolist()
+    minutes = allowed.minutes
     best: dict[str, Choice] = {}
-    start = 0
-    while start < len(arms):  # arms are sorted, so each channel's arms are one run
-        channel = arms[start][0]
-        end = start
-        while end < len(arms) and arms[end][0] == channel:
-            end += 1
-        top = start + int(np.argmax(draws[start:end]))  # argmax keeps the first of equals: the earlier hour
-        hour = arms[top][1]
-        best[channel] = Choice(channel, hour, allowed.minutes[arms[top]], float(draws[top]), float(means[top]))
-        start = end
+    for channel, start, end in table.runs:  # arms are sorted, so each channel's arms are one run
+        top = max(range(start, end), key=draws.__getitem__)  # max keeps the first of equals: the earlier hour
+        arm = arms[top]
+        best[channel] = Choice(channel, arm[1], minutes[arm], draws[top], table.means[top])
     return best
 
 

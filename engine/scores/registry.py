@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cached_property
 
 from dsl import schema
 from dsl.schema import Kind
@@ -52,6 +53,9 @@ SCORE_KINDS = frozenset({Kind.SCORE, Kind.BOOLEAN, Kind.CLOCK, Kind.CHANNEL})
 # `best_time` and `best_channel` sit among the schema's account facts, not its SCORES table.
 MODEL_FACTS = ("best_time", "best_channel")
 PER_CHANNEL = frozenset({"best_time"})
+MEMO_TYPES = frozenset({bool, int, float, str})  # values whose `repr` pins them down exactly
+MEMO_VALUE_LENGTH = 40  # longer values (a stray text) are checked afresh, not kept
+PROBLEM_MEMO_SIZE = 50_000  # (name, value) answers remembered per registry before it starts afresh
 
 
 class ScoreError(ValueError):
@@ -113,7 +117,20 @@ class ScoreRegistry:
         base, _, channel = name.partition(".")
         if base in PER_CHANNEL and channel:
             return self.spec(base) if channel in CHANNELS else None
-        return next((s for s in self.specs if s.name == name), None)
+        return self.by_name.get(name)
+
+    @cached_property
+    def by_name(self) -> dict[str, ScoreSpec]:
+        """Each entry under its name, the first of equals as a scan finds it (built once: registries never change)."""
+        found: dict[str, ScoreSpec] = {}
+        for spec in self.specs:
+            found.setdefault(spec.name, spec)
+        return found
+
+    @cached_property
+    def problem_memo(self) -> dict[tuple[str, type, str], str | None]:
+        """A memo of `problem`: derived from the registry, never part of its value (see `problem`)."""
+        return {}
 
     def register(self, spec: ScoreSpec) -> ScoreRegistry:
         """A registry with `spec` added; raises `ScoreError` unless the schema declares it alike."""
@@ -131,11 +148,25 @@ class ScoreRegistry:
         return ScoreRegistry(tuple(replace(s, producer=producer) if s.name == name else s for s in self.specs))
 
     def problem(self, name: str, value: object) -> str | None:
-        """Why `value` may not be produced as `name`, or None when it may."""
+        """Why `value` may not be produced as `name`, or None when it may.
+
+        Remembered per (name, type, `repr` of the value) for the plain types producers hand back:
+        scores are rounded and minutes whole, so the same few thousand checks repeat on every
+        request. The type is in the key because `True == 1`; the `repr` because the message quotes
+        the value (`-0.0` is not `0.0`) and it reads a float back exactly.
+        """
+        kind = type(value)
+        shown = repr(value) if kind in MEMO_TYPES else ""
+        key = (name, kind, shown) if 0 < len(shown) <= MEMO_VALUE_LENGTH else None
+        if key is not None and key in self.problem_memo:
+            return self.problem_memo[key]
         spec = self.spec(name)
-        if spec is None:
-            return unknown_message(name, self.names())
-        return spec.problem(value, name)
+        found = unknown_message(name, self.names()) if spec is None else spec.problem(value, name)
+        if key is not None:
+            if len(self.problem_memo) >= PROBLEM_MEMO_SIZE:
+                self.problem_memo.clear()
+            self.problem_memo[key] = found
+        return found
 
 
 def unknown_message(name: str, known: Iterable[str]) -> str:
