@@ -1,0 +1,136 @@
+"""Decide's Core hot path (`runtime.store.hot`): the statements a decision costs, and that its shortcuts
+(no advisory lock for the audit row, a decision id drawn with the history read, Core writes beside
+the ORM) keep the store's invariants: one audit chain per account that verifies and catches an edit,
+a caller's own session seeing what it added and never holding a stale account row.
+
+Counts, not timings: the statement count is what the hot path is built to keep small. Runs on SQLite
+and, with PARLEY_TEST_DATABASE_URL, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from db_fixtures import *  # noqa: F403  (pytest finds the fixtures database_url and db_engine here)
+from db_fixtures import T0, guard_rules, plan_of, seed_account
+from sqlalchemy import Engine, event
+from sqlmodel import select
+
+from runtime.db.database import read_session, transaction
+from runtime.db.tables import AccountRow, AuditRow, DecisionRow
+from runtime.service.decide import DecisionOut, decide_and_reserve, replay
+from runtime.store import audit
+from runtime.store.accounts import locked_account
+from runtime.store.events import record_event
+from runtime.store.problems import StoreProblem
+
+PLANS = {"Eager": plan_of()}
+LATER = T0 + dt.timedelta(hours=4)  # the same day: every step already acted, nothing is reserved
+# Statements per decision, BEGIN not counted: (one reserving three calls, one reserving nothing).
+# PostgreSQL: lock, history read (drawing the decision id), decision, contacts, outbox, then one
+# statement for progress and audit; nothing reserved: lock, read, one statement for decision + audit.
+# SQLite: the same reads, then one statement per write (no data-modifying CTEs there) and per
+# contact and message (SQLAlchemy inserts one row at a time when ids must come back in order,
+# since SQLite does not promise RETURNING's order); in-process statements, no round trips.
+STATEMENTS = {"postgresql": (6, 3), "sqlite": (11, 4)}
+
+
+@pytest.fixture
+def engine(db_engine: Engine) -> Engine:
+    with transaction(db_engine) as session:
+        seed_account(session)
+    return db_engine
+
+
+def decide_at(target: object, now: dt.datetime) -> DecisionOut:
+    return decide_and_reserve(target, "A1", now, PLANS, guard_rules())  # type: ignore[arg-type]
+
+
+@contextmanager
+def counted(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on `engine` inside the block (transaction control left out)."""
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_decision_costs_a_fixed_handful_of_statements(engine: Engine) -> None:
+    reserving, idle = STATEMENTS[engine.dialect.name]
+    with counted(engine) as seen:
+        first = decide_at(engine, T0)
+    assert len(first.proposals) == 3 and len(seen) == reserving, seen
+    with counted(engine) as seen:
+        again = decide_at(engine, LATER)
+    assert again.proposals == [] and len(seen) == idle, seen
+
+
+def test_decide_and_a_locked_writer_share_the_accounts_audit_chain(engine: Engine) -> None:
+    decide_at(engine, T0)
+    with transaction(engine) as session:
+        locked_account(session, "A1")  # as every writer of an `account:` subject must
+        audit.append(session, "clerk", "contacts.record", "account:A1", {"contacts": []}, LATER)
+    decide_at(engine, T0 + dt.timedelta(days=1))
+    with read_session(engine) as session:
+        report = audit.verify(session)
+        chain = audit.rows(session, subject="account:A1")
+    assert report.ok, report
+    assert [(r.n, r.action) for r in chain] == [(1, "decide"), (2, "contacts.record"), (3, "decide")]
+    assert [r.prev_hash for r in chain[1:]] == [r.hash for r in chain[:-1]]
+
+
+def test_an_edited_decide_audit_row_is_named(engine: Engine) -> None:
+    decide_at(engine, T0)
+    decide_at(engine, LATER)
+    with read_session(engine) as session:
+        first = audit.rows(session, subject="account:A1")[0]
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE audit SET payload = :p WHERE seq = :s"), {"p": '{"decision_id": 0}', "s": first.seq}
+        )
+    with read_session(engine) as session:
+        report = audit.verify(session)
+    assert not report.ok and report.first_bad_seq == first.seq
+
+
+def test_every_decision_id_names_its_stored_row_and_audit_row(engine: Engine) -> None:
+    outs = [decide_at(engine, T0 + dt.timedelta(hours=h)) for h in (0, 4, 24, 28)]
+    with read_session(engine) as session:
+        rows = {r.id: r for r in session.exec(select(DecisionRow)).all()}
+        logged = [r.payload["decision_id"] for r in audit.rows(session, subject="account:A1")]
+        for out in outs:
+            assert rows[out.decision_id].now == out.now and rows[out.decision_id].account_id == "A1"
+            assert replay(session, out.decision_id, plan=PLANS["Eager"]).matches
+    assert logged == [o.decision_id for o in outs]
+    assert len({o.decision_id for o in outs}) == 4
+
+
+def test_a_decision_in_the_callers_session_sees_its_event_and_leaves_no_stale_account(engine: Engine) -> None:
+    reply = {"type": "reply", "at": T0.isoformat(), "text": "I lost my job and cannot pay"}
+    with transaction(engine) as session:
+        held = session.get(AccountRow, "A1")
+        assert held is not None and held.progress == {}
+        record_event(session, "A1", reply, "r1", T0)  # not yet committed: decide must still see it
+        out = decide_at(session, T0 + dt.timedelta(minutes=5))
+        assert len(out.handoff_ids) == 1
+        again = session.get(AccountRow, "A1")
+        assert again is not None and len(again.progress["handled"]) == 1  # read again, not the stale copy
+
+
+def test_an_unknown_account_is_a_404_that_writes_nothing(engine: Engine) -> None:
+    with pytest.raises(StoreProblem) as problem:
+        decide_and_reserve(engine, "nobody", T0, PLANS, guard_rules())
+    assert (problem.value.status, problem.value.field) == (404, "account_id")
+    with read_session(engine) as session:
+        assert session.exec(select(AuditRow)).all() == [] and session.exec(select(DecisionRow)).all() == []
