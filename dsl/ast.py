@@ -2,170 +2,55 @@
 
 Every node carries a `span` that takes no part in equality, so two trees built from
 different files compare equal when they mean the same thing.
+
+Terms (values, conditions, identifiers) live in `dsl.ast_terms`, policy nodes in `dsl.ast_policy`;
+this module holds actions and strategies and re-exports the rest, so `from dsl import ast` reads
+the whole tree.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field, replace
-from decimal import Decimal
-
-from dsl.source import NO_SPAN, Span
-
-
-@dataclass(frozen=True)
-class Node:
-    """Base of every syntax node."""
-
-    span: Span = field(default=NO_SPAN, compare=False, repr=False, kw_only=True)
-
-
-# ---------------------------------------------------------------- values
-
-
-@dataclass(frozen=True)
-class Name(Node):
-    """A bare or dotted name such as `paid` or `score.distress`."""
-
-    path: str
-
-
-@dataclass(frozen=True)
-class StringLit(Node):
-    """A quoted string."""
-
-    value: str
-
-
-@dataclass(frozen=True)
-class NumberLit(Node):
-    """An integer or decimal number."""
-
-    value: Decimal
-
-
-@dataclass(frozen=True)
-class MoneyLit(Node):
-    """An amount of money in dollars, such as `$1,250.50`."""
-
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class PercentLit(Node):
-    """A percentage such as `5%`."""
-
-    value: Decimal
-
-
-@dataclass(frozen=True)
-class Duration(Node):
-    """A length of time such as `7 days` or `24 hours`."""
-
-    amount: int
-    unit: str  # singular: minute, hour, day, week
-
-    @property
-    def minutes(self) -> int:
-        """The duration in minutes."""
-        return self.amount * {"minute": 1, "hour": 60, "day": 1440, "week": 10080}[self.unit]
-
-    @property
-    def days(self) -> float:
-        """The duration in days (fractional for hours and minutes)."""
-        return self.minutes / 1440
-
-
-@dataclass(frozen=True)
-class Clock(Node):
-    """A time of day such as `09:00`."""
-
-    hour: int
-    minute: int
-
-    @property
-    def minutes(self) -> int:
-        """Minutes since midnight."""
-        return self.hour * 60 + self.minute
-
-
-@dataclass(frozen=True)
-class Window(Node):
-    """A time-of-day window such as `09:00-19:00`."""
-
-    start: Clock
-    end: Clock
-
-
-@dataclass(frozen=True)
-class DateLit(Node):
-    """A calendar date such as `2027-01-31`."""
-
-    value: dt.date
-
-
-@dataclass(frozen=True)
-class BoolLit(Node):
-    """`true` or `false`."""
-
-    value: bool
-
-
-Value = StringLit | NumberLit | MoneyLit | PercentLit | Duration | Clock | Window | DateLit | BoolLit
-
-
-# ---------------------------------------------------------------- conditions
-
-
-@dataclass(frozen=True)
-class And(Node):
-    """All of the operands hold."""
-
-    operands: tuple[Expr, ...]
-
-
-@dataclass(frozen=True)
-class Or(Node):
-    """At least one operand holds."""
-
-    operands: tuple[Expr, ...]
-
-
-@dataclass(frozen=True)
-class Not(Node):
-    """The operand does not hold."""
-
-    operand: Expr
-
-
-@dataclass(frozen=True)
-class Compare(Node):
-    """`left OP right` with OP one of `< <= > >= == !=`."""
-
-    op: str
-    left: Expr
-    right: Expr
-
-
-@dataclass(frozen=True)
-class Between(Node):
-    """`subject between low and high`, both ends included."""
-
-    subject: Expr
-    low: Expr
-    high: Expr
-
-
-@dataclass(frozen=True)
-class InList(Node):
-    """`subject in [a, b, …]`."""
-
-    subject: Expr
-    options: tuple[Value, ...]
-
-
-Expr = Name | Value | And | Or | Not | Compare | Between | InList
-
+from dataclasses import dataclass
+
+from dsl.ast_policy import (
+    Applies,
+    Constraint,
+    CoolDown,
+    ForbidAction,
+    ForbidContent,
+    FrequencyCap,
+    Hold,
+    Obligation,
+    Policy,
+    PriorNotice,
+    RequireConsent,
+    RequireContent,
+    Rule,
+    TimeWindowRule,
+    WaitingPeriod,
+)
+from dsl.ast_terms import (
+    And,
+    Between,
+    BoolLit,
+    Clock,
+    Compare,
+    DateLit,
+    Duration,
+    Expr,
+    Ident,
+    InList,
+    MoneyLit,
+    Name,
+    Node,
+    Not,
+    NumberLit,
+    Or,
+    PercentLit,
+    StringLit,
+    Value,
+    Window,
+)
 
 # ---------------------------------------------------------------- actions
 
@@ -252,16 +137,6 @@ class Branch(Node):
 
 
 Stmt = Action | Branch
-
-
-# ---------------------------------------------------------------- strategy
-
-
-@dataclass(frozen=True)
-class Ident(Node):
-    """A word chosen from a closed set, such as `provider` or `US-CA`, with its place."""
-
-    name: str
 
 
 @dataclass(frozen=True)
@@ -362,170 +237,66 @@ class Strategy(Node):
     stops: tuple[StopWhen, ...] = ()
 
 
-# ---------------------------------------------------------------- policy
-
-
-@dataclass(frozen=True)
-class FrequencyCap(Node):
-    """`limit CHANNELS to N per UNIT per DURATION [at PLACE]`."""
-
-    channels: tuple[Ident, ...]
-    limit: int
-    per: Ident
-    window: Duration
-    place: Ident | None = None
-
-
-@dataclass(frozen=True)
-class CoolDown(Node):
-    """`after EVENT no CHANNELS per UNIT for DURATION`."""
-
-    event: Ident
-    channels: tuple[Ident, ...]
-    per: Ident
-    duration: Duration
-
-
-@dataclass(frozen=True)
-class TimeWindowRule(Node):
-    """`contact only between T1 and T2 local [in CHANNELS]`."""
-
-    start: Clock
-    end: Clock
-    channels: tuple[Ident, ...] = ()
-
-
-@dataclass(frozen=True)
-class RequireContent(Node):
-    """`require content KEY in CHANNELS [on first|later communication(s)]`."""
-
-    key: Ident
-    channels: tuple[Ident, ...]
-    position: Ident | None = None
-
-
-@dataclass(frozen=True)
-class ForbidContent(Node):
-    """`forbid content CLASS in CHANNELS`."""
-
-    content_class: Ident
-    channels: tuple[Ident, ...]
-
-
-@dataclass(frozen=True)
-class Hold(Node):
-    """`hold ACTIONS when COND [until STATE]`."""
-
-    actions: tuple[Ident, ...]
-    condition: Expr
-    until: Ident | None = None
-
-
-@dataclass(frozen=True)
-class RequireConsent(Node):
-    """`require consent KIND for CHANNELS`."""
-
-    kind: Ident
-    channels: tuple[Ident, ...]
-
-
-@dataclass(frozen=True)
-class WaitingPeriod(Node):
-    """`wait DURATION after EVENT before ACTION`."""
-
-    duration: Duration
-    event: Ident
-    action: Ident
-
-
-@dataclass(frozen=True)
-class ForbidAction(Node):
-    """`forbid ACTION when COND`."""
-
-    action: Ident
-    condition: Expr
-
-
-@dataclass(frozen=True)
-class Obligation(Node):
-    """`require ACTION within DURATION after EVENT`."""
-
-    action: Ident
-    duration: Duration
-    event: Ident
-
-
-@dataclass(frozen=True)
-class PriorNotice(Node):
-    """`require notice "TEMPLATE" DURATION before ACTION`."""
-
-    template: str
-    duration: Duration
-    action: Ident
-
-
-Constraint = (
-    FrequencyCap
-    | CoolDown
-    | TimeWindowRule
-    | RequireContent
-    | ForbidContent
-    | Hold
-    | RequireConsent
-    | WaitingPeriod
-    | ForbidAction
-    | Obligation
-    | PriorNotice
-)
-
-
-@dataclass(frozen=True)
-class Applies(Node):
-    """`applies to ORGANIZATIONS [in JURISDICTIONS]`."""
-
-    organizations: tuple[Ident, ...]
-    jurisdictions: tuple[Ident, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rule(Node):
-    """One legal rule in a policy pack: an id, a citation and its constraints (usually one)."""
-
-    rule_id: str
-    citation: str
-    constraints: tuple[Constraint, ...]
-    description: str | None = None
-    severity: Ident | None = None
-    applies: Applies | None = None
-    effective_from: dt.date | None = None
-    effective_until: dt.date | None = None
-    status: Ident | None = None
-
-    @property
-    def constraint(self) -> Constraint | None:
-        """The first constraint: a rule seen through `one_per_constraint` has exactly one."""
-        return self.constraints[0] if self.constraints else None
-
-    def one_per_constraint(self) -> tuple[Rule, ...]:
-        """The rule once for each of its constraints, all under its id, citation and scope.
-
-        Massachusetts caps calls at 2 per 7 days to personal numbers *and* 2 per 30 days
-        elsewhere: one rule, two constraints. Checks and the guard judge each constraint on its
-        own, and a finding still names the one rule id.
-        """
-        if len(self.constraints) <= 1:
-            return (self,)
-        return tuple(replace(self, constraints=(c,)) for c in self.constraints)
-
-
-@dataclass(frozen=True)
-class Policy(Node):
-    """A policy pack: the rules of one body of law."""
-
-    name: str
-    title: str
-    rules: tuple[Rule, ...] = ()
-    applies: Applies | None = None
-
-
 Program = Strategy | Policy
+
+__all__ = [
+    "Action",
+    "And",
+    "Applies",
+    "AtMost",
+    "Between",
+    "BoolLit",
+    "Branch",
+    "Call",
+    "Clock",
+    "Compare",
+    "Constraint",
+    "CoolDown",
+    "DateLit",
+    "Duration",
+    "Escalate",
+    "Every",
+    "Expr",
+    "ForbidAction",
+    "ForbidContent",
+    "FrequencyCap",
+    "Guard",
+    "Handler",
+    "Handoff",
+    "Hold",
+    "Ident",
+    "InList",
+    "MoneyLit",
+    "Name",
+    "Node",
+    "Not",
+    "NumberLit",
+    "Obligation",
+    "OfferPlan",
+    "OnDay",
+    "Or",
+    "Pause",
+    "PercentLit",
+    "PlanParam",
+    "Policy",
+    "PriorNotice",
+    "Program",
+    "RequireConsent",
+    "RequireContent",
+    "Rule",
+    "Schedule",
+    "Screen",
+    "Segment",
+    "Send",
+    "Step",
+    "Stmt",
+    "StopAction",
+    "StopWhen",
+    "Strategy",
+    "StringLit",
+    "TimeWindow",
+    "TimeWindowRule",
+    "Value",
+    "WaitingPeriod",
+    "Window",
+]
