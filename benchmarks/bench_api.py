@@ -23,14 +23,12 @@ Run: `.venv/bin/python benchmarks/bench_api.py [--seconds 8] [--accounts 2000] [
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 import os
 import platform
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -53,6 +51,9 @@ from runtime.service.plans import compile_text
 from runtime.store import accounts, keys
 from runtime.store import strategies as store
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loadgen
+
 ROOT = Path(__file__).resolve().parent.parent
 STRATEGY = ROOT / "strategies" / "agency_placement.parley"
 WORDING = ROOT / "policies" / "disclosures.toml"  # the packs' wording book, what `parley serve` reads
@@ -60,6 +61,7 @@ CASE = json.loads((ROOT / "tests" / "guard_cases" / "design_example.json").read_
 DAY = dt.date(2026, 3, 16)
 NOW = "2026-03-16T15:00:00Z"
 PARLEY = Path(sys.executable).parent / "parley"
+WARMUP = 1.0  # seconds of load before measuring: first requests fill caches and open pool connections
 
 
 def seed(url: str, size: int) -> tuple[str, list[str]]:
@@ -105,8 +107,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(url: str, workers: int) -> Iterator[str]:
-    """`parley serve` on a free port until the block ends; its base URL."""
+def server(url: str, workers: int) -> Iterator[tuple[str, int]]:
+    """`parley serve` on a free port until the block ends; its base URL and process id."""
     port = free_port()
     command = [str(PARLEY), "serve", "--port", str(port), "--database-url", url, "--workers", str(workers)]
     command += ["--log-level", "warning"]
@@ -125,7 +127,7 @@ def server(url: str, workers: int) -> Iterator[str]:
         else:
             raise RuntimeError("the server did not start")
         time.sleep(2 if workers > 1 else 0)  # let every worker finish starting, not only the first
-        yield base
+        yield base, process.pid
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -135,41 +137,30 @@ def server(url: str, workers: int) -> Iterator[str]:
         log.close()
 
 
-async def load(base: str, key: str, endpoint: str, ids: list[str], clients: int, seconds: float) -> dict[str, Any]:
-    """Keep `clients` requests in flight for `seconds`; throughput, latency percentiles and errors."""
-    headers = {"Authorization": f"Bearer {key}"}
-    latencies: list[float] = []
-    errors: dict[int | str, int] = {}
-    counter = iter(range(10**9))
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as client:
-        await client.post("/v1/guard", json=CASE)  # warm the key cache and the connection pool
-        stop = time.perf_counter() + seconds
-
-        async def worker() -> None:
-            while time.perf_counter() < stop:
-                body = CASE if endpoint == "guard" else {"account_id": ids[next(counter) % len(ids)], "now": NOW}
-                started = time.perf_counter()
-                try:
-                    answer = await client.post(f"/v1/{endpoint}", json=body)
-                except httpx.HTTPError as problem:  # a dropped connection is counted, not fatal
-                    errors[type(problem).__name__] = errors.get(type(problem).__name__, 0) + 1
-                    continue
-                latencies.append(time.perf_counter() - started)
-                if answer.status_code != 200:
-                    errors[answer.status_code] = errors.get(answer.status_code, 0) + 1
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "rate": len(latencies) / elapsed,
-        "p50": 1000 * statistics.median(latencies),
-        "p99": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
-        "n": len(latencies),
-        "errors": errors,
-    }
+def load(
+    base: str, key: str, endpoint: str, ids: list[str], clients: int, seconds: float, server_pid: int
+) -> dict[str, Any]:
+    """Keep `clients` requests in flight for `seconds` with `loadgen.py` in its own process;
+    throughput, latency percentiles, errors, and the CPU the server, PostgreSQL and the generator took."""
+    folder = ROOT / "var" / "bench"
+    bodies = folder / f"bodies-{endpoint}.jsonl"
+    lines = [CASE] if endpoint == "guard" else [{"account_id": account_id, "now": NOW} for account_id in ids]
+    bodies.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    command = [sys.executable, str(ROOT / "benchmarks" / "loadgen.py"), "--url", f"{base}/v1/{endpoint}"]
+    command += ["--header", f"Authorization: Bearer {key}", "--bodies", str(bodies)]
+    command += ["--clients", str(clients), "--seconds", str(seconds), "--warmup", str(WARMUP)]
+    workers = loadgen.tree(server_pid)
+    before = [sum(loadgen.process_cpu(p) for p in workers), loadgen.named_cpu("postgres"), *loadgen.machine_busy()]
+    answer = subprocess.run(command, capture_output=True, text=True, check=True)
+    after = [sum(loadgen.process_cpu(p) for p in workers), loadgen.named_cpu("postgres"), *loadgen.machine_busy()]
+    got = json.loads(answer.stdout)
+    sent = max(1, got["sent"])  # the warm-up's requests cost the server too
+    server_cpu, db_cpu, busy, total = (b - a for a, b in zip(before, after, strict=True))
+    got["server_ms"] = 1000 * server_cpu / sent
+    got["db_ms"] = 1000 * db_cpu / sent
+    got["gen_share"] = got["cpu_seconds"] / total if total else 0.0  # of all the cores over the run
+    got["busy_share"] = busy / total if total else 0.0
+    return got
 
 
 def in_process(ids: list[str], url: str) -> float:
@@ -229,6 +220,16 @@ def database(kind: str, folder: Path, postgres: str | None) -> Iterator[str]:
         admin.dispose()
 
 
+def cell(kind: str, workers: int, endpoint: str, clients: int, got: dict[str, Any]) -> str:
+    """One result line: the cell, throughput, latency and errors, then where the CPU went."""
+    return (
+        f"{kind:<11}{workers:>8}{endpoint:>9}{clients:>8}{got['rate']:>9.0f}"
+        f"{got['p50']:>9.1f}{got['p99']:>9.1f}  {got['errors'] or '-'}"
+        f"  [cpu {got['server_ms']:.2f} / {got['db_ms']:.2f} / {got['cpu_us_per_request'] / 1000:.2f} ms;"
+        f" generator {got['gen_share']:.0%}, machine busy {got['busy_share']:.0%}]"
+    )
+
+
 def main() -> None:
     """Run the matrix and print one line per cell."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -244,7 +245,10 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     wanted = args.databases.split(",")
     kinds = [k for k in ("sqlite", "postgresql") if k in wanted and (k == "sqlite" or args.postgres)]
-    print(f"{'database':<11}{'workers':>8}{'endpoint':>9}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  errors")
+    print(
+        f"{'database':<11}{'workers':>8}{'endpoint':>9}{'clients':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}  errors"
+        "  [CPU ms/request: server, postgres, generator; generator's and machine's share of the cores]"
+    )
     ceiling, service = None, {}
     for kind in kinds:
         for workers in [int(w) for w in args.workers.split(",")]:
@@ -252,15 +256,11 @@ def main() -> None:
                 key, ids = seed(url, args.accounts)
                 if ceiling is None:
                     ceiling = in_process(ids, url)
-                with server(url, workers) as base:
+                with server(url, workers) as (base, pid):
                     for endpoint in ("decide", "guard"):
                         for clients in [int(c) for c in args.clients.split(",")]:
-                            got = asyncio.run(load(base, key, endpoint, ids, clients, args.seconds))
-                            print(
-                                f"{kind:<11}{workers:>8}{endpoint:>9}{clients:>8}{got['rate']:>9.0f}"
-                                f"{got['p50']:>9.1f}{got['p99']:>9.1f}  {got['errors'] or '-'}",
-                                flush=True,
-                            )
+                            got = load(base, key, endpoint, ids, clients, args.seconds, pid)
+                            print(cell(kind, workers, endpoint, clients, got), flush=True)
                 if kind not in service:
                     service[kind] = in_service(ids, url)
     for kind, rate in service.items():

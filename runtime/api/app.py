@@ -186,6 +186,7 @@ class RequestLog:
 
 def create_app(settings: Settings | None = None, state: ServiceState | None = None) -> FastAPI:
     """The API app; pass `state` to share one (tests), or settings to read the folders now."""
+    from runtime.api.hot import HotRoutes
     from runtime.api.routes import ROUTERS
 
     state = state or load_state(settings or Settings.from_env())
@@ -205,6 +206,7 @@ def create_app(settings: Settings | None = None, state: ServiceState | None = No
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router, prefix="/v1")
+    app.add_middleware(HotRoutes)  # inside RequestLog: the hot routes' requests are logged like any other
     app.add_middleware(RequestLog)
     return app
 

@@ -5,7 +5,10 @@ unknown one is a 401; a key without a role the route allows is a 403 naming the 
 
 Each worker caches verified key rows for a few seconds so a busy route does not read the key
 table on every call; revoking a key takes effect at once in the worker that revoked it and
-within `ttl` seconds in the others.
+within `ttl` seconds in the others (5 s by default, `Settings.key_cache_seconds`): a cached row
+is used only while younger than `ttl`, then the key table is read again. Only verified keys are
+cached, never a refusal. A cached key still costs one SHA-256 of the presented secret per request
+(a few microseconds), so a wrong secret for a cached id is refused like any other.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class KeyCache:
     """Verified key rows by id, each kept `ttl` seconds."""
 
     ttl: float = 5.0
+    clock: Callable[[], float] = time.monotonic  # the tests move their own
     rows: dict[str, tuple[float, KeyRecord]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,7 +72,7 @@ class KeyCache:
         if parts is None:
             return None
         cached = self.rows.get(parts[0])
-        if cached is not None and time.monotonic() - cached[0] < self.ttl:
+        if cached is not None and self.clock() - cached[0] < self.ttl:
             return cached[1] if keys.matches(cached[1], presented) else None
         return False
 
@@ -82,7 +86,7 @@ class KeyCache:
             record = None if row is None else KeyRecord(row.id, row.name, row.key_hash, tuple(row.roles), None)
         if record is not None:
             with self.lock:
-                self.rows[record.id] = (time.monotonic(), record)
+                self.rows[record.id] = (self.clock(), record)
         return record
 
     def forget(self, key_id: str) -> None:

@@ -18,8 +18,9 @@ from runtime.store import audit
 from runtime.store.problems import StoreProblem
 
 
-def service(request: Request) -> ServiceState:
-    """The worker's state (a dependency)."""
+async def service(request: Request) -> ServiceState:
+    """The worker's state (a dependency; async because a plain function would cost every request a
+    hop to the thread pool and back for one attribute read)."""
     return request.app.state.service
 
 

@@ -12,6 +12,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
+from fastapi.responses import Response
+from pydantic import TypeAdapter
 from sqlmodel import Session
 
 from engine.plan import Plan
@@ -19,6 +21,7 @@ from runtime.api.app import ServiceState
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, reading, utc_now, writing
 from runtime.api.errors import ApiError
+from runtime.api.responses import model_response
 from runtime.api.schemas import DecideIn, DecideOut, ErrorOut
 from runtime.service.decide import decide_and_reserve, replay
 from runtime.service.plans import PlanService
@@ -35,6 +38,7 @@ router = APIRouter(
 )
 Outreach = Annotated[Caller, Depends(require("outreach"))]
 Reviewer = Annotated[Caller, Depends(require("auditor", "compliance"))]
+DECIDE_OUT = TypeAdapter(DecideOut)
 
 
 class SessionPlans:
@@ -71,10 +75,11 @@ def decide_for(state: ServiceState, account_id: str, now: dt.datetime | None, ac
 
 
 @router.post("/decide", response_model=DecideOut, summary="Decide and reserve for one account")
-def post_decide(payload: DecideIn, state: State, caller: Outreach) -> dict[str, Any]:
+def post_decide(payload: DecideIn, state: State, caller: Outreach) -> Response:
     """The next actions for an account under its deployed strategy, each cleared by the guard on the
     real ledger and reserved there; every contact's message is queued in the outbox."""
-    return decide_for(state, payload.account_id, payload.now, caller.actor)
+    # Serialized here, in the thread that decided: FastAPI would validate the answer in a second hop.
+    return model_response(DECIDE_OUT, decide_for(state, payload.account_id, payload.now, caller.actor))
 
 
 @router.get("/decisions/{decision_id}/replay", summary="Replay a stored decision")
