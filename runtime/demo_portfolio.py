@@ -20,7 +20,7 @@ import numpy as np
 import typer
 
 from engine.scores.synthetic import RIGHT_PARTY_CONTACT_RATE, generate, payment_probability
-from runtime.portfolio import write_table
+from runtime.portfolio_out import write_table
 
 # Assumption: where a national self-pay book's patients live (zone, jurisdiction, weight).
 PLACES = (

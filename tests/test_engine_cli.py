@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from runtime.cli import app
 from runtime.commands.engine_cmds import register
 from runtime.demo_portfolio import COLUMNS, demo_rows
-from runtime.portfolio import write_table
+from runtime.portfolio_out import write_table
 
 ROOT = Path(__file__).parent.parent
 CASES = ROOT / "tests" / "guard_cases"

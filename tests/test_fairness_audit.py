@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from runtime.cli import app
 from runtime.demo_portfolio import COLUMNS, demo_rows
 from runtime.fairness_report import AuditInputError, run_audit
-from runtime.portfolio import DECISION_COLUMNS, write_table
+from runtime.portfolio_out import DECISION_COLUMNS, write_table
 
 runner = CliRunner()
 

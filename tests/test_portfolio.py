@@ -18,16 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runtime.demo_portfolio import COLUMNS, demo_rows
-from runtime.portfolio import (
-    DECISION_COLUMNS,
-    KNOWN_COLUMNS,
-    PortfolioError,
-    accounts_from_rows,
-    error_row,
-    read_portfolio,
-    write_decisions,
-    write_table,
-)
+from runtime.portfolio import KNOWN_COLUMNS, PortfolioError, accounts_from_rows, read_portfolio
+from runtime.portfolio_out import DECISION_COLUMNS, error_row, write_decisions, write_table
 
 GOOD = {"account_id": "A1", "placed_on": "2026-03-02", "timezone": "America/Chicago"}
 
@@ -171,9 +163,9 @@ def test_writing_to_an_unknown_suffix_is_refused(tmp_path: Path) -> None:
 
 
 def test_parquet_is_written_in_chunks_without_losing_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import runtime.portfolio as portfolio
+    import runtime.portfolio_out as portfolio_out
 
-    monkeypatch.setattr(portfolio, "PARQUET_CHUNK", 1)
+    monkeypatch.setattr(portfolio_out, "PARQUET_CHUNK", 1)
     many = [ROWS[0] | {"account_id": f"A{i}"} for i in range(5)]
     assert write_decisions(tmp_path / "out.parquet", iter(many)) == 5
     table = pq.read_table(tmp_path / "out.parquet")

@@ -33,17 +33,10 @@ from engine.guard import CaseError, GuardRules, compile_rules, judge, parse_case
 from engine.guarding import account_guard
 from engine.plan import Plan
 from runtime.files import load_policies
-from runtime.portfolio import (
-    WRITE_SUFFIXES,
-    PortfolioAccount,
-    PortfolioError,
-    decision_rows,
-    error_row,
-    read_portfolio,
-    write_decisions,
-)
+from runtime.portfolio import PortfolioAccount, PortfolioError, read_portfolio
+from runtime.portfolio_out import WRITE_SUFFIXES, decision_rows, error_row, write_decisions
 
-SCORE_BATCH = 10_000  # accounts per model call: batch scoring costs ~2 µs a row, one row ~0.65 ms
+SCORE_BATCH = 10_000  # accounts per model call: a row costs ~16 µs in a batch, ~3 ms alone (measured)
 
 
 def register(app: typer.Typer) -> None:
