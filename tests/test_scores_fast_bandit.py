@@ -13,13 +13,14 @@ import hashlib
 import json
 import math
 import random
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.account import Account
+from engine.account import Account, ScoreSource
 from engine.guard.case import InconvenientTime
 from engine.scores.bandit import (
     CHANNELS,
@@ -34,8 +35,10 @@ from engine.scores.bandit import (
     update,
 )
 from engine.scores.bandit_allowed import first_minute, free_spans, hour_starts, policy_arms
+from engine.scores.models import ModelCard
 from engine.scores.registry import DEFAULT_REGISTRY, ScoreRegistry, unknown_message
-from engine.scores.service import bandit_timing
+from engine.scores.service import bandit_timing, score_account_states, score_accounts, with_scores
+from engine.scores.synthetic import FEATURES
 
 ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "Pacific/Honolulu", "UTC")
 # sha256 of the JSON of every case's result, made by the code before this change (commit e422aaf).
@@ -328,3 +331,38 @@ def test_spec_lookup_by_name_is_the_scan_it_replaced() -> None:
         if base == "best_time" and channel:
             continue  # the per-channel rule is unchanged
         assert DEFAULT_REGISTRY.spec(name) == next((s for s in DEFAULT_REGISTRY.specs if s.name == name), None)
+
+
+# --- one new account per scored account -----------------------------------------------------------------
+
+
+ROW_SUM_CARD = ModelCard("row-sum", "0.1.0", "paid in full", FEATURES, "none", "0", 0)
+
+
+@dataclass(frozen=True)
+class RowSumModel:
+    """A stand-in model: a probability from the row's sum, under a card like the shipped one."""
+
+    card: ModelCard = ROW_SUM_CARD
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        return (np.abs(np.asarray(rows).sum(axis=1)) % 997) / 997
+
+
+def test_scoring_with_the_bandit_is_bandit_timing_after_with_scores() -> None:
+    state = learned_state()
+    models = {"score.propensity": RowSumModel(), "score.distress": RowSumModel()}
+    accounts = [
+        replace(
+            account,
+            facts={**account.facts, "balance": 100.0 + i, "score.distress": 2.0},  # a stale, refused-looking value
+            score_sources={"best_time.sms": ScoreSource("old", "1"), "score.propensity": ScoreSource("old", "1")},
+        )
+        for i, (account, _) in enumerate(account_cases(60))
+    ]
+    now = dt.datetime(2026, 3, 16, 15, 30, tzinfo=dt.UTC)
+    together = score_account_states(accounts, models, bandit=state, now=now, seed=4)
+    scored = score_accounts([a.facts for a in accounts], models)
+    apart = [bandit_timing(with_scores(account, s), state, now, 4) for account, s in zip(accounts, scored, strict=True)]
+    assert together == apart
+    assert any(a.score_sources.get("best_channel") for a in together)

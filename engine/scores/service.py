@@ -213,10 +213,15 @@ def score_account_states(
     Reply scores belong to reply events (`score_reply`), so they are not added here.
     """
     batch = score_accounts([a.facts for a in accounts], models, timing_table, threads=threads)
-    scored = [with_scores(account, s) for account, s in zip(accounts, batch, strict=True)]
     if bandit is None or now is None:
-        return scored
-    return [bandit_timing(account, bandit, now, seed) for account in scored]
+        return [with_scores(account, s) for account, s in zip(accounts, batch, strict=True)]
+    found = []
+    for account, scored in zip(accounts, batch, strict=True):
+        # `bandit_timing(with_scores(account, scored), ...)` with one new account instead of two
+        kept = {name: source for name, source in account.score_sources.items() if name in scored.facts}
+        facts, sources = timed(account, scored.facts, {**kept, **scored.sources}, bandit, now, seed, DEFAULT_REGISTRY)
+        found.append(replace(account, facts=facts, score_sources=sources))
+    return found
 
 
 def bandit_timing(
@@ -228,20 +233,34 @@ def bandit_timing(
     already past in the patient's local time are not offered; the guard still judges the contact.
     A value the registry refuses is left out, as for every other score.
     """
+    facts, sources = timed(account, account.facts, account.score_sources, bandit, now, seed, registry)
+    return replace(account, facts=facts, score_sources=sources)
+
+
+def timed(
+    account: Account,
+    facts: Mapping[str, object],
+    sources: Mapping[str, ScoreSource],
+    bandit: BanditState,
+    now: dt.datetime,
+    seed: int,
+    registry: ScoreRegistry,
+) -> tuple[dict[str, object], dict[str, ScoreSource]]:
+    """`bandit_timing`'s new facts and sources, drawn for `account` from the given facts and sources."""
     local = now.astimezone(ZoneInfo(account.timezone))
     drawn = account_timing(
         bandit,
-        account.facts,
+        facts,
         account.account_id,
         local.date().toordinal(),
         seed,
         not_before=local.hour * 60 + local.minute,
     )
-    stale = {name for name in account.facts if name in TIMING_FACTS or name.startswith("best_time.")}
-    facts = {name: value for name, value in account.facts.items() if name not in stale}
-    sources = {name: source for name, source in account.score_sources.items() if name not in stale}
+    stale = {name for name in facts if name in TIMING_FACTS or name.startswith("best_time.")}
+    kept_facts = {name: value for name, value in facts.items() if name not in stale}
+    kept_sources = {name: source for name, source in sources.items() if name not in stale}
     for name, value in drawn.items():
         if registry.problem(name, value) is None:
-            facts[name] = value
-            sources[name] = BANDIT_SOURCE
-    return replace(account, facts=facts, score_sources=sources)
+            kept_facts[name] = value
+            kept_sources[name] = BANDIT_SOURCE
+    return kept_facts, kept_sources
