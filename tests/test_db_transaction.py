@@ -12,11 +12,13 @@ import time
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from db_fixtures import *  # noqa: F403  (pytest finds the fixtures database_url and db_engine here)
 from db_fixtures import seed_account
 from sqlalchemy import Engine
 from sqlalchemy.exc import StatementError
 
+from runtime.db import database
 from runtime.db.database import (
     DEFAULT_URL,
     ENV_URL,
@@ -120,3 +122,38 @@ def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+# ---------------------------------------------------------------- pooled connections (PostgreSQL)
+
+
+def dropped_then_reused(url: str) -> tuple[int, int]:
+    """The server process of a pooled connection, dropped by the server while idle; the one used next."""
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    admin = make_engine(url, poolclass=sa.NullPool)
+    try:
+        with engine.connect() as connection:
+            first = int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+        with admin.connect() as connection:  # waits (up to 5 s) until the server process is gone
+            connection.exec_driver_sql(f"SELECT pg_terminate_backend({first}, 5000)")
+        with engine.connect() as connection:
+            return first, int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
+def test_an_idle_connection_the_server_dropped_is_pinged_and_replaced(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+    first, second = dropped_then_reused(postgres_url)
+    assert second != first
+
+
+def test_a_connection_in_steady_use_is_not_pinged(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without the idle ping the dropped connection is handed out as it is: its first statement fails
+    # (and the pool is renewed). What a busy service saves is that round trip on every checkout.
+    monkeypatch.setattr(database, "IDLE_PING_SECONDS", 1e9)
+    with pytest.raises(sa.exc.OperationalError):
+        dropped_then_reused(postgres_url)
