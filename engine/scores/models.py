@@ -1,7 +1,9 @@
 """Propensity-to-pay and financial-distress models: calibrated scikit-learn pipelines with cards.
 
 Training is deterministic (fixed seeds) and in memory; saving and loading are the runtime's job.
-Scoring is batched: one row costs about as much as a few hundred rows, so callers score lists.
+Scoring: in the pipeline one row costs about as much as a few hundred rows, so large batches go
+there in one call; up to `fast_models.FAST_ROWS` rows (the API's one account a request) are walked
+in Python with exactly the pipeline's numbers (`engine.scores.fast_models`), in microseconds.
 
 Every model carries a `ModelCard`: what it predicts, from which features, trained on what data
 (and its hash), how well it did on rows it never saw (AUC, Brier score, a calibration table), what

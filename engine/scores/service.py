@@ -1,7 +1,8 @@
 """Scoring accounts in batches: model scores, best time and channel, and the scores of a reply.
 
-`score_accounts` turns a batch of accounts' facts into score facts with one `predict_proba` call
-per model for the whole batch (one row costs about as much as hundreds, so callers pass lists).
+`score_accounts` turns a batch of accounts' facts into score facts with one scoring call per model
+for the whole batch (`TrainedModel.score`: the pipeline for large batches, where one row costs about
+as much as hundreds, and an exact Python walk of the trees for a few rows).
 Every value is checked against the registry before it is added; a refused value is left out (the
 evaluators read a missing score as unknown, which compares false) and named in `problems`. Each
 score comes back with the `ScoreSource` that produced it, ready for `Account.score_sources`, so
