@@ -285,3 +285,16 @@ def test_the_recount_counts_recorded_calls_but_not_inbound_or_unconnected_ones(e
     with read_session(engine) as session:
         found = recount_violations(session, caps)
     assert {(v.account_id, v.rule_id, v.count) for v in found} == {("A1", "REGF-FREQ-7IN7", 8)}
+
+
+def test_recording_and_deciding_share_the_accounts_audit_chain(engine: Engine) -> None:
+    """Both append to `account:A1` under the account's lock: the chain stays whole whatever the order."""
+    record(engine, [call(10, "k1")])
+    decide_at(engine)
+    record(engine, [call(16, "k2", hour=9)])
+    decide_at(engine, NOW + dt.timedelta(days=1))
+    with read_session(engine) as session:
+        trail = audit.rows(session, subject="account:A1")
+        report = audit.verify(session)
+    assert [r.action for r in trail] == ["contacts.record", "decide", "contacts.record", "decide"]
+    assert [r.n for r in trail] == [1, 2, 3, 4] and report.ok
