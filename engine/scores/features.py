@@ -53,6 +53,7 @@ SOURCES: dict[str, Source] = {
 }
 assert tuple(SOURCES) == FEATURES, "every model feature needs a source, in training order"
 SOURCE_ITEMS = tuple(SOURCES.items())
+SOURCE_FIELDS = tuple((name, s.fact, s.low, s.high, s) for name, s in SOURCE_ITEMS)  # read once, not per row
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,19 @@ def feature_row(facts: Mapping[str, object]) -> tuple[list[float], tuple[str, ..
     """One account's features in `FEATURES` order, and the names of those that were defaulted."""
     values: dict[str, float] = {}
     defaulted: list[str] = []
-    for name, source in SOURCE_ITEMS:
-        number = read_number(facts.get(source.fact), source)
+    for name, fact, low, high, source in SOURCE_FIELDS:
+        value = facts.get(fact)
+        kind = type(value)
+        if kind is float or kind is int:  # most facts: `read_number`'s first case, inline (one row per request)
+            try:
+                number: float | None = float(value)  # type: ignore[arg-type]
+            except OverflowError:  # an int too large for a float
+                number = None
+            else:
+                if not (math.isfinite(number) and low <= number <= high):
+                    number = None
+        else:
+            number = read_number(value, source)
         if number is None:
             defaulted.append(name)
             number = derived_default(name, source, facts, values)
