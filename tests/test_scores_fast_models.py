@@ -8,6 +8,9 @@ one averaging three calibrated folds (`ensemble=True`).
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -134,6 +137,15 @@ def test_trained_model_scores_are_predict_proba_for_every_batch_size(shipped_kin
         assert np.array_equal(model.score(rows), expected(model.estimator, rows))
         assert model.native(size) is (size > FAST_ROWS)
         assert np.array_equal(CachedModel(model).score(rows), expected(model.estimator, rows))
+
+
+def test_a_trained_model_pickles_and_copies_without_its_compiled_walk(shipped_kind) -> None:
+    model = shipped_kind["score.distress"]
+    rows = facts_rows(3)
+    assert model.fast is not None
+    for again in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert "fast" not in again.__dict__ and again.card == model.card
+        assert np.array_equal(again.score(rows), model.score(rows)) and again.fast is not None
 
 
 def test_scored_accounts_and_their_sources_are_unchanged_by_the_fast_path(shipped_kind) -> None:

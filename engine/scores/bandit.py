@@ -47,7 +47,9 @@ PRIOR_STRENGTH = 4.0  # pseudo-contacts behind a channel's prior on each arm: a 
 POOL_CAP = 20.0  # the most pseudo-contacts the other segments' evidence may lend an arm
 # Age bands: when people can answer differs most with work and retirement (our assumption).
 SEGMENTS = ("young", "working", "retired", "unknown")
-ARRAY_MEMO_SIZE = 256  # distinct (segment, allowed arms) pairs remembered per state
+# Distinct (segment, allowed arms) pairs remembered per state. The service alone asks for up to
+# 4 segments x 7 consent sets x 13 starting hours (364); a smaller memo would be cleared over and over.
+ARRAY_MEMO_SIZE = 1024
 
 
 @dataclass(frozen=True)

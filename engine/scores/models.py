@@ -136,6 +136,10 @@ class TrainedModel:
         with one_thread():
             return self.estimator.predict_proba(matrix)[:, 1]
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled and copied without the fast form (it holds compiled code); it is rebuilt on first use."""
+        return {name: value for name, value in self.__dict__.items() if name != "fast"}
+
     def native(self, rows: int) -> bool:
         """Whether scoring `rows` rows runs the native pipeline (callers skip thread limits otherwise)."""
         return rows > FAST_ROWS or self.fast is None
