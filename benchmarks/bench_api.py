@@ -3,18 +3,24 @@
 For each database (SQLite file; PostgreSQL when `--postgres URL` or `PARLEY_TEST_DATABASE_URL`
 is given) and each worker count (1, 2): a fresh database with `strategies/agency_placement.parley`
 deployed (through four eyes, by the stores) and `--accounts` synthetic accounts from
-`runtime.demo_portfolio`; `parley serve` starts as a subprocess; then an asyncio httpx client
-keeps 32 and then 128 requests in flight for `--seconds` per endpoint, and counts.
+`runtime.demo_portfolio`; `parley serve` starts as a subprocess; then `benchmarks/loadgen.py` (raw
+asyncio HTTP/1.1 keep-alive connections on uvloop, in its own process) keeps 32 and then 128
+requests in flight for `--seconds` per endpoint after a 1 s warm-up, and counts.
 
 `/v1/decide` decides an account (round robin) at one instant of one day: the first call for an
 account reserves its contacts and queues their messages; later calls within the day find the
 steps done and store a decision that proposes nothing, each still in one locked transaction with
 its decision row and audit row. `/v1/guard` judges DESIGN.md's example case.
 
-The last line compares with `engine.decide` in-process on the same accounts (with the guard on
-each account's ledger, single thread, no database), the ceiling the service's overhead is
-measured against. The load generator runs on the same machine and takes CPU from the server:
-the figures are a floor, and `nproc` and the load average are printed with them.
+Each line ends with where the CPU went, from `/proc` over the run (warm-up included): the
+server's processes (uvicorn's supervisor and workers), PostgreSQL's backends and the generator,
+each in ms of CPU per request; then the generator's share of all the cores and how busy the
+machine was (other work on the machine shows as busy time nobody here used). The generator and
+PostgreSQL run on the same cores as the server, so the throughput is what the machine does for
+all three; `nproc` and the load average are printed with it.
+
+The last lines compare with `decide_and_reserve` and `engine.decide` in-process on the same
+accounts, the ceilings the service's overhead is measured against.
 
 Run: `.venv/bin/python benchmarks/bench_api.py [--seconds 8] [--accounts 2000] [--postgres URL]
 [--databases postgresql] [--workers 2]`
@@ -39,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from engine.decide import decide
 from engine.guard import compile_rules
@@ -137,8 +144,31 @@ def server(url: str, workers: int) -> Iterator[tuple[str, int]]:
         log.close()
 
 
+class Backends:
+    """The PostgreSQL backends serving the benchmark's server (by the `application_name` its URL
+    sets), so other work on the same PostgreSQL is not counted; SQLite has none."""
+
+    def __init__(self, url: str) -> None:
+        self.name = dict(make_url(url).query).get("application_name")
+        self.url = url
+
+    def cpu(self) -> float:
+        """CPU seconds used so far by the server's backends open now (0 when not PostgreSQL); a backend
+        opened during a run counts from its start, one closed during it is missed."""
+        if not self.name:
+            return 0.0
+        engine = make_engine(self.url.replace(f"application_name={self.name}", "application_name=bench-probe"))
+        try:
+            with engine.connect() as connection:
+                query = "SELECT pid FROM pg_stat_activity WHERE application_name = %(name)s"
+                pids = [row[0] for row in connection.exec_driver_sql(query, {"name": self.name})]
+        finally:
+            engine.dispose()
+        return sum(loadgen.process_cpu(pid) for pid in pids)
+
+
 def load(
-    base: str, key: str, endpoint: str, ids: list[str], clients: int, seconds: float, server_pid: int
+    base: str, key: str, endpoint: str, ids: list[str], clients: int, seconds: float, server_pid: int, url: str
 ) -> dict[str, Any]:
     """Keep `clients` requests in flight for `seconds` with `loadgen.py` in its own process;
     throughput, latency percentiles, errors, and the CPU the server, PostgreSQL and the generator took."""
@@ -150,9 +180,10 @@ def load(
     command += ["--header", f"Authorization: Bearer {key}", "--bodies", str(bodies)]
     command += ["--clients", str(clients), "--seconds", str(seconds), "--warmup", str(WARMUP)]
     workers = loadgen.tree(server_pid)
-    before = [sum(loadgen.process_cpu(p) for p in workers), loadgen.named_cpu("postgres"), *loadgen.machine_busy()]
+    backends = Backends(url)
+    before = [sum(loadgen.process_cpu(p) for p in workers), backends.cpu(), *loadgen.machine_busy()]
     answer = subprocess.run(command, capture_output=True, text=True, check=True)
-    after = [sum(loadgen.process_cpu(p) for p in workers), loadgen.named_cpu("postgres"), *loadgen.machine_busy()]
+    after = [sum(loadgen.process_cpu(p) for p in workers), backends.cpu(), *loadgen.machine_busy()]
     got = json.loads(answer.stdout)
     sent = max(1, got["sent"])  # the warm-up's requests cost the server too
     server_cpu, db_cpu, busy, total = (b - a for a, b in zip(before, after, strict=True))
@@ -210,10 +241,9 @@ def database(kind: str, folder: Path, postgres: str | None) -> Iterator[str]:
     admin = make_engine(postgres)
     with admin.begin() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    from sqlalchemy.engine import make_url
-
     try:
-        yield make_url(postgres).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+        query = {"options": f"-csearch_path={schema}", "application_name": schema}  # names the server's backends
+        yield make_url(postgres).update_query_dict(query).render_as_string(False)
     finally:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
@@ -259,7 +289,7 @@ def main() -> None:
                 with server(url, workers) as (base, pid):
                     for endpoint in ("decide", "guard"):
                         for clients in [int(c) for c in args.clients.split(",")]:
-                            got = load(base, key, endpoint, ids, clients, args.seconds, pid)
+                            got = load(base, key, endpoint, ids, clients, args.seconds, pid, url)
                             print(cell(kind, workers, endpoint, clients, got), flush=True)
                 if kind not in service:
                     service[kind] = in_service(ids, url)

@@ -210,19 +210,6 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def named_cpu(name: str) -> float:
-    """CPU seconds used so far by every process whose command is `name` (e.g. `postgres`)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == name:
-                    total += process_cpu(int(entry.name))
-            except OSError:
-                continue
-    return total
-
-
 def machine_busy() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine since boot, from `/proc/stat`."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]

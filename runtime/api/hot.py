@@ -164,8 +164,8 @@ class HotRoutes:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         hot = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
-        content_type = (header(scope, b"content-type") or "").lower() if hot else ""
-        if hot is None or scope.get("root_path") or not content_type.startswith("application/json"):
+        media_type = (header(scope, b"content-type") or "").split(";")[0].strip().lower() if hot else ""
+        if hot is None or scope.get("root_path") or media_type != "application/json":
             await self.app(scope, receive, send)
             return
         handler, route, allowed = hot
