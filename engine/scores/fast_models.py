@@ -126,9 +126,10 @@ def compile_model(estimator: object, features: int) -> FastModel | None:
     """The fast form of a fitted model, or None when it is not exactly a kind this module reproduces."""
     try:
         fast = read_model(estimator, features)
-    except (AttributeError, TypeError, ValueError, IndexError, KeyError):  # a fitted object unlike ours
-        return None
-    if fast is None or not agrees(fast, estimator, probe_rows(fast, features)):
+        if fast is None or not agrees(fast, estimator, probe_rows(fast, features)):
+            return None
+    # A fitted object unlike ours (missing or odd attributes), or source Python will not compile.
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError, SyntaxError, RecursionError, MemoryError):
         return None
     return fast
 
