@@ -12,18 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from db_fixtures import *  # noqa: F403  (pytest finds the fixtures database_url and db_engine here)
 from db_fixtures import T0, guard_rules, plan_of, seed_account
 from sqlalchemy import Engine, event
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from runtime.db.database import read_session, transaction
+from runtime.db.database import make_engine, read_session, transaction
+from runtime.db.migrate import upgrade
 from runtime.db.tables import AccountRow, AuditRow, DecisionRow
 from runtime.service.decide import DecisionOut, decide_and_reserve, replay
-from runtime.store import audit
+from runtime.store import audit, hot, hot_pg
 from runtime.store.accounts import locked_account
 from runtime.store.events import record_event
 from runtime.store.problems import StoreProblem
@@ -51,27 +53,35 @@ def decide_at(target: object, now: dt.datetime) -> DecisionOut:
 
 
 @contextmanager
-def counted(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements run on `engine` inside the block (transaction control left out)."""
+def counted(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The SQL statements run on `engine` inside the block (transaction control left out), those
+    SQLAlchemy runs and those `runtime.store.hot_pg` sends to psycopg itself."""
     seen: list[str] = []
 
     def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
             seen.append(statement)
 
+    def direct(session: Session, statement: sa.ClauseElement, params: dict[str, Any]) -> Any:
+        seen.append(str(statement))
+        return run_direct(session, statement, params)
+
+    run_direct = hot_pg.execute
+    monkeypatch.setattr(hot_pg, "execute", direct)
     event.listen(engine, "before_cursor_execute", note)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", note)
+        monkeypatch.undo()
 
 
-def test_a_decision_costs_a_fixed_handful_of_statements(engine: Engine) -> None:
+def test_a_decision_costs_a_fixed_handful_of_statements(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     reserving, idle = STATEMENTS[engine.dialect.name]
-    with counted(engine) as seen:
+    with counted(engine, monkeypatch) as seen:
         first = decide_at(engine, T0)
     assert len(first.proposals) == 3 and len(seen) == reserving, seen
-    with counted(engine) as seen:
+    with counted(engine, monkeypatch) as seen:
         again = decide_at(engine, LATER)
     assert again.proposals == [] and len(seen) == idle, seen
 
@@ -134,3 +144,26 @@ def test_an_unknown_account_is_a_404_that_writes_nothing(engine: Engine) -> None
     assert (problem.value.status, problem.value.field) == (404, "account_id")
     with read_session(engine) as session:
         assert session.exec(select(AuditRow)).all() == [] and session.exec(select(DecisionRow)).all() == []
+
+
+def test_postgresql_instants_come_back_in_utc_whatever_the_sessions_zone(postgres_url: str) -> None:
+    # hot_pg reads through psycopg, which gives instants in the session's zone: they must come back
+    # in UTC, as UTCDateTime gives them, or the guard's rows and the stored decision would differ.
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("SET TIME ZONE 'America/New_York'"))
+    try:
+        with transaction(engine) as session:
+            seed_account(session)
+            record_event(session, "A1", {"type": "payment", "at": T0.isoformat()}, "p1", T0)
+        decide_at(engine, T0 + dt.timedelta(minutes=1))
+        with transaction(engine) as session:
+            read = hot.lock_and_read(session, "A1", LATER, LATER - dt.timedelta(days=1), "account:A1")
+            assert read is not None and read.events and read.contacts
+            instants = [e.at for e in read.events] + [c.at for c in read.contacts]
+            assert all(at.utcoffset() == dt.timedelta(0) and str(at.tzinfo) == "UTC" for at in instants)
+            assert read.events[0].at == T0
+            with pytest.raises(ValueError, match="time zone offset"):  # a naive instant, as UTCDateTime refuses
+                hot_pg.execute(session, hot.READ_HISTORY_PG, {"account_id": "A1", "now": T0.replace(tzinfo=None)})
+    finally:
+        engine.dispose()

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from runtime.db.tables import AccountRow, AuditRow, ContactRow, DecisionRow, EventRow, OutboxRow, Patient
+from runtime.store import hot_pg
 from runtime.store.ledger import LIVE
 
 ACCOUNTS = cast(sa.Table, AccountRow.__table__)
@@ -103,7 +104,7 @@ def history_statement(next_decision_id: bool) -> sa.CompoundSelect:
     ).where(
         CONTACTS.c.account_id == sa.bindparam("account_id"),
         CONTACTS.c.at >= sa.bindparam("since"),
-        CONTACTS.c.status.in_(LIVE),
+        CONTACTS.c.status.in_([sa.literal(status) for status in LIVE]),  # plain binds: no post-compile step
     )
     newest = sa.select(sa.func.max(AUDIT.c.n)).where(AUDIT.c.subject == sa.bindparam("subject")).scalar_subquery()
     head = sa.select(
@@ -179,22 +180,23 @@ def lock_and_read(
     """Lock the account (PostgreSQL: `FOR UPDATE`), then read its state; None when there is no such account."""
     session.flush()  # anything the caller added in this session (an event, a fact) must be seen here
     connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"  # SQLite's write transaction already holds the database
-    row = connection.execute(READ_ACCOUNT if sqlite else LOCK_ACCOUNT, {"account_id": account_id}).first()
+    params = {"account_id": account_id, "now": now, "since": since, "subject": subject}
+    if connection.dialect.name == "postgresql":  # straight on psycopg: see runtime.store.hot_pg
+        row = hot_pg.first_row(session, LOCK_ACCOUNT, {"account_id": account_id})
+        found = hot_pg.execute(session, READ_HISTORY_PG, params).fetchall() if row is not None else []
+    else:  # SQLite's write transaction already holds the database: the row is only read
+        row = connection.execute(READ_ACCOUNT, {"account_id": account_id}).first()
+        found = connection.execute(READ_HISTORY, params).all() if row is not None else []
     if row is None:
         return None
     events: list[StoredEvent] = []
     contacts: list[StoredContact] = []
     head, decision_id = None, None
-    found = connection.execute(
-        READ_HISTORY if sqlite else READ_HISTORY_PG,
-        {"account_id": account_id, "now": now, "since": since, "subject": subject},
-    ).all()
     for kind, key, name, at, data, status, direction, outcome, to_point in found:
         if kind == "e":
-            events.append(StoredEvent(key, name, at, data))
+            events.append(StoredEvent(key, name, hot_pg.utc(at), data))
         elif kind == "c":
-            contacts.append(StoredContact(at, name, data, status, direction, outcome, to_point))
+            contacts.append(StoredContact(hot_pg.utc(at), name, data, status, direction, outcome, to_point))
         elif kind == "a":
             head = (key, name)
         else:
@@ -244,7 +246,7 @@ def finish(
         params.update(params_of(DECISIONS, "d_", decision))
     if progress is not None:
         params.update(u_key=progress[0], u_progress=dict(progress[1]), u_at=progress[2])
-    connection.execute(finishing(decision is not None, progress is not None), params)
+    hot_pg.execute(session, finishing(decision is not None, progress is not None), params)
 
 
 def finishing(decision: bool, progress: bool) -> sa.Insert:
