@@ -145,26 +145,44 @@ def server(url: str, workers: int) -> Iterator[tuple[str, int]]:
 
 
 class Backends:
-    """The PostgreSQL backends serving the benchmark's server (by the `application_name` its URL
-    sets), so other work on the same PostgreSQL is not counted; SQLite has none."""
+    """The CPU of the PostgreSQL backends serving the benchmark's server (found by the
+    `application_name` its URL sets), so other work on the same PostgreSQL is not counted.
 
-    def __init__(self, url: str) -> None:
+    The pool closes its overflow connections as they come back, so the backends are looked at
+    every `every` seconds during a run (`watch`) and each one's last reading is kept: a backend
+    opened during the run counts from its start, one closed counts up to its last reading."""
+
+    def __init__(self, url: str, every: float = 0.5) -> None:
         self.name = dict(make_url(url).query).get("application_name")
-        self.url = url
+        self.url = url.replace(f"application_name={self.name}", "application_name=bench-probe")
+        self.every = every
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
 
-    def cpu(self) -> float:
-        """CPU seconds used so far by the server's backends open now (0 when not PostgreSQL); a backend
-        opened during a run counts from its start, one closed during it is missed."""
+    def look(self, connection: Any) -> None:
+        """Read every backend's CPU now."""
+        query = "SELECT pid FROM pg_stat_activity WHERE application_name = %(name)s"
+        for (pid,) in connection.exec_driver_sql(query, {"name": self.name}):
+            reading = loadgen.process_cpu(pid)  # 0 when it closed since the query: keep the last
+            self.last[pid] = max(reading, self.last.get(pid, 0.0))
+            self.first.setdefault(pid, self.last[pid])
+
+    def watch(self, process: subprocess.Popen[str]) -> float:
+        """Look until `process` ends; the backends' CPU seconds over that time (0 without PostgreSQL)."""
         if not self.name:
+            process.wait()
             return 0.0
-        engine = make_engine(self.url.replace(f"application_name={self.name}", "application_name=bench-probe"))
+        engine = make_engine(self.url)
         try:
             with engine.connect() as connection:
-                query = "SELECT pid FROM pg_stat_activity WHERE application_name = %(name)s"
-                pids = [row[0] for row in connection.exec_driver_sql(query, {"name": self.name})]
+                self.look(connection)
+                known = set(self.first)
+                while process.poll() is None:
+                    time.sleep(self.every)
+                    self.look(connection)
         finally:
             engine.dispose()
-        return sum(loadgen.process_cpu(pid) for pid in pids)
+        return sum(cpu - (self.first[pid] if pid in known else 0.0) for pid, cpu in self.last.items())
 
 
 def load(
@@ -180,13 +198,16 @@ def load(
     command += ["--header", f"Authorization: Bearer {key}", "--bodies", str(bodies)]
     command += ["--clients", str(clients), "--seconds", str(seconds), "--warmup", str(WARMUP)]
     workers = loadgen.tree(server_pid)
-    backends = Backends(url)
-    before = [sum(loadgen.process_cpu(p) for p in workers), backends.cpu(), *loadgen.machine_busy()]
-    answer = subprocess.run(command, capture_output=True, text=True, check=True)
-    after = [sum(loadgen.process_cpu(p) for p in workers), backends.cpu(), *loadgen.machine_busy()]
-    got = json.loads(answer.stdout)
+    before = [sum(loadgen.process_cpu(p) for p in workers), *loadgen.machine_busy()]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    db_cpu = Backends(url).watch(process)
+    after = [sum(loadgen.process_cpu(p) for p in workers), *loadgen.machine_busy()]
+    if process.returncode != 0:
+        raise RuntimeError(f"the load generator failed ({process.returncode})")
+    assert process.stdout is not None
+    got = json.loads(process.stdout.read())
     sent = max(1, got["sent"])  # the warm-up's requests cost the server too
-    server_cpu, db_cpu, busy, total = (b - a for a, b in zip(before, after, strict=True))
+    server_cpu, busy, total = (b - a for a, b in zip(before, after, strict=True))
     got["server_ms"] = 1000 * server_cpu / sent
     got["db_ms"] = 1000 * db_cpu / sent
     got["gen_share"] = got["cpu_seconds"] / total if total else 0.0  # of all the cores over the run
