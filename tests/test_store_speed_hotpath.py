@@ -167,3 +167,22 @@ def test_postgresql_instants_come_back_in_utc_whatever_the_sessions_zone(postgre
                 hot_pg.execute(session, hot.READ_HISTORY_PG, {"account_id": "A1", "now": T0.replace(tzinfo=None)})
     finally:
         engine.dispose()
+
+
+def test_postgresql_direct_errors_are_sqlalchemys_and_name_no_parameters(postgres_url: str) -> None:
+    # An audit row whose place in the chain is taken (a writer that skipped the account lock) is
+    # refused with SQLAlchemy's IntegrityError, as on the ORM path, and its message holds no values.
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    try:
+        with transaction(engine) as session:
+            seed_account(session)
+        decide_at(engine, T0)
+        with read_session(engine) as session:
+            taken = audit.rows(session, subject="account:A1")[0]
+        again = audit.chained(None, "intruder", "decide", "account:A1", {"patient": "Jane Roe"}, LATER)
+        with pytest.raises(sa.exc.IntegrityError) as refused, transaction(engine) as session:
+            hot_pg.execute(session, hot.finishing(False, False), hot.params_of(hot.AUDIT, "a_", again))
+        assert taken.n == again["n"] == 1 and "Jane Roe" not in str(refused.value)
+    finally:
+        engine.dispose()

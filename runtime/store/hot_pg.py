@@ -16,6 +16,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from psycopg.types.json import Json
 from sqlalchemy.orm import Session
@@ -63,7 +64,17 @@ def execute(session: Session, statement: sa.ClauseElement, params: dict[str, Any
         values[name] = aware(values[name])
     driver = connection.connection.driver_connection
     assert driver is not None
-    return driver.execute(done.sql, values)
+    try:
+        return driver.execute(done.sql, values)
+    except psycopg.Error as problem:
+        # As SQLAlchemy would: its exception classes (IntegrityError, OperationalError…) for callers,
+        # a lost connection dropped from the pool, and no parameters in the message (they hold PHI).
+        lost = driver.broken
+        if lost:
+            connection.invalidate(problem)
+        raise sa.exc.DBAPIError.instance(
+            done.sql, None, problem, psycopg.Error, hide_parameters=True, connection_invalidated=lost
+        ) from problem
 
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:
