@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from engine.account import Account
 from engine.guard import Case, CaseError, parse_case
 from engine.guard import case as c
+from engine.guard.lazy import made
 from engine.guard.values import MAX_YEAR, MIN_YEAR, read_jurisdiction, read_money
 
 UTC = dt.UTC
@@ -50,6 +51,8 @@ class ParsedLedger:
     events: tuple[c.Event, ...]  # in time order (ties: ledger order)
     dated: frozenset[str]  # the ledger's event types, for the states the facts assert
     scores_given: bool  # the ledger's patient carries `scores` (the facts' scores replace them)
+    history_times: tuple[dt.datetime, ...]  # `history`'s instants, as the case keeps them
+    event_times: tuple[dt.datetime, ...]  # `events`' instants
 
 
 def parse_ledger(account: Account, ledger: Any) -> ParsedLedger | None:
@@ -90,6 +93,8 @@ def parse_ledger(account: Account, ledger: Any) -> ParsedLedger | None:
         events=case.events,
         dated=frozenset(str(e.get("type")) for e in ledger.events if isinstance(e, Mapping)),
         scores_given=isinstance(ledger.patient, Mapping) and "scores" in ledger.patient,
+        history_times=case.history_times,
+        event_times=case.event_times,
     )
 
 
@@ -133,7 +138,8 @@ def build_case(
         return None
     history = merged(parsed.history, extra.history)
     events = merged(parsed.events, extra.events)
-    return Case(
+    return made(
+        Case,
         now=now.astimezone(UTC),
         jurisdiction=jurisdiction,
         organization=organization,
@@ -142,8 +148,8 @@ def build_case(
         history=history,
         events=events,
         proposed=proposal,
-        history_times=tuple(map(INSTANT, history)),
-        event_times=tuple(map(INSTANT, events)),
+        history_times=parsed.history_times if history is parsed.history else tuple(map(INSTANT, history)),
+        event_times=parsed.event_times if events is parsed.events else tuple(map(INSTANT, events)),
     )
 
 
@@ -159,10 +165,8 @@ def facts_patient(ledger_patient: c.Patient, facts: Mapping[str, object]) -> c.P
     consent = dict(ledger_patient.consent)
     intents = set(ledger_patient.intents or ())
     scores: dict[str, float] = {}
-    for name, value in facts.items():
-        group, short = fact_group(name)
-        if group is None:
-            continue
+    for name, group, short in patient_facts(tuple(facts)):
+        value = facts[name]
         if group == "consent" and isinstance(value, bool):
             consent[short] = value
         elif group == "intent" and value is True:
@@ -188,7 +192,8 @@ def facts_patient(ledger_patient: c.Patient, facts: Mapping[str, object]) -> c.P
             return None
         if not 0 <= age <= 130:
             return None
-    return c.Patient(
+    return made(
+        c.Patient,
         zones=ledger_patient.zones,
         zone_names=ledger_patient.zone_names,
         zones_known=ledger_patient.zones_known,
@@ -203,6 +208,21 @@ def facts_patient(ledger_patient: c.Patient, facts: Mapping[str, object]) -> c.P
         scores=scores,
         age=age,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def patient_facts(names: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """The facts among `names` the patient part reads, in order: (name, group, short name).
+
+    Memoised on the facts' names, which a portfolio's accounts share (one schema): most facts are
+    balances and states, so the patient loop then reads only its own few.
+    """
+    found = []
+    for name in names:
+        group, short = fact_group(name)
+        if group is not None:
+            found.append((name, group, short))
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -232,7 +252,8 @@ def facts_debts(account: Account, today: dt.date) -> tuple[c.Debt, ...]:
     if not MIN_YEAR <= placed.year <= MAX_YEAR:
         raise ValueError("placed")
     return tuple(
-        c.Debt(
+        made(
+            c.Debt,
             id=debt,
             kind="medical",
             balance=None if balance is None else money(balance, "debts.balance"),
@@ -240,6 +261,7 @@ def facts_debts(account: Account, today: dt.date) -> tuple[c.Debt, ...]:
             first_statement=dates["first_statement"],
             delinquent_since=dates["delinquent_since"],
             placed=placed,
+            time_barred=None,
         )
         for debt in account.debts
     )
@@ -270,6 +292,9 @@ class ExtraRows:
     events: tuple[c.Event, ...]
 
 
+NO_EXTRA_ROWS = ExtraRows((), ())
+
+
 def proposal_shape_ok(proposal: c.Proposal) -> bool:
     """What `read_proposal` would check of a proposal decide made."""
     at = proposal.at
@@ -291,6 +316,8 @@ def extra_rows(
     state_events: Mapping[str, str],
 ) -> ExtraRows | None:
     """The rows `case_data` appends to the ledger's, numbered after them; None when one is off its shape."""
+    if not account.events and not assumed:
+        return NO_EXTRA_ROWS  # the usual account: nothing heard, nothing assumed
     zone = parsed.patient.zones[0]
     debts = tuple(dict.fromkeys(account.debts))
     history: list[c.Entry] = []

@@ -34,6 +34,7 @@ from engine.account import Account, AccountEvent
 from engine.decide import ContactRequest, Guard, GuardAnswer
 from engine.guard import Case, CaseError, GuardRules, judge, parse_case
 from engine.guard.case import Proposal
+from engine.guard.lazy import made
 from engine.guard.verdict import Verdict
 from engine.guard_case import ParsedLedger, build_case, parse_ledger
 
@@ -145,10 +146,12 @@ def read_case(
 
 def proposal_of(request: ContactRequest) -> Proposal:
     """decide's request as the guard's proposal (instants in UTC, as a case keeps them)."""
-    return Proposal(
+    return made(
+        Proposal,
         at=request.at.astimezone(UTC),
         channel=request.channel,
         debts=tuple(dict.fromkeys(request.debts)),
+        to=None,
         automated=request.automated,
         template=request.template,
     )
@@ -159,7 +162,9 @@ def answer(verdict: Verdict, zone: ZoneInfo, assumed: tuple[str, ...]) -> GuardA
     details: dict[str, object] = verdict.to_dict()
     if assumed:
         details["assumed"] = list(assumed)
-    return GuardAnswer(verdict.allowed, instant(verdict.next_allowed_at, zone), details)
+    return made(
+        GuardAnswer, allowed=verdict.allowed, next_allowed_at=instant(verdict.next_allowed_at, zone), details=details
+    )
 
 
 def refusal(problem: CaseError) -> GuardAnswer:

@@ -8,12 +8,12 @@ the patient's primary (first) time zone, the calendar the frequency windows are 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from engine.guard.lazy import lazy
+from engine.guard.lazy import lazy, made
 
 if TYPE_CHECKING:
     from engine.guard.index import CaseIndex
@@ -242,10 +242,8 @@ class Case:
 
         # INVARIANT: `CaseIndex` never reads the proposal, so one index serves every proposal.
         """
-        fresh = replace(self, proposed=proposal)
-        if "index" in self.__dict__:
-            fresh.__dict__["index"] = self.__dict__["index"]
-        return fresh
+        # The fields as they are, the index with them if it was built (no other attribute is kept).
+        return made(Case, **{**self.__dict__, "proposed": proposal})
 
     @lazy
     def index(self) -> CaseIndex:

@@ -65,11 +65,6 @@ class CaseIndex:
         return [e.at for e in self.conversations]
 
     @lazy
-    def changes(self) -> list[dt.datetime]:
-        """Every instant a ledger row or an event happens, sorted: where a search for a later time must look again."""
-        return sorted({*self.case.history_times, *self.case.event_times})
-
-    @lazy
     def events_by_type(self) -> dict[str, tuple[list[dt.datetime], list[c.Event]]]:
         """Event type → its events' instants and the events, in time order."""
         found: dict[str, tuple[list[dt.datetime], list[c.Event]]] = {}

@@ -17,12 +17,14 @@ from engine.guard.case import Case
 from engine.guard.clock import render_instant
 from engine.guard.history import View
 from engine.guard.rules import CompiledRule, GuardRules, compile_rules
+from engine.guard.screens import signature
 from engine.guard.verdict import Finding, Verdict
 
 HORIZON = dt.timedelta(days=400)
 MAX_JUMPS = 2000
 NUDGE = dt.timedelta(minutes=1)
 TICK = dt.timedelta(microseconds=1)  # a ledger row counts from just after its instant
+ALLOWED = Verdict(True)  # immutable, so every allowed proposal shares it
 
 
 def judge(
@@ -44,7 +46,7 @@ def judge(
     at = case.proposed.at
     findings = evaluate(case, rules, at, None, screened)
     if not findings:
-        return Verdict(True)  # the usual answer: no rule has anything to say
+        return ALLOWED  # the usual answer: no rule has anything to say
     violations = dedupe(f for f in findings if not f.warning)
     warnings = dedupe(f for f in findings if f.warning)
     if not violations or not find_next:
@@ -64,11 +66,17 @@ def evaluate(
     """
     view = View(case, at)
     findings: list[Finding] = []
-    for rule in applicable(case, rules, view, screened):
+    if screened:
+        proposed = case.proposed
+        kind = (case.organization, case.jurisdiction, view.day, proposed.channel, proposed.template, proposed.automated)
+        candidates = rules.folded(kind, signature(view), view)
+    else:
+        candidates = applicable(case, rules, view, screened)
+    for rule in candidates:
         if only is not None and not (rule.clock or rule.rule_id in only):
             continue
         screen = rule.screen
-        if screened and screen is not None and not screen(rule, view):
+        if screened and screen is not None and not rule.static and not screen(rule, view):
             continue
         found = rule.check(rule, view)
         if found:
@@ -105,12 +113,10 @@ def next_allowed(
     proposal may have later facts), and judges again there.
     """
     horizon = at + HORIZON if until is None else min(at + HORIZON, until)
-    changes = case.index.changes
     current = at
     for _ in range(MAX_JUMPS):
         hints = [f.clears_at for f in blocking]
-        after = bisect_right(changes, current)
-        change = changes[after] if after < len(changes) else None
+        change = next_change(case, current)
         if any(h is None for h in hints):
             if change is None:
                 return None
@@ -133,6 +139,22 @@ def next_allowed(
         if not blocking:
             return current
     return None
+
+
+def next_change(case: Case, at: dt.datetime) -> dt.datetime | None:
+    """The first instant after `at` at which a ledger row or an event happens (None: nothing later).
+
+    The same answer as bisecting the sorted union of both instants without building
+    it: each list is sorted already, and most searches ask once and find nothing later.
+    """
+    rows, events = case.history_times, case.event_times
+    after = bisect_right(rows, at)
+    row = rows[after] if after < len(rows) else None
+    after = bisect_right(events, at)
+    event = events[after] if after < len(events) else None
+    if row is None or event is None:
+        return row if event is None else event
+    return min(row, event)
 
 
 def dedupe(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dsl import ast
 from dsl.checks.context import in_force, jurisdiction_covers, organization_matches
 from engine.guard.history import View
-from engine.guard.lazy import lazy
+from engine.guard.lazy import lazy, made
 from engine.guard.verdict import Finding
 
 Check = Callable[["CompiledRule", View], list[Finding]]
@@ -39,6 +39,8 @@ class CompiledRule:
     screen: Screen | None = field(default=None, compare=False, repr=False)
     # What the check derives from the constraint once (its channel set, its words), not per proposal.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The screen reads only the case's signature (`engine.guard.screens.signature`): run by `folded`.
+    static: bool = field(default=False, compare=False, repr=False)
 
     @lazy
     def rule_id(self) -> str:
@@ -57,7 +59,14 @@ class CompiledRule:
 
     def finding(self, message: str, clears_at: dt.datetime | None = None, warning: bool = False) -> Finding:
         """A finding of this rule; a rule of severity `warning` only ever warns."""
-        return Finding(self.rule_id, self.citation, message, clears_at, warning or self.warning)
+        return made(
+            Finding,
+            rule=self.rule_id,
+            citation=self.citation,
+            message=message,
+            clears_at=clears_at,
+            warning=warning or self.warning,
+        )
 
     def reaches(self, organization: str, jurisdiction: str, on: dt.date) -> bool:
         """Whether this rule applies to a case: organization, jurisdiction, and in force that day."""
@@ -79,6 +88,7 @@ class GuardRules:
         default_factory=dict, repr=False
     )
     _screened: dict[tuple, tuple[CompiledRule, ...]] = field(default_factory=dict, repr=False)
+    _folded: dict[tuple, tuple[CompiledRule, ...]] = field(default_factory=dict, repr=False)
 
     def applicable(
         self, organization: str, jurisdiction: str, on: dt.date, channel: str, template: bool = False
@@ -125,6 +135,26 @@ class GuardRules:
             self._screened[key] = found
         return found
 
+    def folded(self, kind: tuple[str, str, int, str, str | None, bool | None], sign: tuple, view: View) -> tuple:
+        """`screened` for a kind of proposal, less the rules whose static screen fails on this case.
+
+        `kind` is (organization, jurisdiction, local day ordinal, channel, template, automated);
+        `sign` the case's signature (`engine.guard.screens.signature`), everything a static screen
+        reads, so the answer worked out on one case holds for every case with the same keys.
+        Memoised: a portfolio's accounts share a few signatures (most hold only their notices).
+        """
+        key = (kind, sign)
+        found = self._folded.get(key)
+        if found is None:
+            if len(self._folded) > 4096:  # bounded, like the lists it filters
+                self._folded.clear()
+            organization, jurisdiction, day, channel, template, automated = kind
+            on = dt.date.fromordinal(day)
+            reach = self.screened(organization, jurisdiction, on, channel, template, automated)
+            found = tuple(r for r in reach if not r.static or r.screen(r, view))  # type: ignore[misc]
+            self._folded[key] = found
+        return found
+
 
 def builtin_once(rule: ast.Rule, builtin: dict) -> tuple[ast.Rule, ...]:
     """A rule once per constraint, or once in all when the guard judges its id itself."""
@@ -134,7 +164,7 @@ def builtin_once(rule: ast.Rule, builtin: dict) -> tuple[ast.Rule, ...]:
 def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
     """Bind every rule of the packs to its runtime check, once."""
     from engine.guard.kinds import BUILTIN_CHECKS, CLOCK_CHECKS, KIND_CHECKS, NATIVE_RULES, reach_of  # import us
-    from engine.guard.screens import SCREENS, SHAPES
+    from engine.guard.screens import SCREENS, SHAPES, is_static
 
     compiled: list[CompiledRule] = []
     skipped: list[str] = []
@@ -150,6 +180,7 @@ def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
             reach = reach_of(rule.rule_id, rule.constraint)
             shape, screen = SHAPES.get(check), SCREENS.get(check)
             compiled.append(CompiledRule(rule, policy, check, warning, reach, check in CLOCK_CHECKS, shape, screen))
+            compiled[-1] = replace(compiled[-1], static=is_static(compiled[-1]))
     present = {r.rule_id for r in compiled} | set(skipped)
     by_name = {p.name: p for p in policies}
     for rule_id, (pack, citation) in NATIVE_RULES.items():
@@ -161,4 +192,5 @@ def compile_rules(policies: Sequence[ast.Policy]) -> GuardRules:
             compiled.append(
                 CompiledRule(native, by_name[pack], check, False, reach, check in CLOCK_CHECKS, shape, screen)
             )
+            compiled[-1] = replace(compiled[-1], static=is_static(compiled[-1]))
     return GuardRules(tuple(compiled), tuple(skipped))

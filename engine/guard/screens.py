@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dsl import ast
+from dsl.checks.waiting import EVENT_ALIASES
 from engine.guard.case import CONTACT_CHANNELS
 from engine.guard.history import View
 from engine.guard.kinds.common import TIMED_CHANNELS, action_matches, channel_set, days_of, words
@@ -204,6 +205,54 @@ def screen_designated_times(rule: CompiledRule, view: View) -> bool:
 def screen_designated_places(rule: CompiledRule, view: View) -> bool:
     """Only a patient who named inconvenient places."""
     return bool(view.case.patient.inconvenient_places)
+
+
+# ---------------------------------------------------------------- screens on the case alone
+
+# Case screens whose answer depends on nothing but the case's `signature` below (which event types
+# and templates it holds, the patient's intents and designations, whether the proposal names a
+# number), never on the instant judged. `GuardRules.folded` runs them once per kind of proposal and
+# signature, and most accounts of a portfolio share a few signatures.
+STATIC_SCREENS = frozenset(
+    {
+        screen_hold,
+        screen_medium,
+        screen_confidential,
+        screen_third_party,
+        screen_designated_times,
+        screen_designated_places,
+    }
+)
+
+
+def is_static(rule: CompiledRule) -> bool:
+    """Whether a rule's screen is a function of the case's signature alone.
+
+    An obligation's is, unless its event is a conversation (`may_occur` then reads the
+    conversations before the instant).
+    """
+    screen = rule.screen
+    if screen is screen_obligation:
+        duty = rule.constraint
+        assert isinstance(duty, ast.Obligation)
+        return EVENT_ALIASES.get(duty.event.name, duty.event.name) != "conversation"
+    return screen in STATIC_SCREENS
+
+
+def signature(view: View) -> tuple:
+    """Everything the static screens read of a case and its proposal, as a hashable key."""
+    case = view.case
+    index = case.index
+    patient = case.patient
+    return (
+        frozenset(index.events_by_type),
+        frozenset(index.by_template),
+        patient.intents,
+        bool(patient.confidential_channels or patient.confidential_to),
+        bool(patient.inconvenient_times),
+        bool(patient.inconvenient_places),
+        case.proposed.to is not None,
+    )
 
 
 SCREENS: dict[Callable, Screen] = {

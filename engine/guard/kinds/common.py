@@ -83,6 +83,19 @@ def proposal_in(view: View, idents: tuple[ast.Ident, ...]) -> bool:
     return channel in channel_set(idents) or channel in words(idents)
 
 
+def rule_reaches(rule: CompiledRule, idents: tuple[ast.Ident, ...], channel: str) -> bool:
+    """`proposal_in` for a rule's own channel words, remembered per channel on the rule.
+
+    Hashing a tuple of AST identifiers (for the memoised `words`) cost more than the test itself;
+    the channels are few (`PROPOSAL_CHANNELS`), so the memo stays small.
+    """
+    key = ("in", channel)
+    found = rule.memo.get(key)
+    if found is None:
+        found = rule.memo[key] = channel in channel_set(idents) or channel in words(idents)
+    return found
+
+
 def day_start(view: View, day: int) -> dt.datetime:
     """The instant a patient-local day begins (the first moment a day-counted rule can clear)."""
     return start_of_day(day, view.case.patient.zone)
@@ -90,8 +103,11 @@ def day_start(view: View, day: int) -> dt.datetime:
 
 def days_of(duration: ast.Duration) -> int | None:
     """Whole calendar days of a day- or week-long duration; None for hours and minutes."""
-    if duration.unit in ("day", "week"):
-        return duration.minutes // 1440
+    unit = duration.unit  # read directly: `minutes` builds a table on every call
+    if unit == "day":
+        return duration.amount
+    if unit == "week":
+        return duration.amount * 7
     return None
 
 

@@ -71,6 +71,35 @@ def occurrences(view: View, word: str, debt: str) -> list[Occurrence]:
     return sorted(found, key=lambda o: o.at)
 
 
+def occurs_since(view: View, word: str, debt: str, since: dt.datetime) -> bool:
+    """Whether `occurrences(view, word, debt)` holds one at or after `since`, without listing them.
+
+    An event or template word (the usual `require ACTION within … after EVENT`) is answered from
+    the index; any other reading lists its occurrences as `occurrences` does.
+    """
+    word = EVENT_ALIASES.get(word, word)
+    if not is_event_word(word):
+        return any(o.at >= since for o in occurrences(view, word, debt))
+    index = view.case.index
+    for event_type in event_types(word):
+        if any(e.at >= since for e in view.events_of(event_type, None if debt == "*" else debt)):
+            return True
+    return any(e.at >= since and e.at < view.at and about(e, debt) for e in index.by_template.get(word, ()))
+
+
+@functools.lru_cache(maxsize=256)
+def is_event_word(word: str) -> bool:
+    """Whether `occurrences` reads a word (already unaliased) as an event type or a template name."""
+    return not (
+        word == "conversation"
+        or word in STATEMENT
+        or word in DEBT_DATES
+        or word in FIRST_COMMUNICATION
+        or word in SENT_WORDS
+        or word in CHANNEL_WORDS
+    )
+
+
 def may_occur(view: View, word: str) -> bool:
     """False only when `occurrences(view, word, debt)` is empty for every debt: a cheap first look.
 

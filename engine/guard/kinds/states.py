@@ -15,7 +15,7 @@ from engine.guard.case import MEDIUM
 from engine.guard.clock import iso_date, start_of_day
 from engine.guard.facts import INTENT_EVENTS, TIME_DEPENDENT, evaluate, fact, names_in, tcpa_consent
 from engine.guard.history import View
-from engine.guard.kinds.common import proposal_debts, proposal_does, proposal_in, words
+from engine.guard.kinds.common import proposal_debts, proposal_does, rule_reaches, words
 from engine.guard.rules import CompiledRule
 from engine.guard.verdict import Finding
 
@@ -141,7 +141,7 @@ def check_consent(rule: CompiledRule, view: View) -> list[Finding]:
     need = rule.constraint
     assert isinstance(need, ast.RequireConsent)
     proposed = view.case.proposed
-    if not proposal_in(view, need.channels):
+    if not rule_reaches(rule, need.channels, proposed.channel):
         return []
     kind = need.kind.name
     robotic = kind.startswith(("autodialed", "prerecorded"))

@@ -16,7 +16,7 @@ from dsl import ast
 from engine.guard.case import MEDIUM, InconvenientTime
 from engine.guard.clock import at_local, local_day, local_minute, render_local
 from engine.guard.history import View
-from engine.guard.kinds.common import TIMED_CHANNELS, proposal_in
+from engine.guard.kinds.common import TIMED_CHANNELS, rule_reaches
 from engine.guard.rules import CompiledRule
 from engine.guard.verdict import Finding
 
@@ -29,15 +29,18 @@ def check_time_window(rule: CompiledRule, view: View) -> list[Finding]:
     window = rule.constraint
     assert isinstance(window, ast.TimeWindowRule)
     channel = view.case.proposed.channel
-    applies = proposal_in(view, window.channels) if window.channels else channel in TIMED_CHANNELS
+    applies = rule_reaches(rule, window.channels, channel) if window.channels else channel in TIMED_CHANNELS
     if not applies:
         return []
     start, end = window.start.minutes, window.end.minutes
+    patient = view.case.patient
+    minutes = view.local_minutes
+    if all(start <= minutes[zone][1] < end for zone in patient.zones):
+        return []  # the usual answer, before any list is made
     outside = []
     clears: list[dt.datetime] = []
-    patient = view.case.patient
     for zone, name in zip(patient.zones, patient.zone_names, strict=True):
-        _, minute = view.local_minutes[zone]
+        _, minute = minutes[zone]
         if start <= minute < end:
             continue
         day = local_day(view.at, zone)

@@ -16,7 +16,7 @@ from dsl.checks.waiting import MESSAGE_EVENTS, STRICT_BOUNDARY
 from engine.guard.clock import iso_date
 from engine.guard.history import View
 from engine.guard.kinds.common import day_start, days_of, proposal_debts, proposal_does
-from engine.guard.kinds.occurrences import Occurrence, occurrences
+from engine.guard.kinds.occurrences import Occurrence, occurrences, occurs_since
 from engine.guard.rules import CompiledRule
 from engine.guard.verdict import Finding
 
@@ -110,17 +110,15 @@ def check_obligation(rule: CompiledRule, view: View) -> list[Finding]:
         if not started:
             continue
         first = started[0]
-        done = [o for o in occurrences(view, duty.action.name, debt) if o.at >= first.at]
-        if done:
-            continue
+        # Not yet due, or done since it started: nothing to say (the cheaper test first).
         if n_days is not None:
             due = first.day + n_days
-            if view.day <= due:
+            if view.day <= due or occurs_since(view, duty.action.name, debt, first.at):
                 continue
             when = iso_date(due)
         else:
             due_at = first.at + dt.timedelta(minutes=duty.duration.minutes)
-            if view.at <= due_at:
+            if view.at <= due_at or occurs_since(view, duty.action.name, debt, first.at):
                 continue
             when = due_at.isoformat(timespec="minutes")
         message = (
