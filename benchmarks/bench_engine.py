@@ -119,6 +119,8 @@ def bench_batch(accounts: list[PortfolioAccount], rules: Any, text: str, program
             f"({asked:,} guard calls, {len(seen[evaluator]):,} actions proposed) | "
             f"no guard: {n / bare_wall:8,.0f}/s wall, {n / bare_cpu:8,.0f}/s CPU"
         )
+        if asked:  # what one guard call adds to deciding, all of its work included (CPU)
+            print(f"  {'':9} the guard adds {(cpu - bare_cpu) / asked * 1e6:6.1f} µs a call (CPU)")
     print(f"  {len(asking):,} of {n:,} accounts asked the guard (a contact was due today); the others only decided")
     # The ledgers were validated once when the portfolio was read (`prepare_ledger`, as a database
     # validates a row when it is written). The same batch with every ledger validated during its
