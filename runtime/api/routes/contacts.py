@@ -17,7 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, utc_now, writing
 from runtime.api.routes.accounts import PATH_ID
-from runtime.api.schemas import ContactsIn, ContactsOut, ErrorOut, RecordedContactOut
+from runtime.api.schemas import ErrorOut
+from runtime.api.schemas_outreach import ContactsIn, ContactsOut, RecordedContactOut
 from runtime.store.external_contacts import ContactsInvalid, record_contacts
 
 router = APIRouter(

@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends, Path
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, reading, record, utc_now, writing
 from runtime.api.errors import ApiError, not_found
-from runtime.api.schemas import ErrorOut, FailIn, LeaseIn, MessageOut, OutboxStatusOut, WebhookIn, WebhookOut
+from runtime.api.schemas import ErrorOut
+from runtime.api.schemas_outreach import FailIn, LeaseIn, MessageOut, OutboxStatusOut, WebhookIn, WebhookOut
 from runtime.db.tables import OutboxRow, WebhookConfig
 from runtime.outbox import store
 
