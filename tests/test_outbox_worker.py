@@ -196,6 +196,9 @@ def test_the_command_delivers_to_the_development_file(engine: Engine, database_u
     assert "Reply STOP" not in done.stderr and "+1555" not in done.stderr and f"outbox={ids[0]}" in done.stderr
 
 
+SLOW_LEASE = 3.0  # long enough that a loaded CI machine still sends the first message within the lease
+
+
 class Slow:
     """A channel that takes longer than the lease."""
 
@@ -205,7 +208,7 @@ class Slow:
         self.inner = inner
 
     def deliver(self, message: Any, idempotency_key: str) -> Any:
-        time.sleep(1.1)
+        time.sleep(SLOW_LEASE + 0.1)
         return self.inner.deliver(message, idempotency_key)
 
 
@@ -216,7 +219,7 @@ def test_a_batch_that_outlives_its_lease_leaves_the_rest(
     ids = seed(engine, 3)
     webhook = registry.channel_for("sms")
     assert isinstance(webhook, WebhookChannel)
-    stats = run_once(engine, ChannelRegistry({"sms": Slow(webhook)}), "w1", lease_seconds=1)  # type: ignore[dict-item]
+    stats = run_once(engine, ChannelRegistry({"sms": Slow(webhook)}), "w1", lease_seconds=SLOW_LEASE)  # type: ignore[dict-item]
     assert (stats.leased, stats.delivered, stats.lost) == (3, 1, 2)
     assert run_once(engine, registry, "w2").delivered == 2
     assert len(found.raw) == 3 and sorted(found.messages) == sorted(row(engine, i).idempotency_key for i in ids)
