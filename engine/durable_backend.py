@@ -22,7 +22,12 @@ This adapter keeps clear of each one:
   one too wide for that (over `MAX_RULES_PER_CONDITION`) is matched atom by atom instead;
 - the host's timer threads start any session's pending actions, racing a decision in progress
   → each of our rulesets' dispatch methods takes the host lock (`shield`);
-- it does not import on Python 3.13 → this module is imported only when the backend is chosen.
+- it does not import on Python 3.13 → this module is imported only when the backend is chosen;
+- its alpha network keeps pending tests on a fixed stack of 64: a fact that reaches 64 sibling
+  tests at once fails with error 303, and a plan with 65 or more such conditions corrupted memory
+  and killed the process (measured: conditions `balance > 0` … `balance > 64`) → a plan's rules
+  are spread over rulesets of at most `RULES_PER_RULESET`, each asked in turn (a tree's pending
+  tests never outnumber its rules, so no stack can fill).
 
 The durable host is process-global by the library's design and not safe for concurrent use;
 this module is the one place in `engine/` that touches global state: the library's host, the
@@ -56,6 +61,7 @@ _HOST_LOCK = threading.RLock()
 _ruleset_numbers = itertools.count(1)
 _session_numbers = itertools.count(1)
 MAX_RULES_PER_CONDITION = 256
+RULES_PER_RULESET = 32  # with the catch-all, well under the alpha network's stack of 64
 
 
 class DurableError(RuntimeError):
@@ -78,7 +84,7 @@ class DurableConditions:
         self.label = label
         self.conditions: list[tuple[ast.Expr, Mapping[str, ast.Expr]]] = []
         self.fields: dict[str, str] = {}
-        self.name: str | None = None
+        self.names: list[str] = []  # the rulesets, filled by `seal` on first use
         self.matches: dict[str, set[int]] = {}
         self.last: tuple[tuple[tuple[str, int, object], ...], set[int]] | None = None
         self.trees: dict[int, Tree] = {}  # condition number -> its structure, for wide conditions
@@ -97,22 +103,32 @@ class DurableConditions:
 
     def evaluate_alone(self, facts: Facts) -> set[int]:
         """`evaluate`, with the durable host to itself."""
-        if self.name is None:
+        if not self.names:
             self.seal()
-        assert self.name is not None
         # The kind is part of the key: `1 == True` in Python, but not for the reference.
         key = tuple(sorted((name, kind_of(facts.get(name)), facts.get(name)) for name in self.fields))
         if self.last is not None and self.last[0] == key:
             return self.last[1]
         message = self.message(facts)
+        matched: set[int] = set()
+        for name in self.names:
+            matched |= self.ask(name, message)
+        for number, tree in self.trees.items():
+            if holds(tree, matched):
+                matched.add(number)
+        self.last = (key, matched)
+        return matched
+
+    def ask(self, name: str, message: dict[str, Any]) -> set[int]:
+        """The rule numbers one ruleset matches for the fact, in a session deleted at once."""
         session = f"s{next(_session_numbers)}"
         self.matches[session] = set()
         try:
-            state = assert_fact(self.name, {"sid": session, "parley": 1, **message})
+            state = assert_fact(name, {"sid": session, "parley": 1, **message})
         finally:
             # Deleted whatever happened: a session left behind counts toward the 1,024 limit.
             matched = self.matches.pop(session)
-            delete_state(self.name, session)
+            delete_state(name, session)
         # durable-rules catches an exception raised inside a rule's action and only notes it in
         # the session's state; a condition whose recorder failed would silently read as false.
         failure = state.get("exception") if isinstance(state, dict) else None
@@ -121,10 +137,6 @@ class DurableConditions:
         if -1 not in matched:
             raise DurableError(f"durable-rules did not see the fact for {self.label}")
         matched.discard(-1)
-        for number, tree in self.trees.items():
-            if holds(tree, matched):
-                matched.add(number)
-        self.last = (key, matched)
         return matched
 
     def message(self, facts: Facts) -> dict[str, Any]:
@@ -138,7 +150,7 @@ class DurableConditions:
         return message
 
     def seal(self) -> None:
-        """Define the ruleset: one rule per conjunct of each condition, plus the catch-all.
+        """Define the rulesets: one rule per conjunct of each condition, a catch-all in each ruleset.
 
         A condition whose DNF is too wide (a negated `or` of ranges multiplies quickly) is matched
         atom by atom instead, and its and/or/not structure is evaluated on the atoms' matches.
@@ -149,13 +161,14 @@ class DurableConditions:
                 rules.extend((number, conjunct) for conjunct in self.conjuncts(expr, segments, True))
             except TooWide:
                 self.trees[number] = self.atomise(expr, segments, rules)
-        name = f"parley_{self.label}_{next(_ruleset_numbers)}"
-        with ruleset(name):
-            for number, conjunct in rules:
-                when_all(combine(conjunct or [m.parley == 1]))(self.recorder(number))
-            when_all(+m.parley)(self.recorder(-1))
-        shield(get_host().get_ruleset(name))  # registers it, then keeps the host's dispatcher out
-        self.name = name
+        for start in range(0, max(len(rules), 1), RULES_PER_RULESET):
+            name = f"parley_{self.label}_{next(_ruleset_numbers)}"
+            with ruleset(name):
+                for number, conjunct in rules[start : start + RULES_PER_RULESET]:
+                    when_all(combine(conjunct or [m.parley == 1]))(self.recorder(number))
+                when_all(+m.parley)(self.recorder(-1))
+            shield(get_host().get_ruleset(name))  # registers it, then keeps the host's dispatcher out
+            self.names.append(name)
 
     def atomise(self, expr: ast.Expr, segments: Mapping[str, ast.Expr], rules: list[tuple[int, list[Any]]]) -> Tree:
         """`expr`'s structure, each atom given its own rule numbers (after the conditions')."""

@@ -263,6 +263,38 @@ def scenario_library_swallows_errors() -> None:
 # ---------------------------------------------------------------- the tests
 
 
+def scenario_many_sibling_tests() -> None:
+    """Up to 300 ordering tests on one fact (one condition each, and one wide `or`) match as the reference."""
+    from engine.durable_backend import DurableConditions
+    from engine.values import compare
+
+    balance = ast.Name("balance")
+    tests = [ast.Compare(">", balance, ast.NumberLit(Decimal(k))) for k in range(300)]
+    backend = DurableConditions("siblings")
+    one_each = [backend.compile_expr(t, {}) for t in tests]
+    anyone = backend.compile_expr(ast.Or(tuple(tests[:100])), {})
+    for value in (Decimal(-1), Decimal(0), Decimal(64), Decimal("150.5"), Decimal(1000)):
+        facts = {"balance": value}
+        assert [p(facts) for p in one_each] == [compare(">", value, Decimal(k)) for k in range(300)]
+        assert anyone(facts) == (value > 0)
+
+
+def scenario_library_sibling_stack() -> None:
+    """The raw library: 64 ordering tests on one field fail a fact with error 303 (the stack is full)."""
+    from durable.lang import assert_fact, m, ruleset, when_all
+
+    with ruleset("raw_siblings"):
+        for k in range(64):
+            when_all((m.kind == 2) & (m.x > k))(lambda c: None)  # as the adapter writes a number test
+        when_all(+m.parley)(lambda c: None)  # and its catch-all
+    try:
+        assert_fact("raw_siblings", {"sid": "s1", "parley": 1, "kind": 2, "x": 1000})
+    except Exception as error:  # durable_rules_engine.error, not importable by name
+        assert "303" in str(error), error
+        return
+    raise AssertionError("64 sibling tests were evaluated: the stack limit the adapter avoids is gone")
+
+
 @pytest.mark.slow
 def test_5000_accounts_in_one_process() -> None:
     assert "5000 accounts" in run_isolated("scenario_5000_accounts", timeout=180)
@@ -274,12 +306,14 @@ ADAPTER_SCENARIOS = [
     "scenario_error_surfaces",
     "scenario_threads",
     "scenario_wide_condition",
+    "scenario_many_sibling_tests",
 ]
 LIBRARY_SCENARIOS = [
     "scenario_library_session_limit",
     "scenario_library_unmatched_fact",
     "scenario_library_name_twice",
     "scenario_library_swallows_errors",
+    "scenario_library_sibling_stack",
 ]
 
 
