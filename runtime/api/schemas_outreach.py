@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from engine.guard.case import OUTCOMES
 from runtime.api.schemas import Request
 
 # ---------------------------------------------------------------- outbox
@@ -98,16 +99,7 @@ class ExternalContactIn(Request):
         default=None, min_length=1, max_length=100, description="The debts it was about [default: every debt]."
     )
     outcome: (
-        Literal[
-            "no_answer",
-            "conversation",
-            "voicemail",
-            "limited_content_message",
-            "busy",
-            "not_in_service",
-            "delivered",
-            "undeliverable",
-        ]
+        Literal[OUTCOMES]  # type: ignore[valid-type]  # the guard case's outcomes, one list for both
         | None
     ) = Field(default=None, description="How it ended [default: unknown, counted as a connected contact].")
     to: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(

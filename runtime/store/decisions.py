@@ -28,7 +28,6 @@ from engine.plan import Plan
 from runtime.db.tables import DecisionRow, StrategyVersion
 from runtime.portfolio import read_progress
 from runtime.store.accounts import progress_json
-from runtime.store.hot import insert_decision
 from runtime.store.problems import not_found
 
 DECIMAL = "$decimal"
@@ -179,23 +178,6 @@ def decision_json(decision: Decision, trace: Mapping[str, Any] | None = None) ->
 def model_ids(account: Account) -> dict[str, Any]:
     """Which model and version gave each score the decision read."""
     return {name: {"model": s.model_id, "version": s.version} for name, s in sorted(account.score_sources.items())}
-
-
-def store_decision(
-    session: Session,
-    account: Account,
-    ledger: Ledger,
-    organization: str,
-    strategy_name: str,
-    decision: Decision,
-    asked: Sequence[Asked],
-    now: dt.datetime,
-    kept: Mapping[str, Any] | None = None,
-    trace: Mapping[str, Any] | None = None,
-) -> tuple[int, dict[str, Any]]:
-    """Write the decision with everything needed to replay it; its id and model ids (see `decision_values`)."""
-    values = decision_values(account, ledger, organization, strategy_name, decision, asked, now, kept, trace)
-    return insert_decision(session, values), values["model_ids"]
 
 
 def decision_values(
