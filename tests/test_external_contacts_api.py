@@ -9,21 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from db_fixtures import SEED_PATIENT
 from test_api_fixtures import ROOT, Api, api_fixture, database_url, folders_fixture  # noqa: F401
 
 AGENCY = (ROOT / "strategies" / "agency_placement.parley").read_text()
 NAME = "Agency placement with validation notice first"
 BASE = f"/v1/strategies/{NAME}"
-PATIENT = {
-    "timezone": "America/New_York",
-    "language": "en",
-    "designations": {"consent": {"autodialed_calls": True, "prerecorded_voice": True}},
-    "contact_points": [
-        {"id": "home", "kind": "landline", "number": "+12155550100"},
-        {"id": "mail", "kind": "email", "address": "patient@example.test"},
-        {"id": "post", "kind": "address", "address": "1 Main St, Philadelphia, PA 19103"},
-    ],
-}
+PATIENT = SEED_PATIENT  # a landline, an email and a postal address, consent to autodialed calls
 VARIABLES = {
     "patient.first_name": "Pat",
     "provider.facility_name": "Demo Clinic",
