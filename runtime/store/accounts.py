@@ -19,16 +19,17 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from dsl.schema import FACTS, Kind, suggest
 from engine.account import Account, AccountEvent, Progress
 from engine.decide import ContactRequest
 from engine.guard import CaseError, parse_case
 from engine.guarding import Ledger, case_data
-from runtime.db.tables import AccountRow, ContactRow, EventRow, Patient
+from runtime.db.tables import AccountRow, EventRow, Patient
 from runtime.portfolio import BadCell, read_date, read_fact, read_progress, read_zone
 from runtime.store.events import account_events, guard_events
+from runtime.store.hot import read_state
 from runtime.store.ledger import history_rows
 from runtime.store.problems import StoreProblem, invalid, not_found
 
@@ -147,69 +148,28 @@ def check_event(session: Session, row: AccountRow, event: EventRow) -> None:
 
 
 def load_account(session: Session, account_id: str, now: dt.datetime) -> tuple[Account, Ledger]:
-    """The account and its ledger as `engine.decide` and the guard read them at `now`."""
-    row = session.get(AccountRow, account_id)
-    if row is None:
+    """The account and its ledger as `engine.decide` and the guard read them at `now` (decide's own reads)."""
+    read = read_state(session, account_id, now, now - dt.timedelta(days=HISTORY_DAYS))
+    if read is None:
         raise not_found(f"there is no account `{account_id}`", "account_id")
-    return account_state(session, row, now)
+    return engine_state(read.row, read.row, read.events, read.contacts)
 
 
 def locked_account(session: Session, account_id: str) -> AccountRow:
     """The account's row, locked for the caller's write transaction; a 404 when there is none.
 
-    The patient's row comes in the same statement (one round trip fewer on every decision); only the
-    account's row is locked (`FOR UPDATE OF accounts`), as `runtime.db.database.lock_account` does.
+    Only the account's row is locked (`FOR UPDATE OF accounts`), as `runtime.db.database.lock_account` does.
     """
-    query = (
-        select(AccountRow, Patient)
-        .join(Patient, col(Patient.patient_id) == col(AccountRow.patient_id))
-        .where(AccountRow.account_id == account_id)
-        .execution_options(populate_existing=True)
-    )
+    query = select(AccountRow).where(AccountRow.account_id == account_id).execution_options(populate_existing=True)
     if session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update(of=AccountRow)  # type: ignore[arg-type]
     found = session.exec(query).first()
     if found is None:
         raise not_found(f"there is no account `{account_id}`", "account_id")
-    # The session's identity map holds rows weakly: keep the patient read with the lock alive for
-    # `account_state`, or `session.get` reads it again (one more round trip per decision).
-    session.info.setdefault(LOCKED_PATIENTS, {})[account_id] = found[1]
-    return found[0]
+    return found
 
 
-LOCKED_PATIENTS = "parley.locked_patients"  # session.info key: account id -> the patient read with the lock
-
-
-def account_state(session: Session, row: AccountRow, now: dt.datetime) -> tuple[Account, Ledger]:
-    """`load_account` for a row already read (and locked) by the caller."""
-    kept = session.info.get(LOCKED_PATIENTS, {}).pop(row.account_id, None)
-    patient = kept if kept is not None and kept.patient_id == row.patient_id else session.get(Patient, row.patient_id)
-    if patient is None:  # pragma: no cover - a foreign key keeps this from happening
-        raise not_found(f"there is no patient `{row.patient_id}`", "patient_id")
-    events = session.exec(
-        select(EventRow).where(EventRow.account_id == row.account_id, EventRow.at <= now).order_by(col(EventRow.at))
-    ).all()
-    since = now - dt.timedelta(days=HISTORY_DAYS)
-    # Columns, not rows: an account's history is read on every decision and never changed here.
-    contacts = session.exec(
-        select(
-            ContactRow.at,
-            ContactRow.channel,
-            ContactRow.debts,
-            ContactRow.status,
-            ContactRow.direction,
-            ContactRow.outcome,
-            ContactRow.to_point,
-        )
-        .where(ContactRow.account_id == row.account_id, ContactRow.at >= since, ContactRow.status != "cancelled")
-        .order_by(col(ContactRow.at), col(ContactRow.id))
-    ).all()
-    return engine_state(row, patient, list(events), list(contacts))
-
-
-def engine_state(
-    row: AccountRow, patient: Patient, events: list[EventRow], contacts: Sequence[Any]
-) -> tuple[Account, Ledger]:
+def engine_state(row: Any, patient: Any, events: Sequence[Any], contacts: Sequence[Any]) -> tuple[Account, Ledger]:
     """The pure values the engine decides on, from rows already read."""
     facts = {name: read_fact(name, value) for name, value in row.facts.items() if name in FACTS}
     if patient.language and "patient.language" not in facts:
@@ -387,7 +347,6 @@ def text_or_none(value: Any) -> str | None:
 
 __all__ = [
     "AccountEvent",
-    "account_state",
     "advance_progress",
     "load_account",
     "locked_account",

@@ -41,7 +41,7 @@ from engine.guard.case import CONTACT_CHANNELS, OUTCOMES
 from engine.guarding import case_data
 from runtime.db.tables import AccountRow, ContactRow, Patient
 from runtime.store import audit
-from runtime.store.accounts import LOCKED_PATIENTS, engine_state, locked_account
+from runtime.store.accounts import engine_state, locked_account
 from runtime.store.problems import StoreProblem, conflict
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def record_contacts(
     field, 409 when a key was used for a different contact. An audit row names the new rows.
     """
     row = locked_account(session, account_id)  # INVARIANT: first statement, as in decide
-    patient = session.info.get(LOCKED_PATIENTS, {}).pop(account_id, None) or session.get(Patient, row.patient_id)
+    patient = session.get(Patient, row.patient_id)
     if patient is None:  # pragma: no cover - a foreign key keeps this from happening
         raise StoreProblem(404, f"there is no patient `{row.patient_id}`", "patient_id")
     contacts = read_batch(items, account_debts(row), point_ids(patient), now)

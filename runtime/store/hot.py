@@ -188,8 +188,19 @@ def lock_and_read(
     else:  # SQLite's write transaction already holds the database: the row is only read
         row = connection.execute(READ_ACCOUNT, {"account_id": account_id}).first()
         found = connection.execute(READ_HISTORY, params).all() if row is not None else []
-    if row is None:
-        return None
+    return None if row is None else snapshot(row, found)
+
+
+def read_state(session: Session, account_id: str, now: dt.datetime, since: dt.datetime) -> Snapshot | None:
+    """`lock_and_read` without the lock, for readers that write nothing (`accounts.load_account`)."""
+    connection = session.connection()
+    params = {"account_id": account_id, "now": now, "since": since, "subject": f"account:{account_id}"}
+    row = connection.execute(READ_ACCOUNT, {"account_id": account_id}).first()
+    return None if row is None else snapshot(row, connection.execute(READ_HISTORY, params).all())
+
+
+def snapshot(row: Any, found: Sequence[Any]) -> Snapshot:
+    """The account's row and the history read's rows (events, contacts, audit head, decision id) as a Snapshot."""
     events: list[StoredEvent] = []
     contacts: list[StoredContact] = []
     head, decision_id = None, None
