@@ -7,6 +7,7 @@ clock time, so a 23-hour or 25-hour day never shifts a window: windows count cal
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
@@ -24,8 +25,9 @@ def local_minute(at: dt.datetime, zone: ZoneInfo) -> tuple[int, float]:
     return local.weekday(), local.hour * 60 + local.minute + local.second / 60 + local.microsecond / 60e6
 
 
+@functools.lru_cache(maxsize=4096)
 def at_local(day: int, minute: int, zone: ZoneInfo) -> dt.datetime:
-    """The UTC instant of a local date and clock minute.
+    """The UTC instant of a local date and clock minute (memoised: a batch asks about a few days).
 
     In a spring-forward gap zoneinfo reads the clock with the old offset, which lands just after
     the gap: the first real instant at or after the wall time, which is what a window start wants.
@@ -51,8 +53,9 @@ def iso_date(day: int) -> str:
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # English whatever the machine's locale
 
 
+@functools.lru_cache(maxsize=4096)
 def weekday_date(day: int) -> str:
-    """`Wed 2020-04-01`, the way the Official Interpretations name days."""
+    """`Wed 2020-04-01`, the way the Official Interpretations name days (memoised, like `at_local`)."""
     date = dt.date.fromordinal(day)
     return f"{WEEKDAY_NAMES[date.weekday()]} {date.isoformat()}"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from bisect import bisect_left, bisect_right
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.guard import case as c
@@ -84,6 +85,8 @@ class View:
         self.events = case.events[: bisect_right(case.event_times, at)]
         self._counted: dict[tuple[frozenset[str], str, str | None, int | None], list[c.Entry]] = {}
         self._consent_ends: dict[tuple[int, str], dt.datetime | None] = {}
+        # Answers several rules share at this instant (the same hours held by several packs).
+        self.memo: dict[tuple, Any] = {}
 
     @lazy
     def local_minutes(self) -> dict[ZoneInfo, tuple[int, float]]:

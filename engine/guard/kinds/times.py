@@ -37,17 +37,29 @@ def check_time_window(rule: CompiledRule, view: View) -> list[Finding]:
     minutes = view.local_minutes
     if all(start <= minutes[zone][1] < end for zone in patient.zones):
         return []  # the usual answer, before any list is made
+    # Several packs hold the same hours (Regulation F, the TCPA, a state): the finding's words
+    # and clearing instant are worked out once per judged instant and shared.
+    key = ("time_window", start, end)
+    found = view.memo.get(key)
+    if found is None:
+        found = view.memo[key] = outside_window(window, view)
+    message, clears = found
+    return [rule.finding(message, clears)]
+
+
+def outside_window(window: ast.TimeWindowRule, view: View) -> tuple[str, dt.datetime]:
+    """What a time-window finding says, and when the window next opens in every zone outside it."""
+    start, end = window.start.minutes, window.end.minutes
+    patient = view.case.patient
     outside = []
     clears: list[dt.datetime] = []
     for zone, name in zip(patient.zones, patient.zone_names, strict=True):
-        _, minute = minutes[zone]
+        _, minute = view.local_minutes[zone]
         if start <= minute < end:
             continue
         day = local_day(view.at, zone)
         clears.append(at_local(day if minute < start else day + 1, start, zone))
         outside.append(f"{render_local(view.at, zone)} in {name}")
-    if not outside:
-        return []
     bounds = f"{window.start.hour:02d}:{window.start.minute:02d} and {window.end.hour:02d}:{window.end.minute:02d}"
     message = f"outside {bounds} local time where the patient may be: {', '.join(outside)}"
     if len(outside) == 1 and len(patient.zones) == 1:
@@ -56,7 +68,7 @@ def check_time_window(rule: CompiledRule, view: View) -> list[Finding]:
         message += " (the patient's time zone is unknown, so every US time zone must be convenient)"
     elif len(patient.zones) > 1:
         message += " (the patient may be in any of their time zones, so every one must be convenient)"
-    return [rule.finding(message, max(clears))]
+    return message, max(clears)
 
 
 def check_designated_times(rule: CompiledRule, view: View) -> list[Finding]:
