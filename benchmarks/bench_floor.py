@@ -1,0 +1,222 @@
+"""The floor under `/v1/decide` on this machine: the same HTTP server and PostgreSQL work, no engine.
+
+Issue 6 asks for >= 2,000 decisions/s on PostgreSQL with 2 workers and p99 < 20 ms. This measures
+what any implementation on the fixed stack (uvicorn, psycopg, PostgreSQL on the same machine)
+can reach here at best: `floor_app.py` answers each request with only the database work every
+decision needs (lock the account row, read its history in one statement, write one decision-sized
+row, commit) and a decision-sized JSON answer, with no strategy, scores, guard, rendering or
+audit chain. It runs under the same load as `bench_api.py` (`loadgen.py` in its own process,
+closed loop, the same accounts) beside `/v1/decide` itself.
+
+Run: `.venv/bin/python benchmarks/bench_floor.py [--postgres URL] [--clients 32] [--seconds 8]`
+(PostgreSQL from `--postgres` or `PARLEY_TEST_DATABASE_URL`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_api
+import loadgen
+from bench_api import ROOT
+
+from runtime.db.database import make_engine
+
+
+@contextmanager
+def floor_server(url: str, workers: int, connections: str) -> Iterator[tuple[str, int]]:
+    """`floor_app` under uvicorn on a free port until the block ends; its base URL and process id."""
+    port = bench_api.free_port()
+    uvicorn = Path(sys.executable).parent / "uvicorn"
+    command = [str(uvicorn), "floor_app:app", "--app-dir", str(ROOT / "benchmarks"), "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    env = {**os.environ, "PARLEY_FLOOR_DATABASE_URL": url, "PARLEY_FLOOR_CONNECTIONS": connections.rstrip("p")}
+    env["PARLEY_FLOOR_PIPELINE"] = "1" if connections.endswith("p") else "0"
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(base, timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        time.sleep(2)
+        yield base, process.pid
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+
+
+def run_load(base: str, path: str, key: str, ids: list[str], clients: int, seconds: float, pid: int) -> dict:
+    """`loadgen.py` against one endpoint; its figures plus the server's and the machine's CPU."""
+    bodies = ROOT / "var" / "bench" / "bodies-floor.jsonl"
+    bodies.write_text("".join(json.dumps({"account_id": i, "now": bench_api.NOW}) + "\n" for i in ids))
+    command = [sys.executable, str(ROOT / "benchmarks" / "loadgen.py"), "--url", base + path]
+    command += ["--header", f"Authorization: Bearer {key}", "--bodies", str(bodies)]
+    command += ["--clients", str(clients), "--seconds", str(seconds), "--warmup", str(bench_api.WARMUP)]
+    workers = loadgen.tree(pid)
+    before = [sum(loadgen.process_cpu(p) for p in workers), *loadgen.machine_busy()]
+    got = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+    after = [sum(loadgen.process_cpu(p) for p in workers), *loadgen.machine_busy()]
+    server, busy, total = (b - a for a, b in zip(before, after, strict=True))
+    got["server_ms"] = 1000 * server / max(1, got["sent"])
+    got["busy_share"] = busy / total if total else 0.0
+    return got
+
+
+def pgbench_floor(url: str, ids: list[str], clients: int, seconds: float) -> str:
+    """The same transaction driven by `pgbench` (a C client, no HTTP, no Python): PostgreSQL's own ceiling.
+
+    Each transaction first reads an account id by number (one extra indexed read, outside the
+    transaction), then runs the floor's lock, history read and write between BEGIN and COMMIT,
+    with the values bound as parameters (`-M extended`).
+    """
+    import shutil
+
+    from sqlalchemy.engine import make_url
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import floor_app
+
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        return "pgbench: not installed, skipped"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE floor_ids (n integer PRIMARY KEY, account_id text)")
+        connection.exec_driver_sql(
+            "INSERT INTO floor_ids SELECT * FROM unnest(%(ns)s::integer[], %(ids)s::text[])",
+            {"ns": list(range(1, len(ids) + 1)), "ids": ids},
+        )
+    engine.dispose()
+    values = {
+        "account_id": ":aid",
+        "now": "'2026-03-16T15:00:00+00'",
+        "since": "'2026-02-14T15:00:00+00'",
+        "subject": "'account:' || :aid",
+        "trace": "'" + json.dumps(floor_app.TRACE) + "'",
+    }
+    values.update({k: f"'{v}'" for k, v in floor_app.READ_DEFAULTS.items()})
+
+    def literal(sql: str) -> str:
+        for name, value in values.items():
+            sql = sql.replace(f"%({name})s", f"({value})")
+        return " ".join(sql.split()) + ";"
+
+    write = "INSERT INTO floor_decisions (account_id, at, trace) VALUES (%(account_id)s, %(now)s, %(trace)s)"
+    script = ROOT / "var" / "bench" / "floor.pgbench"
+    script.write_text(
+        "\n".join(
+            [
+                f"\\set n random(1, {len(ids)})",
+                "SELECT account_id AS aid FROM floor_ids WHERE n = :n \\gset",
+                "BEGIN;",
+                literal(floor_app.LOCK),
+                literal(floor_app.READ.string),
+                literal(write),
+                "END;",
+            ]
+        )
+        + "\n"
+    )
+    where = make_url(url)
+    command = [
+        pgbench,
+        "-n",
+        "-M",
+        "extended",
+        "-c",
+        str(clients),
+        "-j",
+        "2",
+        "-T",
+        str(int(seconds)),
+        "-f",
+        str(script),
+    ]
+    command += ["-h", where.host or "127.0.0.1", "-p", str(where.port or 5432), "-U", where.username or "postgres"]
+    command += [where.database or "postgres"]
+    options = dict(where.query).get("options", "")
+    before = loadgen.machine_busy()
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PGOPTIONS": options})
+    busy, total = (b - a for a, b in zip(before, loadgen.machine_busy(), strict=True))
+    if done.returncode != 0:
+        return f"pgbench failed: {done.stderr.strip()[-300:]}"
+    found = {}
+    for text in done.stdout.splitlines():
+        if text.startswith("tps ="):
+            found["tps"] = float(text.split()[2])
+        elif text.startswith("latency average"):
+            found["avg"] = float(text.split()[3])
+        elif text.startswith("number of failed"):
+            found["failed"] = text.split(":")[1].strip()
+    share = busy / total if total else 0.0
+    return (
+        f"{'pgbench, same transaction, ' + str(clients) + ' clients':44} {found.get('tps', 0):7,.0f} tps    "
+        f"latency average {found.get('avg', 0):.1f} ms  machine busy {share:.0%}  failed {found.get('failed', '?')}"
+    )
+
+
+def line(label: str, got: dict) -> str:
+    """One result line."""
+    return (
+        f"{label:44} {got['rate']:7,.0f} req/s  p50 {got['p50']:6.1f} ms  p99 {got['p99']:6.1f} ms  "
+        f"server CPU {got['server_ms']:.2f} ms/req  machine busy {got['busy_share']:.0%}  errors {got['errors'] or '-'}"
+    )
+
+
+def main() -> None:
+    """Seed, then load the floor server and the real one in turn with the same requests."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", default=os.environ.get("PARLEY_TEST_DATABASE_URL"))
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument(
+        "--connections", default="1,1p,4,8", help="database connections per floor worker (1p: one, pipelined)"
+    )
+    args = parser.parse_args()
+    if not args.postgres:
+        print("bench_floor: skipped, it needs PostgreSQL (--postgres URL or PARLEY_TEST_DATABASE_URL)")
+        return
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+    print(f"bench_floor: nproc {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+    with bench_api.database("postgresql", ROOT / "var" / "bench", args.postgres) as url:
+        key, ids = bench_api.seed(url, args.accounts)
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "CREATE TABLE floor_decisions (id bigserial PRIMARY KEY, account_id text, at timestamptz, trace jsonb)"
+            )
+        engine.dispose()
+        for connections in args.connections.split(","):
+            with floor_server(url, args.workers, connections) as (base, pid):
+                floor = run_load(base, "/", key, ids, args.clients, args.seconds, pid)
+            how = {"1": "a blocking connection", "1p": "a pipelined connection"}.get(
+                connections, f"{connections} async connections"
+            )
+            print(line(f"floor, {args.workers} workers, {how} each", floor))
+        print(pgbench_floor(url, ids, args.clients, args.seconds))
+        with bench_api.server(url, args.workers) as (base, pid):
+            real = run_load(base, "/v1/decide", key, ids, args.clients, args.seconds, pid)
+        print(line(f"/v1/decide, {args.workers} workers", real))
+    print(f"clients {args.clients}; goal: >= 2,000/s with p99 < 20 ms; load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

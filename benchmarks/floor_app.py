@@ -1,0 +1,136 @@
+"""The least a `/v1/decide` server could do per request, for `bench_floor.py`: no engine, no scores.
+
+A raw ASGI app (no FastAPI) on the same server as `parley serve` (uvicorn with httptools and
+uvloop). Each request's JSON body names an account; the worker then runs, in one PostgreSQL
+transaction on its own psycopg connection, the statements every real decision needs — the lock on
+the account row and the one history read, exactly as `runtime.store.hot` compiles them — and one
+insert of a decision-sized row, commits, and answers with a decision-sized JSON body. A real
+decision does all of this and more (scores, the strategy, the guard, the audit chain, contacts and
+outbox rows), so what this server sustains bounds what `/v1/decide` can on the same machine.
+
+Two ways to wait for the database, both measured: `PARLEY_FLOOR_CONNECTIONS=1` gives each worker
+one blocking connection (least CPU: requests are served one after another), a larger number gives
+each worker that many asynchronous connections (requests overlap their round trips).
+
+Run by `bench_floor.py` as `uvicorn floor_app:app`; `PARLEY_FLOOR_DATABASE_URL` names the database
+(a SQLAlchemy URL whose schema `bench_floor.py` seeded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Json
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
+
+from runtime.store import hot
+
+DIALECT = postgresql.dialect(paramstyle="pyformat")  # psycopg's `%(name)s` placeholders
+LOCK = hot.LOCK_ACCOUNT.compile(dialect=DIALECT).string
+READ = hot.READ_HISTORY_PG.compile(dialect=DIALECT)
+READ_DEFAULTS = {k: v for k, v in READ.params.items() if v is not None}
+WRITE = "INSERT INTO floor_decisions (account_id, at, trace) VALUES (%(account_id)s, %(at)s, %(trace)s)"
+TRACE = {
+    "steps": [{"step": f"step {i}", "conditions": [{"text": "balance > 25", "value": True}] * 4} for i in range(8)]
+}
+ANSWER = json.dumps({"decision_id": 0, "proposals": [], "trace": TRACE}).encode()
+
+
+CONNECTIONS = int(os.environ.get("PARLEY_FLOOR_CONNECTIONS", "1"))
+PIPELINE = os.environ.get("PARLEY_FLOOR_PIPELINE") == "1"  # with one connection: two round trips, not five
+
+
+def where() -> dict[str, Any]:
+    """psycopg's connection arguments for the URL's database and schema."""
+    url = make_url(os.environ["PARLEY_FLOOR_DATABASE_URL"])
+    options = dict(url.query).get("options", "")
+    return {"host": url.host, "port": url.port, "user": url.username, "dbname": url.database, "options": options}
+
+
+def connect() -> psycopg.Connection[Any]:
+    """This worker's blocking connection."""
+    return psycopg.connect(**where())
+
+
+CONNECTION: list[psycopg.Connection[Any]] = []
+POOL: list[asyncio.Queue[psycopg.AsyncConnection[Any]]] = []
+
+
+def statements(account_id: str, now: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
+    """The lock, the history read and the write, with their parameters."""
+    read = {**READ_DEFAULTS, "account_id": account_id, "now": now, "since": now - dt.timedelta(days=30)}
+    read["subject"] = f"account:{account_id}"
+    write = {"account_id": account_id, "at": now, "trace": Json(TRACE)}
+    return [(LOCK, {"account_id": account_id}), (READ.string, read), (WRITE, write)]
+
+
+async def decide_async(account_id: str, now: dt.datetime) -> None:
+    """The same work on one of this worker's asynchronous connections."""
+    if not POOL:  # the first request opens them; the others wait on the queue meanwhile
+        POOL.append(asyncio.Queue())
+        for _ in range(CONNECTIONS):
+            POOL[0].put_nowait(await psycopg.AsyncConnection.connect(**where()))
+    connection = await POOL[0].get()
+    try:
+        async with connection.transaction():
+            for sql, params in statements(account_id, now):
+                cursor = await connection.execute(sql, params)
+                if sql != WRITE:
+                    await cursor.fetchall()
+    finally:
+        POOL[0].put_nowait(connection)
+
+
+def decide(account_id: str, now: dt.datetime) -> None:
+    """Lock, read, write, commit: the database work every decision needs, and nothing else."""
+    if not CONNECTION:
+        CONNECTION.append(connect())
+    connection = CONNECTION[0]
+    if PIPELINE:
+        decide_pipelined(connection, account_id, now)
+        return
+    with connection.transaction():
+        for sql, params in statements(account_id, now):
+            cursor = connection.execute(sql, params)
+            if sql != WRITE:
+                cursor.fetchall()
+
+
+def decide_pipelined(connection: psycopg.Connection[Any], account_id: str, now: dt.datetime) -> None:
+    """The same in two round trips (psycopg's pipeline mode): BEGIN, lock and read; then write and COMMIT."""
+    (lock, lock_params), (read, read_params), (write, write_params) = statements(account_id, now)
+    with connection.pipeline() as pipeline, connection.transaction():
+        locked = connection.execute(lock, lock_params)
+        history = connection.execute(read, read_params)
+        pipeline.sync()
+        locked.fetchall()
+        history.fetchall()
+        connection.execute(write, write_params)
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """POST a body `{"account_id", "now"}`; answer 200 with a decision-sized body."""
+    if scope["type"] != "http":
+        return
+    body = b""
+    more = True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    if body:  # a bodiless request is the benchmark asking whether the server is up
+        data = json.loads(body)
+        now = dt.datetime.fromisoformat(data["now"])
+        if CONNECTIONS == 1:
+            decide(data["account_id"], now)
+        else:
+            await decide_async(data["account_id"], now)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(ANSWER)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": ANSWER})
