@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dsl.checks.waiting import EVENT_ALIASES, MESSAGE_EVENTS
 from engine.guard import case as c
@@ -26,9 +26,12 @@ DEBT_DATES = {"delinquency": "delinquent_since", "placement": "placed"}
 STATEMENT = ("first_statement", "statement", "first_post_discharge_statement")
 
 
-@dataclass(frozen=True)
-class Occurrence:
-    """One happening of an event word: when, on which local day, and how to name it."""
+class Occurrence(NamedTuple):
+    """One happening of an event word: when, on which local day, and how to name it.
+
+    A named tuple, not a frozen dataclass: every obligation and waiting rule builds some per
+    proposal, and a frozen dataclass's constructor costs several times as much.
+    """
 
     at: dt.datetime
     day: int
