@@ -149,20 +149,6 @@ class CaseIndex:
             return entry.debts
         return entry.debts[:1] or (self.first_debt,)
 
-    @lazy
-    def connected(self) -> list[tuple[c.Entry, frozenset[str], tuple[str, ...]]]:
-        """Outbound rows that reached a number not known to be someone else's, each with the `at
-        PLACE` words it satisfies and the debts it counts toward: what every cap filters, read once."""
-        not_patients = self.not_patients
-        found = []
-        for e in self.case.history:
-            if e.direction != "outbound" or e.outcome in c.NOT_CONNECTED:
-                continue
-            if e.to is not None and e.to in not_patients:
-                continue
-            found.append((e, self.place_words(e.channel, e.to), self._counted_debts(e)))
-        return found
-
     def candidates(
         self, channels: frozenset[str], debt: str, place: str | None
     ) -> tuple[list[dt.datetime], list[int], list[c.Entry]]:
@@ -170,11 +156,18 @@ class CaseIndex:
         key = (channels, debt, place)
         found = self._counted.get(key)
         if found is None:
-            rows = [
-                e
-                for e, places, debts in self.connected
-                if e.channel in channels and (place is None or place in places) and (debt == "*" or debt in debts)
-            ]
+            not_patients = self.not_patients
+            rows = []
+            for e in self.case.history:
+                if e.channel not in channels or e.direction != "outbound" or e.outcome in c.NOT_CONNECTED:
+                    continue
+                if e.to is not None and e.to in not_patients:
+                    continue
+                if place is not None and place not in self.place_words(e.channel, e.to):
+                    continue
+                # the row's debts worked out only for the rows that got this far (most are not calls)
+                if debt == "*" or debt in self._counted_debts(e):
+                    rows.append(e)
             found = ([e.at for e in rows], [e.day for e in rows], rows)  # days ascend with the instants
             self._counted[key] = found
         return found
