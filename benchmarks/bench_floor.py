@@ -42,7 +42,8 @@ def floor_server(url: str, workers: int, connections: str) -> Iterator[tuple[str
     uvicorn = Path(sys.executable).parent / "uvicorn"
     command = [str(uvicorn), "floor_app:app", "--app-dir", str(ROOT / "benchmarks"), "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
-    env = {**os.environ, "PARLEY_FLOOR_DATABASE_URL": url, "PARLEY_FLOOR_CONNECTIONS": connections.rstrip("p")}
+    env = {**os.environ, "PARLEY_FLOOR_DATABASE_URL": url, "PARLEY_FLOOR_CONNECTIONS": connections.rstrip("pa")}
+    env["PARLEY_FLOOR_DRIVER"] = "asyncpg" if connections.endswith("a") else "psycopg"
     env["PARLEY_FLOOR_PIPELINE"] = "1" if connections.endswith("p") else "0"
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -83,7 +84,7 @@ def pgbench_floor(url: str, ids: list[str], clients: int, seconds: float) -> str
 
     Each transaction first reads an account id by number (one extra indexed read, outside the
     transaction), then runs the floor's lock, history read and write between BEGIN and COMMIT,
-    with the values bound as parameters (`-M extended`).
+    with the account id bound as a parameter of prepared statements (`-M prepared`).
     """
     import shutil
 
@@ -134,20 +135,11 @@ def pgbench_floor(url: str, ids: list[str], clients: int, seconds: float) -> str
         + "\n"
     )
     where = make_url(url)
-    command = [
-        pgbench,
-        "-n",
-        "-M",
-        "extended",
-        "-c",
-        str(clients),
-        "-j",
-        "2",
-        "-T",
-        str(int(seconds)),
-        "-f",
-        str(script),
-    ]
+    logs = ROOT / "var" / "bench" / "pgbench-log"
+    for old in logs.parent.glob(logs.name + "*"):
+        old.unlink()
+    command = [pgbench, "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(int(seconds))]
+    command += ["-f", str(script), "-l", "--log-prefix", str(logs)]  # every transaction's latency
     command += ["-h", where.host or "127.0.0.1", "-p", str(where.port or 5432), "-U", where.username or "postgres"]
     command += [where.database or "postgres"]
     options = dict(where.query).get("options", "")
@@ -156,18 +148,13 @@ def pgbench_floor(url: str, ids: list[str], clients: int, seconds: float) -> str
     busy, total = (b - a for a, b in zip(before, loadgen.machine_busy(), strict=True))
     if done.returncode != 0:
         return f"pgbench failed: {done.stderr.strip()[-300:]}"
-    found = {}
-    for text in done.stdout.splitlines():
-        if text.startswith("tps ="):
-            found["tps"] = float(text.split()[2])
-        elif text.startswith("latency average"):
-            found["avg"] = float(text.split()[3])
-        elif text.startswith("number of failed"):
-            found["failed"] = text.split(":")[1].strip()
-    share = busy / total if total else 0.0
+    tps = next((float(t.split()[2]) for t in done.stdout.splitlines() if t.startswith("tps =")), 0.0)
+    # a log line: client, transaction, latency in µs, script, epoch seconds, µs
+    seconds_each = sorted(int(row.split()[2]) / 1e6 for f in logs.parent.glob(logs.name + "*") for row in f.open())
+    p50, p99 = (loadgen.percentile(seconds_each, q) for q in (0.50, 0.99))
     return (
-        f"{'pgbench, same transaction, ' + str(clients) + ' clients':44} {found.get('tps', 0):7,.0f} tps    "
-        f"latency average {found.get('avg', 0):.1f} ms  machine busy {share:.0%}  failed {found.get('failed', '?')}"
+        f"{'pgbench (C, no HTTP), same transaction':44} {tps:7,.0f} tps    p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+        f"machine busy {busy / total if total else 0.0:.0%}"
     )
 
 
@@ -188,7 +175,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument(
-        "--connections", default="1,1p,4,8", help="database connections per floor worker (1p: one, pipelined)"
+        "--connections",
+        default="1,1p,8,8a",
+        help="database connections per floor worker (1p: one, pipelined; 8a: eight, asyncpg if installed)",
     )
     args = parser.parse_args()
     if not args.postgres:
@@ -208,8 +197,9 @@ def main() -> None:
             with floor_server(url, args.workers, connections) as (base, pid):
                 floor = run_load(base, "/", key, ids, args.clients, args.seconds, pid)
             how = {"1": "a blocking connection", "1p": "a pipelined connection"}.get(
-                connections, f"{connections} async connections"
+                connections, f"{connections.rstrip('a')} async connections"
             )
+            how += " (asyncpg)" if connections.endswith("a") else ""
             print(line(f"floor, {args.workers} workers, {how} each", floor))
         print(pgbench_floor(url, ids, args.clients, args.seconds))
         with bench_api.server(url, args.workers) as (base, pid):

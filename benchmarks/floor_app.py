@@ -10,7 +10,9 @@ outbox rows), so what this server sustains bounds what `/v1/decide` can on the s
 
 Two ways to wait for the database, both measured: `PARLEY_FLOOR_CONNECTIONS=1` gives each worker
 one blocking connection (least CPU: requests are served one after another), a larger number gives
-each worker that many asynchronous connections (requests overlap their round trips).
+each worker that many asynchronous connections (requests overlap their round trips), and
+`PARLEY_FLOOR_DRIVER=asyncpg` does the same through asyncpg (a driver written in C; the `bench`
+extra installs it), so the floor is not psycopg's.
 
 Run by `bench_floor.py` as `uvicorn floor_app:app`; `PARLEY_FLOOR_DATABASE_URL` names the database
 (a SQLAlchemy URL whose schema `bench_floor.py` seeded).
@@ -44,6 +46,7 @@ ANSWER = json.dumps({"decision_id": 0, "proposals": [], "trace": TRACE}).encode(
 
 CONNECTIONS = int(os.environ.get("PARLEY_FLOOR_CONNECTIONS", "1"))
 PIPELINE = os.environ.get("PARLEY_FLOOR_PIPELINE") == "1"  # with one connection: two round trips, not five
+DRIVER = os.environ.get("PARLEY_FLOOR_DRIVER", "psycopg")  # or `asyncpg`, if installed: a driver written in C
 
 
 def where() -> dict[str, Any]:
@@ -114,6 +117,42 @@ def decide_pipelined(connection: psycopg.Connection[Any], account_id: str, now: 
         connection.execute(write, write_params)
 
 
+def numbered(sql: str, names: list[str]) -> str:
+    """psycopg's `%(name)s` placeholders as asyncpg's `$1`, in the order of `names`."""
+    for number, name in enumerate(names, 1):
+        sql = sql.replace(f"%({name})s", f"${number}")
+    return sql
+
+
+ASYNCPG: list[Any] = []
+
+
+async def decide_asyncpg(account_id: str, now: dt.datetime) -> None:
+    """The same work through asyncpg, on a pool of this worker's connections."""
+    import asyncpg
+
+    if not ASYNCPG:
+        ASYNCPG.append(None)  # claimed: other first requests wait below for the pool
+        url = where()
+        ASYNCPG[0] = await asyncpg.create_pool(
+            host=url["host"],
+            port=url["port"],
+            user=url["user"],
+            database=url["dbname"],
+            server_settings={"search_path": url["options"].removeprefix("-csearch_path=")},
+            min_size=CONNECTIONS,
+            max_size=CONNECTIONS,
+        )
+    while ASYNCPG[0] is None:
+        await asyncio.sleep(0.01)
+    async with ASYNCPG[0].acquire() as connection, connection.transaction():
+        for sql, params in statements(account_id, now):
+            names = list(params)
+            values = [params[n].obj if isinstance(params[n], Json) else params[n] for n in names]
+            values = [json.dumps(v) if isinstance(v, dict) else v for v in values]
+            await connection.fetch(numbered(sql, names), *values)
+
+
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """POST a body `{"account_id", "now"}`; answer 200 with a decision-sized body."""
     if scope["type"] != "http":
@@ -127,7 +166,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if body:  # a bodiless request is the benchmark asking whether the server is up
         data = json.loads(body)
         now = dt.datetime.fromisoformat(data["now"])
-        if CONNECTIONS == 1:
+        if DRIVER == "asyncpg":
+            await decide_asyncpg(data["account_id"], now)
+        elif CONNECTIONS == 1:
             decide(data["account_id"], now)
         else:
             await decide_async(data["account_id"], now)
