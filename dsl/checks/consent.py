@@ -11,8 +11,8 @@ listed as guarded by the strategy itself.
 from __future__ import annotations
 
 from dsl import ast
+from dsl.checks.acts import Act, acts
 from dsl.checks.context import ApplicableRule, CheckContext
-from dsl.checks.waiting import Act, acts
 from dsl.diagnostics import Diagnostic, Severity
 
 # Rule words for calls a consent rule may name; a `call` in a strategy may be placed by a dialer.

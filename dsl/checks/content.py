@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dsl import ast
+from dsl.checks.acts import TEMPLATE_WORDS, Act, acts
 from dsl.checks.context import ApplicableRule, CheckContext
 from dsl.checks.position import can_be_first, can_be_later, contacts_of
-from dsl.checks.waiting import TEMPLATE_WORDS, Act, acts
 from dsl.diagnostics import Diagnostic, Severity, info
 from dsl.schema import DISCLOSURES, PHI_CLASSES, TEMPLATE_VARIABLES
 from dsl.source import Span

@@ -10,9 +10,9 @@ timing checks ask: is one step's action on every path to another's?
 from __future__ import annotations
 
 from dsl import ast
+from dsl.checks.acts import Act, acts, does, event, finding
 from dsl.checks.context import ApplicableRule, CheckContext
 from dsl.checks.solver import Evaluation, scenario_of
-from dsl.checks.waiting import Act, acts, does, event, finding
 from dsl.diagnostics import Diagnostic
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import dataclasses
 
 from dsl import ast
+from dsl.checks.acts import ECA_KINDS, ECA_TARGETS, Act, acts, does, event, finding, in_reach
 from dsl.checks.context import ApplicableRule, CheckContext
 from dsl.checks.forbid_action import can_act_while, quoted
-from dsl.checks.waiting import ECA_KINDS, ECA_TARGETS, Act, acts, does, event, finding, in_reach
 from dsl.diagnostics import Diagnostic, Severity
 
 MAX_LISTED = 4

@@ -16,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dsl import ast
-from dsl.checks.context import ApplicableRule, CheckContext
-from dsl.checks.forbid_action import always_with
-from dsl.checks.waiting import (
+from dsl.checks.acts import (
     MESSAGE_EVENTS,
     SCREEN_WORDS,
     Act,
@@ -29,6 +27,8 @@ from dsl.checks.waiting import (
     needed_gap,
     sends,
 )
+from dsl.checks.context import ApplicableRule, CheckContext
+from dsl.checks.forbid_action import always_with
 from dsl.diagnostics import Diagnostic
 
 

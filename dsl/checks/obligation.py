@@ -13,11 +13,11 @@ surfaces the overdue obligation as a task, and the checker says so once.
 from __future__ import annotations
 
 from dsl import ast
+from dsl.checks.acts import Act, acts, canonical_event, does, event, finding
 from dsl.checks.context import ApplicableRule, CheckContext
 from dsl.checks.forbid_action import always_with, run_day
 from dsl.checks.position import ARE_COMMUNICATIONS, first_communications
 from dsl.checks.solver import Evaluation, scenario_of
-from dsl.checks.waiting import Act, acts, canonical_event, does, event, finding
 from dsl.diagnostics import Diagnostic, TraceEvent, info
 from dsl.source import Span
 

@@ -18,9 +18,9 @@ the earliest day their message can go out (day 0 for a conversation): the worst 
 from __future__ import annotations
 
 from dsl import ast
+from dsl.checks.acts import Act, is_contact
 from dsl.checks.context import CheckContext
 from dsl.checks.forbid_action import always_with
-from dsl.checks.waiting import Act, is_contact
 
 # Events that answer a message the strategy sent before: the handler's message is never the first.
 FOLLOWS_A_MESSAGE = frozenset({"reply"})

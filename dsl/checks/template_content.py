@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dsl import ast
+from dsl.checks.acts import Act, acts, does, is_contact
 from dsl.checks.content import TemplateUse, listed, on_channels, rule_finding, template_uses
 from dsl.checks.context import ApplicableRule, CheckContext
-from dsl.checks.waiting import Act, acts, does, is_contact
 from dsl.diagnostics import Diagnostic
 from dsl.source import span_of_offset
 from dsl.templates import Template, TemplateSet

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dsl import ast
-from dsl.checks.waiting import EVENT_ALIASES
+from dsl.checks.acts import EVENT_ALIASES
 from engine.guard.case import CONTACT_CHANNELS
 from engine.guard.history import View
 from engine.guard.kinds.common import TIMED_CHANNELS, action_matches, channel_set, days_of, words

@@ -7,7 +7,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from dsl import ast
-from dsl.checks.waiting import TEMPLATE_WORDS
+from dsl.checks.acts import TEMPLATE_WORDS
 from engine.guard import case as c
 from engine.guard.clock import start_of_day
 from engine.guard.history import CHANNEL_WORDS, View, channels_of
@@ -43,7 +43,7 @@ def action_matches(word: str, channel: str, template: str | None = None) -> bool
 
     A message kind (`validation_notice`, `eca_notice`) matches a proposal carrying that template,
     or a template the static checker reads as one (`agency_validation_notice` is a validation
-    notice: `dsl.checks.waiting.TEMPLATE_WORDS`), so the guard and the checker agree;
+    notice: `dsl.checks.acts.TEMPLATE_WORDS`), so the guard and the checker agree;
     `electronic_validation_notice` is the validation notice sent by email, text or chat.
     """
     if channel in CHANNEL_WORDS.get(word, frozenset({word})):

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 from typing import NamedTuple
 
-from dsl.checks.waiting import EVENT_ALIASES, MESSAGE_EVENTS
+from dsl.checks.acts import EVENT_ALIASES, MESSAGE_EVENTS
 from engine.guard import case as c
 from engine.guard.clock import start_of_day
 from engine.guard.history import CHANNEL_WORDS, View

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dsl import ast
-from dsl.checks.waiting import MESSAGE_EVENTS, STRICT_BOUNDARY
+from dsl.checks.acts import MESSAGE_EVENTS, STRICT_BOUNDARY
 from engine.guard.clock import iso_date
 from engine.guard.history import View
 from engine.guard.kinds.common import day_start, days_of, proposal_debts, proposal_does
