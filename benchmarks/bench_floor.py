@@ -42,9 +42,9 @@ def floor_server(url: str, workers: int, connections: str) -> Iterator[tuple[str
     uvicorn = Path(sys.executable).parent / "uvicorn"
     command = [str(uvicorn), "floor_app:app", "--app-dir", str(ROOT / "benchmarks"), "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
-    env = {**os.environ, "PARLEY_FLOOR_DATABASE_URL": url, "PARLEY_FLOOR_CONNECTIONS": connections.rstrip("pa")}
+    env = {**os.environ, "PARLEY_FLOOR_DATABASE_URL": url, "PARLEY_FLOOR_CONNECTIONS": connections.rstrip("ta")}
     env["PARLEY_FLOOR_DRIVER"] = "asyncpg" if connections.endswith("a") else "psycopg"
-    env["PARLEY_FLOOR_PIPELINE"] = "1" if connections.endswith("p") else "0"
+    env["PARLEY_FLOOR_TOGETHER"] = "1" if connections.endswith("t") else "0"
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -176,8 +176,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument(
         "--connections",
-        default="1,1p,8,8a",
-        help="database connections per floor worker (1p: one, pipelined; 8a: eight, asyncpg if installed)",
+        default="0,1,1t,8,8t,8a",
+        help="connections per floor worker (0: none; 1t, 8t: in 2 round trips; 8a: eight, asyncpg)",
     )
     args = parser.parse_args()
     if not args.postgres:
@@ -196,10 +196,13 @@ def main() -> None:
         for connections in args.connections.split(","):
             with floor_server(url, args.workers, connections) as (base, pid):
                 floor = run_load(base, "/", key, ids, args.clients, args.seconds, pid)
-            how = {"1": "a blocking connection", "1p": "a pipelined connection"}.get(
-                connections, f"{connections.rstrip('a')} async connections"
-            )
+            how = {
+                "0": "no database (HTTP only)",
+                "1": "a blocking connection",
+                "1t": "a blocking connection, 2 round trips",
+            }.get(connections, f"{connections.rstrip('ta')} async connections")
             how += " (asyncpg)" if connections.endswith("a") else ""
+            how += ", 2 round trips" if connections.endswith("t") and connections != "1t" else ""
             print(line(f"floor, {args.workers} workers, {how} each", floor))
         print(pgbench_floor(url, ids, args.clients, args.seconds))
         with bench_api.server(url, args.workers) as (base, pid):

@@ -8,9 +8,11 @@ insert of a decision-sized row, commits, and answers with a decision-sized JSON 
 decision does all of this and more (scores, the strategy, the guard, the audit chain, contacts and
 outbox rows), so what this server sustains bounds what `/v1/decide` can on the same machine.
 
-Two ways to wait for the database, both measured: `PARLEY_FLOOR_CONNECTIONS=1` gives each worker
-one blocking connection (least CPU: requests are served one after another), a larger number gives
-each worker that many asynchronous connections (requests overlap their round trips), and
+`PARLEY_FLOOR_CONNECTIONS=0` leaves the database out (HTTP and JSON alone). Two ways to wait for
+the database are measured: `PARLEY_FLOOR_CONNECTIONS=1` gives each worker one blocking
+connection (least CPU: requests are served one after another), a larger number gives each worker
+that many asynchronous connections (requests overlap their round trips); `PARLEY_FLOOR_TOGETHER=1`
+sends the transaction in two round trips instead of five (`together`); and
 `PARLEY_FLOOR_DRIVER=asyncpg` does the same through asyncpg (a driver written in C; the `bench`
 extra installs it), so the floor is not psycopg's.
 
@@ -45,7 +47,7 @@ ANSWER = json.dumps({"decision_id": 0, "proposals": [], "trace": TRACE}).encode(
 
 
 CONNECTIONS = int(os.environ.get("PARLEY_FLOOR_CONNECTIONS", "1"))
-PIPELINE = os.environ.get("PARLEY_FLOOR_PIPELINE") == "1"  # with one connection: two round trips, not five
+TOGETHER = os.environ.get("PARLEY_FLOOR_TOGETHER") == "1"  # two round trips, not five (see `together`)
 DRIVER = os.environ.get("PARLEY_FLOOR_DRIVER", "psycopg")  # or `asyncpg`, if installed: a driver written in C
 
 
@@ -58,7 +60,7 @@ def where() -> dict[str, Any]:
 
 def connect() -> psycopg.Connection[Any]:
     """This worker's blocking connection."""
-    return psycopg.connect(**where())
+    return psycopg.connect(**where(), autocommit=TOGETHER)
 
 
 CONNECTION: list[psycopg.Connection[Any]] = []
@@ -78,9 +80,12 @@ async def decide_async(account_id: str, now: dt.datetime) -> None:
     if not POOL:  # the first request opens them; the others wait on the queue meanwhile
         POOL.append(asyncio.Queue())
         for _ in range(CONNECTIONS):
-            POOL[0].put_nowait(await psycopg.AsyncConnection.connect(**where()))
+            POOL[0].put_nowait(await psycopg.AsyncConnection.connect(**where(), autocommit=TOGETHER))
     connection = await POOL[0].get()
     try:
+        if TOGETHER:
+            await decide_together_async(connection, account_id, now)
+            return
         async with connection.transaction():
             for sql, params in statements(account_id, now):
                 cursor = await connection.execute(sql, params)
@@ -95,8 +100,8 @@ def decide(account_id: str, now: dt.datetime) -> None:
     if not CONNECTION:
         CONNECTION.append(connect())
     connection = CONNECTION[0]
-    if PIPELINE:
-        decide_pipelined(connection, account_id, now)
+    if TOGETHER:
+        decide_together(connection, account_id, now)
         return
     with connection.transaction():
         for sql, params in statements(account_id, now):
@@ -105,16 +110,39 @@ def decide(account_id: str, now: dt.datetime) -> None:
                 cursor.fetchall()
 
 
-def decide_pipelined(connection: psycopg.Connection[Any], account_id: str, now: dt.datetime) -> None:
-    """The same in two round trips (psycopg's pipeline mode): BEGIN, lock and read; then write and COMMIT."""
+def together(account_id: str, now: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
+    """The transaction as two round trips: BEGIN, the lock and the read; then the write and COMMIT.
+
+    Values are bound on the client (psycopg's client cursors), which lets one simple query carry
+    several statements: the fewest round trips a decision can take, since the write depends on
+    what was read.
+    """
     (lock, lock_params), (read, read_params), (write, write_params) = statements(account_id, now)
-    with connection.pipeline() as pipeline, connection.transaction():
-        locked = connection.execute(lock, lock_params)
-        history = connection.execute(read, read_params)
-        pipeline.sync()
-        locked.fetchall()
-        history.fetchall()
-        connection.execute(write, write_params)
+    return [(f"BEGIN; {lock}; {read}", {**lock_params, **read_params}), (f"{write}; COMMIT", write_params)]
+
+
+def decide_together(connection: psycopg.Connection[Any], account_id: str, now: dt.datetime) -> None:
+    """`together` on a blocking connection (in autocommit mode: the statements hold the transaction)."""
+    cursor = psycopg.ClientCursor(connection)
+    for sql, params in together(account_id, now):
+        cursor.execute(sql, params)
+        while True:  # every statement's rows, as a driver must read them
+            if cursor.description is not None:
+                cursor.fetchall()
+            if not cursor.nextset():
+                break
+
+
+async def decide_together_async(connection: psycopg.AsyncConnection[Any], account_id: str, now: dt.datetime) -> None:
+    """`together` on an asynchronous connection."""
+    cursor = psycopg.AsyncClientCursor(connection)
+    for sql, params in together(account_id, now):
+        await cursor.execute(sql, params)
+        while True:
+            if cursor.description is not None:
+                await cursor.fetchall()
+            if not cursor.nextset():
+                break
 
 
 def numbered(sql: str, names: list[str]) -> str:
@@ -166,7 +194,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if body:  # a bodiless request is the benchmark asking whether the server is up
         data = json.loads(body)
         now = dt.datetime.fromisoformat(data["now"])
-        if DRIVER == "asyncpg":
+        if CONNECTIONS == 0:
+            pass  # HTTP and JSON alone: what the server costs before any database work
+        elif DRIVER == "asyncpg":
             await decide_asyncpg(data["account_id"], now)
         elif CONNECTIONS == 1:
             decide(data["account_id"], now)
