@@ -1,7 +1,8 @@
 """The guard's shortcuts give exactly the answers of the longer ways they replace.
 
 Judging a batch's proposals quickly leans on a few shortcuts (`engine.guard.lazy.made`, the
-static screens folded once per signature, `judge.next_change`, `occurrences.occurs_since`). Each
+static screens folded once per signature, `judge.next_change`, `occurrences.occurs_since`, the
+time-window finding worked out once per instant and window). Each
 is held here to the plain computation it stands for, on the golden guard cases varied at random
 (`test_guard_screens.varied_cases`) under the real policy packs; the verdicts themselves are held
 to the unscreened judgement by `test_guard_screens` and to the golden files by `test_guard`.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from bisect import bisect_right
 from decimal import Decimal
 from typing import Any
@@ -158,3 +160,20 @@ def test_patient_facts_are_the_facts_the_patient_part_reads_in_order() -> None:
     expected = tuple((n, *fact_group(n)) for n in names if fact_group(n)[0] is not None)
     assert patient_facts(names) == expected
     assert [n for n, _, _ in expected] == ["consent.sms", "intent.stop", "score.propensity"]
+
+
+def test_packs_holding_different_hours_each_name_their_own_in_a_shared_instant() -> None:
+    """The time-window finding is worked out once per instant and window: a Washington patient at
+    21:30 is outside Regulation F's and the TCPA's 08:00-21:00 and Washington's 07:30-21:00, and
+    each finding names its own hours and the instant its own window opens."""
+    fixture = ROOT / "tests" / "fixtures" / "checks" / "policies_v2" / "guard" / "wa_rcw_hours_break.json"
+    data = json.loads(fixture.read_text())["case"]
+    data["now"] = data["proposed"]["at"] = "2026-03-20T21:30:00"
+    verdict = judge(parse_case(data), compile_rules(load_policies(ROOT / "policies")[0]))
+    found = {f.rule: f for f in verdict.violations + verdict.warnings}
+    assert "08:00 and 21:00" in found["REGF-TIME-8TO9"].message
+    assert "08:00 and 21:00" in found["TCPA-SOLICITATION-HOURS"].message
+    assert "07:30 and 21:00" in found["WA-RCW-19.16.250"].message
+    zone = ZoneInfo("America/Los_Angeles")
+    assert found["WA-RCW-19.16.250"].clears_at == dt.datetime(2026, 3, 21, 7, 30, tzinfo=zone)
+    assert found["REGF-TIME-8TO9"].clears_at == dt.datetime(2026, 3, 21, 8, 0, tzinfo=zone)
