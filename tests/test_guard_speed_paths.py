@@ -2,8 +2,8 @@
 
 Judging a batch's proposals quickly leans on a few shortcuts (`engine.guard.lazy.made`, the
 static screens folded once per signature, `judge.next_change`, `occurrences.occurs_since`, the
-time-window finding worked out once per instant and window). Each
-is held here to the plain computation it stands for, on the golden guard cases varied at random
+time-window finding worked out once per instant and window). Each is held here to the plain
+computation it stands for, on the golden guard cases varied at random
 (`test_guard_screens.varied_cases`) under the real policy packs; the verdicts themselves are held
 to the unscreened judgement by `test_guard_screens` and to the golden files by `test_guard`.
 """
