@@ -40,9 +40,10 @@ def floor_server(url: str, workers: int, connections: str) -> Iterator[tuple[str
     """`floor_app` under uvicorn on a free port until the block ends; its base URL and process id."""
     port = bench_api.free_port()
     uvicorn = Path(sys.executable).parent / "uvicorn"
-    command = [str(uvicorn), "floor_app:app", "--app-dir", str(ROOT / "benchmarks"), "--port", str(port)]
+    module = "floor_batched" if connections.endswith("g") else "floor_app"
+    command = [str(uvicorn), f"{module}:app", "--app-dir", str(ROOT / "benchmarks"), "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
-    env = {**os.environ, "PARLEY_FLOOR_DATABASE_URL": url, "PARLEY_FLOOR_CONNECTIONS": connections.rstrip("ta")}
+    env = {**os.environ, "PARLEY_FLOOR_DATABASE_URL": url, "PARLEY_FLOOR_CONNECTIONS": connections.rstrip("tag")}
     env["PARLEY_FLOOR_DRIVER"] = "asyncpg" if connections.endswith("a") else "psycopg"
     env["PARLEY_FLOOR_TOGETHER"] = "1" if connections.endswith("t") else "0"
     process = subprocess.Popen(command, cwd=ROOT, env=env)
@@ -176,8 +177,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument(
         "--connections",
-        default="0,1,1t,8,8t,8a",
-        help="connections per floor worker (0: none; 1t, 8t: in 2 round trips; 8a: eight, asyncpg)",
+        default="0,1,1t,8,8t,8a,2g",
+        help="connections a floor worker (0: none; 1t, 8t: 2 round trips; 8a: asyncpg; 2g: waiting requests batched)",
     )
     args = parser.parse_args()
     if not args.postgres:
@@ -200,9 +201,10 @@ def main() -> None:
                 "0": "no database (HTTP only)",
                 "1": "a blocking connection",
                 "1t": "a blocking connection, 2 round trips",
-            }.get(connections, f"{connections.rstrip('ta')} async connections")
+            }.get(connections, f"{connections.rstrip('tag')} async connections")
             how += " (asyncpg)" if connections.endswith("a") else ""
             how += ", 2 round trips" if connections.endswith("t") and connections != "1t" else ""
+            how += ", requests waiting written together" if connections.endswith("g") else ""
             print(line(f"floor, {args.workers} workers, {how} each", floor))
         print(pgbench_floor(url, ids, args.clients, args.seconds))
         with bench_api.server(url, args.workers) as (base, pid):

@@ -26,6 +26,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -181,27 +182,41 @@ async def decide_asyncpg(account_id: str, now: dt.datetime) -> None:
             await connection.fetch(numbered(sql, names), *values)
 
 
-async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """POST a body `{"account_id", "now"}`; answer 200 with a decision-sized body."""
-    if scope["type"] != "http":
-        return
-    body = b""
-    more = True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
-    if body:  # a bodiless request is the benchmark asking whether the server is up
-        data = json.loads(body)
-        now = dt.datetime.fromisoformat(data["now"])
-        if CONNECTIONS == 0:
-            pass  # HTTP and JSON alone: what the server costs before any database work
-        elif DRIVER == "asyncpg":
-            await decide_asyncpg(data["account_id"], now)
-        elif CONNECTIONS == 1:
-            decide(data["account_id"], now)
-        else:
-            await decide_async(data["account_id"], now)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(ANSWER)).encode())]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": ANSWER})
+Decide = Callable[[str, dt.datetime], Awaitable[None]]
+
+
+async def decide_by_settings(account_id: str, now: dt.datetime) -> None:
+    """The database work in the way the environment chose."""
+    if CONNECTIONS == 0:
+        return  # HTTP and JSON alone: what the server costs before any database work
+    if DRIVER == "asyncpg":
+        await decide_asyncpg(account_id, now)
+    elif CONNECTIONS == 1:
+        decide(account_id, now)
+    else:
+        await decide_async(account_id, now)
+
+
+def asgi(work: Decide) -> Callable[[dict[str, Any], Any, Any], Awaitable[None]]:
+    """An ASGI app: POST a body `{"account_id", "now"}`, `work` runs, the answer is a decision-sized body."""
+
+    async def serve(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        if body:  # a bodiless request is the benchmark asking whether the server is up
+            data = json.loads(body)
+            await work(data["account_id"], dt.datetime.fromisoformat(data["now"]))
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(ANSWER)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": ANSWER})
+
+    return serve
+
+
+app = asgi(decide_by_settings)
