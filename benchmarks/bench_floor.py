@@ -1,12 +1,15 @@
 """The floor under `/v1/decide` on this machine: the same HTTP server and PostgreSQL work, no engine.
 
 Issue 6 asks for >= 2,000 decisions/s on PostgreSQL with 2 workers and p99 < 20 ms. This measures
-what any implementation on the fixed stack (uvicorn, psycopg, PostgreSQL on the same machine)
-can reach here at best: `floor_app.py` answers each request with only the database work every
+what a server on the fixed stack (uvicorn, PostgreSQL on the same machine) can reach here with no
+decision logic at all: `floor_app.py` answers each request with only the database work every
 decision needs (lock the account row, read its history in one statement, write one decision-sized
-row, commit) and a decision-sized JSON answer, with no strategy, scores, guard, rendering or
-audit chain. It runs under the same load as `bench_api.py` (`loadgen.py` in its own process,
-closed loop, the same accounts) beside `/v1/decide` itself.
+row, commit) and a decision-sized JSON answer, in one transaction per request, with several
+drivers and ways of waiting; `floor_batched.py` writes the decisions waiting in a worker in one
+transaction (group commit). Neither has a strategy, scores, guard, rendering or audit chain, so
+what the decision itself may cost at the goal is what they leave. They run under the same load as
+`bench_api.py` (`loadgen.py` in its own process, closed loop, the same accounts) beside
+`/v1/decide` itself, and pgbench runs the per-request transaction from C.
 
 Run: `.venv/bin/python benchmarks/bench_floor.py [--postgres URL] [--clients 32] [--seconds 8]`
 (PostgreSQL from `--postgres` or `PARLEY_TEST_DATABASE_URL`).

@@ -6,7 +6,8 @@ transaction on its own psycopg connection, the statements every real decision ne
 the account row and the one history read, exactly as `runtime.store.hot` compiles them — and one
 insert of a decision-sized row, commits, and answers with a decision-sized JSON body. A real
 decision does all of this and more (scores, the strategy, the guard, the audit chain, contacts and
-outbox rows), so what this server sustains bounds what `/v1/decide` can on the same machine.
+outbox rows), so what this server sustains bounds what a `/v1/decide` that writes each decision in
+its own transaction can on the same machine (`floor_batched.py` writes the waiting ones together).
 
 `PARLEY_FLOOR_CONNECTIONS=0` leaves the database out (HTTP and JSON alone). Two ways to wait for
 the database are measured: `PARLEY_FLOOR_CONNECTIONS=1` gives each worker one blocking
