@@ -19,6 +19,7 @@ from decimal import Decimal
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_bandit import designations, outcome_lists  # the same random histories and designations
 
 from engine.account import Account, ScoreSource
 from engine.guard.case import InconvenientTime
@@ -187,15 +188,6 @@ def old_best_by_channel(state: BanditState, segment: str, allowed: Allowed, rng)
     return best
 
 
-designations = st.lists(
-    st.builds(
-        lambda days, start, length: InconvenientTime(frozenset(days), start, min(start + length, 1440)),
-        st.sets(st.integers(0, 6), max_size=3),
-        st.integers(0, 1439),
-        st.integers(1, 600),
-    ),
-    max_size=3,
-)
 bounds = st.integers(-200, 1700) | st.floats(-200, 1700, allow_nan=False)
 windows = st.none() | st.tuples(bounds, bounds)
 spans = st.tuples(st.integers(-100, 1500), st.integers(-100, 1500))
@@ -237,18 +229,6 @@ def test_hour_starts_are_first_minute_of_every_hour(found_spans) -> None:
 def test_an_unhashable_window_is_answered_without_the_memo() -> None:
     assert dict(allowed_arms(["sms"], [600, 700]).minutes) == {("sms", 10): 600, ("sms", 11): 660}
     assert policy_arms.cache_info().maxsize is not None  # bounded
-
-
-outcome_lists = st.lists(
-    st.builds(
-        Outcome,
-        st.sampled_from(["young", "working", "retired", "unknown"]),
-        st.sampled_from(CHANNELS),
-        st.integers(0, 23),
-        st.booleans(),
-    ),
-    max_size=80,
-)
 
 
 @settings(max_examples=300, deadline=None)
