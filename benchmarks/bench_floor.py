@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,9 +30,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_api
+import floor_app
 import loadgen
 from bench_api import ROOT
 
@@ -90,13 +93,6 @@ def pgbench_floor(url: str, ids: list[str], clients: int, seconds: float) -> str
     transaction), then runs the floor's lock, history read and write between BEGIN and COMMIT,
     with the account id bound as a parameter of prepared statements (`-M prepared`).
     """
-    import shutil
-
-    from sqlalchemy.engine import make_url
-
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import floor_app
-
     pgbench = shutil.which("pgbench")
     if pgbench is None:
         return "pgbench: not installed, skipped"
@@ -180,8 +176,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument(
         "--connections",
-        default="0,1,1t,8,8t,8a,2g",
-        help="connections a floor worker (0: none; 1t, 8t: 2 round trips; 8a: asyncpg; 2g: waiting requests batched)",
+        default="0,1,1t,8,8a,2g",
+        help="connections a floor worker (0: none; 1t: one, 2 round trips; 8a: asyncpg; 2g: waiting requests batched)",
     )
     args = parser.parse_args()
     if not args.postgres:
@@ -206,7 +202,6 @@ def main() -> None:
                 "1t": "a blocking connection, 2 round trips",
             }.get(connections, f"{connections.rstrip('tag')} async connections")
             how += " (asyncpg)" if connections.endswith("a") else ""
-            how += ", 2 round trips" if connections.endswith("t") and connections != "1t" else ""
             how += ", requests waiting written together" if connections.endswith("g") else ""
             print(line(f"floor, {args.workers} workers, {how} each", floor))
         print(pgbench_floor(url, ids, args.clients, args.seconds))

@@ -13,7 +13,7 @@ its own transaction can on the same machine (`floor_batched.py` writes the waiti
 the database are measured: `PARLEY_FLOOR_CONNECTIONS=1` gives each worker one blocking
 connection (least CPU: requests are served one after another), a larger number gives each worker
 that many asynchronous connections (requests overlap their round trips); `PARLEY_FLOOR_TOGETHER=1`
-sends the transaction in two round trips instead of five (`together`); and
+sends a blocking connection's transaction in two round trips instead of five (`together`); and
 `PARLEY_FLOOR_DRIVER=asyncpg` does the same through asyncpg (a driver written in C; the `bench`
 extra installs it), so the floor is not psycopg's.
 
@@ -82,12 +82,9 @@ async def decide_async(account_id: str, now: dt.datetime) -> None:
     if not POOL:  # the first request opens them; the others wait on the queue meanwhile
         POOL.append(asyncio.Queue())
         for _ in range(CONNECTIONS):
-            POOL[0].put_nowait(await psycopg.AsyncConnection.connect(**where(), autocommit=TOGETHER))
+            POOL[0].put_nowait(await psycopg.AsyncConnection.connect(**where()))
     connection = await POOL[0].get()
     try:
-        if TOGETHER:
-            await decide_together_async(connection, account_id, now)
-            return
         async with connection.transaction():
             for sql, params in statements(account_id, now):
                 cursor = await connection.execute(sql, params)
@@ -131,18 +128,6 @@ def decide_together(connection: psycopg.Connection[Any], account_id: str, now: d
         while True:  # every statement's rows, as a driver must read them
             if cursor.description is not None:
                 cursor.fetchall()
-            if not cursor.nextset():
-                break
-
-
-async def decide_together_async(connection: psycopg.AsyncConnection[Any], account_id: str, now: dt.datetime) -> None:
-    """`together` on an asynchronous connection."""
-    cursor = psycopg.AsyncClientCursor(connection)
-    for sql, params in together(account_id, now):
-        await cursor.execute(sql, params)
-        while True:
-            if cursor.description is not None:
-                await cursor.fetchall()
             if not cursor.nextset():
                 break
 
