@@ -28,6 +28,9 @@ class AccountEvent:
     at: dt.datetime  # aware
     facts: Mapping[str, object] = field(default_factory=dict)  # e.g. intent.* and sentiment.* of a reply
     score_sources: Mapping[str, ScoreSource] = field(default_factory=dict)  # which model read the reply
+    # A conversation the contact ledger already holds (a recorded call): the guard reads the ledger's
+    # row, with its own debts and direction, and does not add this event as a second one.
+    in_ledger: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class Progress:
     last_acted_day: Mapping[str, int] = field(default_factory=dict)  # step name -> last day it acted
     handled: frozenset[str] = frozenset()  # "HANDLER-KEY|EVENT-ID" pairs already handled
     handler_counts: Mapping[str, int] = field(default_factory=dict)  # handler key -> times it acted
+    # What the strategy's own `pause` and `stop` actions hold back (`engine.holds`):
+    paused_until: dt.datetime | None = None  # `pause for …`: no step acts before this instant
+    stopped_channels: frozenset[str] = frozenset()  # `stop sms`: no step or handler uses these again
+    ended: bool = False  # a bare `stop`: the strategy has ended for the account
 
 
 @dataclass(frozen=True)

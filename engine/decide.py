@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from dsl import ast
 from engine.account import Account, AccountEvent
+from engine.holds import ENDED, held_after, paused_reason, stopped_reason
 from engine.plan import CompiledHandler, CompiledStep, Plan, chosen_actions, describe
 from engine.trace import ConditionSeen, StepTrace, Trace, names_in
 from engine.trace import scores_consulted as trace_scores
@@ -103,9 +104,20 @@ def decide(plan: Plan, account: Account, now: dt.datetime, guard: Guard = allow_
     if plan.stop(facts):
         trace.outcome = "a `stop when` condition holds: the strategy has ended for this account"
         return Decision(account.account_id, now, day, plan.content_hash, (), trace)
+    if account.progress.ended:
+        trace.outcome = ENDED
+        return Decision(account.account_id, now, day, plan.content_hash, (), trace)
+    # Handlers first: a `pause` or `stop` they act on holds today's steps back too. Their trace
+    # records follow the steps', as the proposals do.
+    heard = Trace()
+    reactions: list[Proposal] = []
+    if account.events:
+        account, reactions = run_handlers(plan, account, local_now, guard, heard)
     proposals: list[Proposal] = []
     due = plan.steps_by_day.get(day)
-    if due is None:  # most days: no step is scheduled, and the trace says so for each at once
+    if account.progress.ended:
+        trace.idle(plan.step_names, ENDED)
+    elif due is None:  # most days: no step is scheduled, and the trace says so for each at once
         trace.idle(plan.step_names, f"not scheduled on day {day}")
     else:
         for position, step in enumerate(plan.steps):
@@ -113,12 +125,29 @@ def decide(plan: Plan, account: Account, now: dt.datetime, guard: Guard = allow_
                 proposals.extend(run_step(plan, step, account, day, local_now, guard, trace))
             else:
                 trace.idle((step.name,), f"not scheduled on day {day}")
-    if account.events:
-        for handler in plan.handlers:
-            for event in account.events:
-                proposals.extend(run_handler(plan, handler, event, account, local_now, guard, trace))
+    for record in heard.steps:
+        trace.add(record)
+    proposals.extend(reactions)
     trace.outcome = f"{len(proposals)} action(s) proposed"
     return Decision(account.account_id, now, day, plan.content_hash, tuple(proposals), trace)
+
+
+def run_handlers(
+    plan: Plan, account: Account, now: dt.datetime, guard: Guard, trace: Trace
+) -> tuple[Account, list[Proposal]]:
+    """Every handler's proposals for the account's events, and the account with their holds in force."""
+    proposals: list[Proposal] = []
+    for handler in plan.handlers:
+        for event in account.events:
+            if account.progress.ended:
+                return account, proposals
+            made = run_handler(plan, handler, event, account, now, guard, trace)
+            if made:
+                proposals.extend(made)
+                held = held_after(account.progress, made, now)
+                if held is not account.progress:
+                    account = replace(account, progress=held)
+    return account, proposals
 
 
 def run_step(
@@ -130,6 +159,10 @@ def run_step(
     acted = account.progress.steps_acted.get(step.name, 0)
     if day not in step.days:
         record.reason = f"not scheduled on day {day}"
+        return []
+    paused = paused_reason(account.progress, now)
+    if paused is not None:
+        record.reason = paused
         return []
     if account.progress.last_acted_day.get(step.name) == day:
         record.reason = "already acted today"
@@ -238,6 +271,10 @@ def propose(
     channel, template, details = describe_action(action)
     if channel not in CONTACT_CHANNELS and channel not in GUARDED_ESCALATIONS:
         return Proposal(source, kind_of(action), channel, template, now, details)
+    stopped = stopped_reason(account.progress, channel)
+    if stopped is not None:
+        record.reason = stopped
+        return None
     at = send_time(window, facts, now, channel)
     if at is None:
         record.reason = f"its window {window_text(window)} has passed for today"

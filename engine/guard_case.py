@@ -328,7 +328,7 @@ def extra_rows(
             return None
         at = event.at.astimezone(UTC)
         day = at.astimezone(zone).date().toordinal()
-        if event.type == "conversation":
+        if event.type == "conversation" and not event.in_ledger:
             index = len(parsed.history) + len(history)
             history.append(c.Entry(index, at, day, "call", "inbound", debts, "conversation", None))
     for event in account.events:

@@ -277,10 +277,11 @@ def debts_data(account: Account, today: dt.date) -> list[dict[str, Any]]:
 def conversation_rows(account: Account) -> list[dict[str, Any]]:
     """A conversation the strategy heard about is a ledger row for the guard: it starts the cool-down.
 
-    Inbound, so it never counts toward a cap on our calls; about every debt of the account.
+    Inbound, so it never counts toward a cap on our calls; about every debt of the account. A
+    conversation read from the ledger itself (`in_ledger`) is there already, with its own debts.
     """
     row = {"channel": "call", "direction": "inbound", "outcome": "conversation", "debts": list(account.debts)}
-    return [{"at": stamp(e.at), **row} for e in account.events if e.type == "conversation"]
+    return [{"at": stamp(e.at), **row} for e in account.events if e.type == "conversation" and not e.in_ledger]
 
 
 def account_events(events: Iterable[AccountEvent]) -> list[dict[str, Any]]:

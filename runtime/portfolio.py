@@ -318,16 +318,33 @@ def read_instant(value: Any, zone: ZoneInfo, column: str) -> dt.datetime:
 
 
 def read_progress(data: dict[str, Any]) -> Progress:
-    """`progress`: how far the account has come through the strategy."""
+    """`progress`: how far the account has come through the strategy, and the `pause` and `stop` in force."""
     try:
         return Progress(
             steps_acted={str(k): int(v) for k, v in data.get("steps_acted", {}).items()},
             last_acted_day={str(k): int(v) for k, v in data.get("last_acted_day", {}).items()},
             handled=frozenset(str(h) for h in data.get("handled", [])),
             handler_counts={str(k): int(v) for k, v in data.get("handler_counts", {}).items()},
+            paused_until=paused_until(data.get("paused_until")),
+            stopped_channels=frozenset(str(c) for c in data.get("stopped_channels", [])),
+            ended=data.get("ended", False) is True,
         )
     except (AttributeError, TypeError, ValueError):
-        raise BadCell("progress", "expected counts as whole numbers and `handled` as a list") from None
+        raise BadCell(
+            "progress",
+            "expected counts as whole numbers, `handled` and `stopped_channels` as lists and "
+            "`paused_until` as a time with its UTC offset",
+        ) from None
+
+
+def paused_until(value: Any) -> dt.datetime | None:
+    """`progress.paused_until`: an instant with its offset, or nothing."""
+    if value is None:
+        return None
+    at = dt.datetime.fromisoformat(str(value))
+    if at.utcoffset() is None:
+        raise ValueError("a pause ends at an instant with its UTC offset")
+    return at
 
 
 def read_sources(data: dict[str, Any]) -> dict[str, ScoreSource]:

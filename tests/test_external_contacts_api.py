@@ -38,6 +38,9 @@ ACCOUNT = {
 }
 CALL_DAY = "2026-03-16T10:00:00-04:00"
 URL = "/v1/accounts/A1/contacts"
+# The agency strategy without its own pause after a conversation: what the law holds back shows alone.
+OWN_PAUSE = "  on conversation\n    pause for 7 days\n  end\n"
+LAW_ALONE = AGENCY.replace(OWN_PAUSE, "").replace(" version 1\n", " version 2\n", 1)
 
 
 def call(day: int, key: str, hour: int = 10, **details: Any) -> dict[str, Any]:
@@ -52,12 +55,14 @@ def loaded(api: Api) -> None:
     assert answer.status_code == 200, answer.text
 
 
-def deployed(api: Api) -> None:
-    """The shipped agency strategy written, approved by a second person and deployed."""
-    assert api.call("strategist", "POST", "/v1/strategies", json={"text": AGENCY}).status_code == 201
-    assert api.call("strategist", "POST", f"{BASE}/versions/1/submit").status_code == 200
-    assert api.call("compliance", "POST", f"{BASE}/versions/1/approve").status_code == 200
-    assert api.call("compliance2", "POST", f"{BASE}/versions/1/deploy").status_code == 200
+def deployed(api: Api, text: str = AGENCY) -> None:
+    """The shipped agency strategy (or a variant of it) written, approved by a second person and deployed."""
+    made = api.call("strategist", "POST", "/v1/strategies", json={"text": text})
+    assert made.status_code == 201, made.text
+    version = f"{BASE}/versions/{made.json()['version']['version']}"
+    assert api.call("strategist", "POST", f"{version}/submit").status_code == 200
+    assert api.call("compliance", "POST", f"{version}/approve").status_code == 200
+    assert api.call("compliance2", "POST", f"{version}/deploy").status_code == 200
 
 
 def post(api: Api, contacts: Any, who: str = "outreach") -> Any:
@@ -168,12 +173,42 @@ def test_without_recorded_contacts_the_strategy_calls_on_day_14(api: Api) -> Non
 
 def test_a_conversation_recorded_by_the_agency_holds_the_strategys_call(api: Api) -> None:
     """The patient phoned the agency's staff on Saturday the 14th: no call about the debt until the 21st."""
-    deployed(api)
+    assert OWN_PAUSE in AGENCY and LAW_ALONE != AGENCY
+    deployed(api, LAW_ALONE)
     loaded(api)
     assert post(api, [call(14, "desk-7", direction="inbound", outcome="conversation")]).status_code == 201
     decision = decide(api)
     assert calls(decision) == []
     assert ("REGF-FREQ-POSTCONV-7D", "12 CFR 1006.14(b)(2)(i)(B), (b)(2)(ii)") in refused_rules(decision)
+
+
+def test_the_strategy_hears_a_recorded_conversation_once_and_pauses_its_steps(api: Api) -> None:
+    """`on conversation` fires for a conversation the agency recorded, as for one posted as an event."""
+    deployed(api)
+    loaded(api)
+    assert post(api, [call(14, "desk-7", direction="inbound", outcome="conversation")]).status_code == 201
+    first = decide(api)
+    pauses = [p for p in first["proposals"] if p["action"] == "pause"]
+    assert [(p["source"], p["details"]) for p in pauses] == [("on conversation #1", {"minutes": 7 * 24 * 60})]
+    heard = [(s["name"], s["event"]) for s in first["trace"]["steps"] if s.get("event") and s["acted"]]
+    assert len(heard) == 1 and heard[0][0] == "on conversation #1" and heard[0][1].startswith("ct-")
+    assert calls(first) == []
+    again = api.call("outreach", "POST", "/v1/decide", json={"account_id": "A1", "now": "2026-03-19T10:00:00-04:00"})
+    assert again.status_code == 200, again.text
+    assert [p for p in again.json()["proposals"] if p["action"] == "pause"] == []  # heard once
+    paused = {s["name"]: s["reason"] for s in again.json()["trace"]["steps"] if not s.get("event")}
+    assert paused["Second call of the week"] == "paused by a `pause` action until 2026-03-23T10:00-04:00"
+
+
+def test_a_conversation_both_recorded_and_posted_is_heard_once(api: Api) -> None:
+    deployed(api)
+    loaded(api)
+    assert post(api, [call(14, "desk-7", direction="inbound", outcome="conversation")]).status_code == 201
+    event = {"type": "conversation", "at": "2026-03-14T10:00:00-04:00"}
+    posted = api.call("outreach", "POST", "/v1/events", json={"account_id": "A1", "idempotency_key": "e-1", **event})
+    assert posted.status_code in (200, 201), posted.text
+    pauses = [p for p in decide(api)["proposals"] if p["action"] == "pause"]
+    assert len(pauses) == 1
 
 
 def test_seven_calls_recorded_this_week_refuse_an_eighth(api: Api) -> None:

@@ -19,7 +19,7 @@ import pytest
 from db_fixtures import sqlite_url
 from pytest_bdd import given, parsers, scenarios, then, when
 from test_api_fixtures import Api, folders_fixture, running  # noqa: F401
-from test_external_contacts_api import ACCOUNT, calls, deployed, loaded
+from test_external_contacts_api import ACCOUNT, LAW_ALONE, calls, deployed, loaded
 
 from runtime.api.app import ServiceState
 
@@ -60,6 +60,11 @@ def strategy_deployed(api: Api) -> dict[str, Any]:
 def patient_and_account(world: dict[str, Any], debt: str, day: str) -> None:
     assert ACCOUNT["placed_on"] == day and ACCOUNT["debts"][0]["id"] == debt  # what loaded() stores
     loaded(world["api"])
+
+
+@given("the strategy's own pause after a conversation is taken out, so the law's hold shows alone")
+def law_alone(world: dict[str, Any]) -> None:
+    deployed(world["api"], LAW_ALONE)  # version 2, approved and deployed like the first
 
 
 @given(parsers.parse('the agency\'s staff recorded these calls about "{debt}":'))

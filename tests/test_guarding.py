@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from engine.account import Account, AccountEvent
 from engine.decide import ContactRequest
 from engine.guard import compile_rules, judge, parse_case
-from engine.guarding import Ledger, account_guard, case_data
+from engine.guarding import Ledger, account_guard, case_data, prepare_ledger
 from runtime.files import load_policies
 
 ROOT = Path(__file__).parent.parent
@@ -150,6 +150,37 @@ def test_a_conversation_the_strategy_heard_starts_the_cool_down() -> None:
     assert not answer.allowed
     assert [v["rule"] for v in answer.details["violations"]] == ["REGF-FREQ-POSTCONV-7D"]
     assert answer.next_allowed_at is not None and answer.next_allowed_at.tzinfo is not None
+
+
+def ledger_conversation(in_ledger: bool) -> tuple[Account, Ledger]:
+    """A recorded call about D1 yesterday that reached the patient, which the strategy also heard of."""
+    yesterday = NOW - dt.timedelta(days=1)
+    row = {"at": yesterday.isoformat(), "channel": "call", "direction": "outbound", "debts": ["D1"]}
+    heard = AccountEvent("ct-1", "conversation", yesterday, {"debt": "D1"}, in_ledger=in_ledger)
+    account = Account(
+        "A2", dt.date(2026, 3, 1), "America/New_York", plain_account().facts, (heard,), debts=("D1", "D2")
+    )
+    return account, Ledger(history=({**row, "outcome": "conversation"},))
+
+
+def refusals(account: Account, ledger: Ledger, debt: str, as_json: bool) -> list[str]:
+    """The rules refusing a call about `debt` now: through decide's typed case, or the replayable JSON case."""
+    request = ContactRequest(NOW, "call", (debt,))
+    if as_json:
+        verdict = judge(parse_case(case_data(account, ledger, "agency", NOW, request)), RULES)
+        return [v.rule for v in verdict.violations]
+    answer = account_guard(account, prepare_ledger(account, ledger), RULES, "agency", NOW)(request)
+    return [v["rule"] for v in answer.details.get("violations", [])]
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_conversation_the_ledger_holds_is_read_from_the_ledger_alone(as_json: bool) -> None:
+    """Held for D1, the debt the call was about, not for D2, though the strategy heard it as an event too."""
+    account, ledger = ledger_conversation(in_ledger=True)
+    assert refusals(account, ledger, "D1", as_json) == ["REGF-FREQ-POSTCONV-7D"]
+    assert refusals(account, ledger, "D2", as_json) == []
+    posted, _ = ledger_conversation(in_ledger=False)  # an event alone is read as about every debt
+    assert refusals(posted, ledger, "D2", as_json) == ["REGF-FREQ-POSTCONV-7D"]
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,7 @@ from engine.account import Account
 from engine.decide import AUTOMATED, ContactRequest, Decision, Guard, GuardAnswer, Proposal, decide
 from engine.guard import GuardRules
 from engine.guarding import Ledger, account_guard
+from engine.holds import held_after
 from engine.plan import Plan
 from runtime.db.database import transaction
 from runtime.service.output import handoff_reason, out_proposals, proposal_json
@@ -182,7 +183,7 @@ def decide_in(
     ]
     kept_sources = {p.source for p in settled.kept}
     acted = [(s.name, s.event) for s in decision.trace.steps if s.acted and s.name in kept_sources]
-    progress = progress_json(advance_progress(account.progress, acted, decision.day))
+    progress = progress_json(held_after(advance_progress(account.progress, acted, decision.day), settled.kept, now))
     handoff_ids = [h for h in handoffs if h is not None]
     payload = {
         "decision_id": decision_id,

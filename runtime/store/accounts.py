@@ -28,7 +28,7 @@ from engine.guard import CaseError, parse_case
 from engine.guarding import Ledger, case_data
 from runtime.db.tables import AccountRow, EventRow, Patient
 from runtime.portfolio import BadCell, read_date, read_fact, read_progress, read_zone
-from runtime.store.events import account_events, guard_events
+from runtime.store.events import guard_events, heard_events
 from runtime.store.hot import read_state
 from runtime.store.ledger import history_rows
 from runtime.store.problems import StoreProblem, invalid, not_found
@@ -194,7 +194,7 @@ def engine_state(row: Any, patient: Any, events: Sequence[Any], contacts: Sequen
         placed_on=row.placed_on,
         timezone=patient.timezone,
         facts=facts,
-        events=tuple(account_events(events)),
+        events=tuple(heard_events(events, contacts)),
         progress=read_progress(row.progress),
         debts=debt_ids,
     )
@@ -211,7 +211,20 @@ def progress_json(progress: Progress) -> dict[str, Any]:
         "last_acted_day": dict(progress.last_acted_day),
         "handled": sorted(progress.handled),
         "handler_counts": dict(progress.handler_counts),
+        **holds_json(progress),
     }
+
+
+def holds_json(progress: Progress) -> dict[str, Any]:
+    """The `pause` and `stop` in force, only when there are any (so older rows read back unchanged)."""
+    held: dict[str, Any] = {}
+    if progress.paused_until is not None:
+        held["paused_until"] = progress.paused_until.isoformat()
+    if progress.stopped_channels:
+        held["stopped_channels"] = sorted(progress.stopped_channels)
+    if progress.ended:
+        held["ended"] = True
+    return held
 
 
 def advance_progress(progress: Progress, acted: list[tuple[str, str | None]], day: int) -> Progress:

@@ -76,6 +76,7 @@ def account_json(account: Account) -> dict[str, Any]:
                 "at": e.at.isoformat(),
                 "facts": {k: typed(v) for k, v in e.facts.items()},
                 "sources": {k: [s.model_id, s.version] for k, s in e.score_sources.items()},
+                **({"in_ledger": True} if e.in_ledger else {}),
             }
             for e in account.events
         ],
@@ -99,6 +100,7 @@ def account_from_json(data: Mapping[str, Any]) -> Account:
                 dt.datetime.fromisoformat(e["at"]),
                 {k: untyped(v) for k, v in e["facts"].items()},
                 {k: ScoreSource(*s) for k, s in e["sources"].items()},
+                e.get("in_ledger", False) is True,
             )
             for e in data["events"]
         ),
@@ -267,15 +269,18 @@ def plan_by_hash(session: Session, content_hash: str, name: str) -> Plan:
 
 
 def recorded(answers: Sequence[Mapping[str, Any]]) -> Callable[[ContactRequest], GuardAnswer]:
-    """A guard that gives the recorded answers in order; a question not in the record is refused."""
+    """A guard that gives each recorded answer once, to the same question; a question not in the record is refused.
+
+    Matched by question rather than by position: decisions stored before handlers were asked ahead
+    of the steps (so a `pause` could hold that day's steps) asked the same questions in another order.
+    """
     queue = list(answers)
 
     def guard(request: ContactRequest) -> GuardAnswer:
-        if queue:
-            data = queue.pop(0)
+        for index, data in enumerate(queue):
             same = (data["channel"], data.get("template")) == (request.channel, request.template)
-            same = same and dt.datetime.fromisoformat(data["at"]) == request.at
-            if same:
+            if same and dt.datetime.fromisoformat(data["at"]) == request.at:
+                del queue[index]
                 return answer_from_json(data)
         return GuardAnswer(False, None, {"allowed": False, "error": "not in the recorded answers"})
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -192,6 +192,29 @@ def account_events(rows: Iterable[EventRow]) -> list[AccountEvent]:
             facts["debt"] = payload["debt"]
         found.append(AccountEvent(event_id(row), row.type, row.at, facts, sources))
     return found
+
+
+def heard_events(rows: Iterable[EventRow], contacts: Iterable[Any]) -> list[AccountEvent]:
+    """The strategy's events, with each conversation recorded in the live contacts read among them.
+
+    A call an outreach system records with the outcome `conversation` (`POST /v1/accounts/{id}/contacts`)
+    is a conversation the strategy hears (`on conversation`), once, under the id `ct-{contact id}`.
+    One posted to `/v1/events` at the same instant is the same conversation, heard once.
+    """
+    heard = account_events(rows)
+    posted = {e.at for e in heard if e.type == "conversation"}
+    recorded = [
+        AccountEvent(f"ct-{c.contact_id}", "conversation", c.at, contact_facts(c.debts), in_ledger=True)
+        for c in contacts
+        if getattr(c, "outcome", None) == "conversation" and getattr(c, "contact_id", None) is not None
+        if c.at not in posted
+    ]
+    return sorted([*heard, *recorded], key=lambda e: e.at) if recorded else heard
+
+
+def contact_facts(debts: Sequence[str]) -> dict[str, object]:
+    """A recorded conversation's facts: its debt, when it was about one (as an event's `debt`)."""
+    return {"debt": debts[0]} if len(debts) == 1 else {}
 
 
 def guard_events(rows: Iterable[EventRow]) -> list[dict[str, Any]]:

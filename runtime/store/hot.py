@@ -162,6 +162,7 @@ class StoredContact(NamedTuple):
     direction: str | None = None
     outcome: str | None = None
     to_point: str | None = None
+    contact_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def snapshot(row: Any, found: Sequence[Any]) -> Snapshot:
         if kind == "e":
             events.append(StoredEvent(key, name, hot_pg.utc(at), data))
         elif kind == "c":
-            contacts.append(StoredContact(hot_pg.utc(at), name, data, status, direction, outcome, to_point))
+            contacts.append(StoredContact(hot_pg.utc(at), name, data, status, direction, outcome, to_point, key))
         elif kind == "a":
             head = (key, name)
         else:

@@ -39,7 +39,8 @@ Feature: Calls made outside Parley count toward Regulation F's call limits
     Then the call is refused under "REGF-FREQ-7IN7" citing "12 CFR 1006.14(b)(2)(i)(A)"
 
   Scenario: 12 CFR 1006.14(b)(2)(i)(B) - a conversation with the agency's staff on Thursday, March 12 is day 1 of seven days without calls
-    Given the agency's staff recorded these calls about "D1":
+    Given the strategy's own pause after a conversation is taken out, so the law's hold shows alone
+    And the agency's staff recorded these calls about "D1":
       | at               | direction | outcome      |
       | 2026-03-12 15:00 | inbound   | conversation |
     When the strategy wants to call at "2026-03-16 10:00"
