@@ -214,3 +214,9 @@ def describe(expr: ast.Expr) -> str:
     if span.known and span.line == span.end_line:
         return span.source.line(span.line)[span.column - 1 : span.end_column - 1]
     return type(expr).__name__
+
+
+def strategy_organization(plan: Plan) -> str:
+    """Who collects under a strategy; one that does not say is read as an agency's, the strictest."""
+    organization = plan.strategy.organization
+    return organization.name if organization is not None else "agency"

@@ -17,15 +17,17 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from db_fixtures import *  # noqa: F403  (pytest finds the fixtures database_url and db_engine here)
-from db_fixtures import T0, guard_rules, plan_of, seed_account
+from db_fixtures import EAGER_TEXT, T0, guard_rules, plan_of, seed_account
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 
+from runtime.api.routes.decide import SessionPlans
 from runtime.db.database import make_engine, read_session, transaction
 from runtime.db.migrate import upgrade
 from runtime.db.tables import AccountRow, AuditRow, DecisionRow
 from runtime.service.decide import DecisionOut, decide_and_reserve, replay
-from runtime.store import audit, hot, hot_pg
+from runtime.service.plans import PlanService
+from runtime.store import audit, hot, hot_pg, strategies
 from runtime.store.accounts import locked_account
 from runtime.store.events import record_event
 from runtime.store.problems import StoreProblem
@@ -84,6 +86,26 @@ def test_a_decision_costs_a_fixed_handful_of_statements(engine: Engine, monkeypa
     with counted(engine, monkeypatch) as seen:
         again = decide_at(engine, LATER)
     assert again.proposals == [] and len(seen) == idle, seen
+
+
+def test_the_services_live_plans_catch_up_with_no_statement_of_their_own(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest deployment id comes with the history read: with plans in hand's count, plus the one
+    read of the log's new rows when a worker first catches up."""
+    plan = plan_of()
+    with transaction(engine) as session:
+        row, _ = strategies.create_version(session, "Eager", 1, EAGER_TEXT, plan.content_hash, "author", T0)
+        strategies.submit(session, row, "author", T0, 0)
+        strategies.approve(session, row, "officer", T0)
+        strategies.deploy(session, row, "officer", T0)
+    service = PlanService()
+    reserving, idle = STATEMENTS[engine.dialect.name]
+    for now, expected in ((T0, reserving + 1), (LATER, idle)):
+        with counted(engine, monkeypatch) as seen, transaction(engine) as session:
+            out = decide_and_reserve(session, "A1", now, SessionPlans(service, session), guard_rules())
+        assert out.strategy_hash == plan.content_hash and len(seen) == expected, seen
+    assert service.applied > 0
 
 
 def test_decide_and_a_locked_writer_share_the_accounts_audit_chain(engine: Engine) -> None:

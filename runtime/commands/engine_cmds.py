@@ -31,7 +31,7 @@ from engine.decide import Decision, decide
 from engine.evaluators import EVALUATORS, build_plan
 from engine.guard import CaseError, GuardRules, compile_rules, judge, parse_case
 from engine.guarding import account_guard
-from engine.plan import Plan
+from engine.plan import Plan, strategy_organization
 from runtime.files import load_policies
 from runtime.portfolio import PortfolioAccount, PortfolioError, read_portfolio
 from runtime.portfolio_out import WRITE_SUFFIXES, decision_rows, error_row, write_decisions
@@ -227,12 +227,6 @@ def decide_all(
     for item in accounts:
         guard = account_guard(item.account, item.ledger, rules, organization, now)
         yield decide(plan, item.account, now, guard)
-
-
-def strategy_organization(plan: Plan) -> str:
-    """Who collects under a strategy; one that does not say is read as an agency's, the strictest."""
-    organization = plan.strategy.organization
-    return organization.name if organization is not None else "agency"
 
 
 def progress_bar(console: Console) -> Progress:

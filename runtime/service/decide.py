@@ -32,9 +32,10 @@ from engine.decide import AUTOMATED, ContactRequest, Decision, Guard, GuardAnswe
 from engine.guard import GuardRules
 from engine.guarding import Ledger, account_guard
 from engine.holds import held_after
-from engine.plan import Plan
+from engine.plan import strategy_organization
 from runtime.db.database import transaction
 from runtime.service.output import handoff_reason, out_proposals, proposal_json
+from runtime.service.plans import plan_for
 from runtime.service.recipients import addresses
 from runtime.service.scoring import cached_models
 from runtime.store import audit
@@ -140,7 +141,7 @@ def decide_in(
     if read is None:
         raise not_found(f"there is no account `{account_id}`", "account_id")
     row = read.row
-    plan = plan_for(plans, row.strategy_name)
+    plan = plan_for(plans, row.strategy_name, read.deployment)
     account, ledger = engine_state(row, row, read.events, read.contacts)
     if models:
         from engine.scores.service import score_account_states  # scoring loads numpy/sklearn: only when used
@@ -218,21 +219,6 @@ def decide_in(
 
 
 # ---------------------------------------------------------------- plans and the guard
-
-
-def plan_for(plans: Any, name: str) -> Plan:
-    """The live plan of the account's strategy; a 409 when none is deployed."""
-    source = getattr(plans, "book", plans)
-    plan = source.plan(name) if hasattr(source, "plan") else source.get(name)
-    if plan is None:
-        raise conflict(f"strategy `{name}` is not deployed", "strategy_name")
-    return plan
-
-
-def strategy_organization(plan: Plan) -> str:
-    """Who collects under a strategy; one that does not say is read as an agency's, the strictest."""
-    organization = plan.strategy.organization
-    return organization.name if organization is not None else "agency"
 
 
 def recording(guard: Guard, asked: list[Asked]) -> Guard:

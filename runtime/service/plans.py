@@ -1,10 +1,11 @@
 """The live plan book of a running service, read from the deployments log and swapped without a restart.
 
-Every worker process keeps its own `engine.deploy.LivePlans`. Before deciding, a worker asks the
-database for the newest deployment id (one index lookup); when another worker deployed or rolled
-back since, the new log rows are applied in order to the book — the same `deploy`/`rollback`
-steps that made the log — and the book is swapped whole. A decision takes the book once and
-decides on that snapshot, so it runs on the plan it started with even while a deploy lands.
+Every worker process keeps its own `engine.deploy.LivePlans`. Before deciding, a worker learns the
+newest deployment id (one index lookup, which decide makes with the account's history read); when
+another worker deployed or rolled back since, the new log rows are applied in order to the book —
+the same `deploy`/`rollback` steps that made the log — and the book is swapped whole. A decision
+takes the book once and decides on that snapshot, so it runs on the plan it started with even
+while a deploy lands.
 
 Compiled plans are cached by content hash: a text is compiled once per process.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -24,6 +26,7 @@ from engine.deploy import DeployRefused, LivePlans, PlanBook
 from engine.evaluators import build_plan
 from engine.plan import Plan
 from runtime.db.tables import Deployment, StrategyVersion
+from runtime.store.problems import conflict
 
 
 class PlanNotBuilt(ValueError):
@@ -51,7 +54,10 @@ class PlanService:
 
     def book(self, session: Session) -> PlanBook:
         """The current book, caught up with the deployments log first."""
-        newest = session.exec(select(sa.func.max(Deployment.id))).one()
+        return self.book_as_of(session, session.exec(select(sa.func.max(Deployment.id))).one())
+
+    def book_as_of(self, session: Session, newest: int | None) -> PlanBook:
+        """The book caught up to the log's row `newest`, which the caller read in this transaction."""
         if newest is None or newest <= self.applied:
             return self.live.book
         with self.lock:
@@ -83,3 +89,19 @@ class PlanService:
             plan = compile_text(version.content, version.name, self.evaluator)
             self.plans[version.content_hash] = plan
         return plan
+
+
+def plan_for(plans: Any, name: str, deployment: int | None = None) -> Plan:
+    """The live plan of the account's strategy; a 409 when none is deployed.
+
+    `deployment`: the newest deployment id, read with the account's history, for live plans that
+    catch up with the deployments log (`plan_as_of`) without a statement of their own.
+    """
+    if hasattr(plans, "plan_as_of"):
+        plan = plans.plan_as_of(name, deployment)
+    else:
+        source = getattr(plans, "book", plans)
+        plan = source.plan(name) if hasattr(source, "plan") else source.get(name)
+    if plan is None:
+        raise conflict(f"strategy `{name}` is not deployed", "strategy_name")
+    return plan

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from runtime.db.tables import AccountRow, AuditRow, ContactRow, DecisionRow, EventRow, OutboxRow, Patient
+from runtime.db.tables import AccountRow, AuditRow, ContactRow, DecisionRow, Deployment, EventRow, OutboxRow, Patient
 from runtime.store import hot_pg
 from runtime.store.ledger import LIVE
 
@@ -43,6 +43,7 @@ CONTACTS = cast(sa.Table, ContactRow.__table__)
 DECISIONS = cast(sa.Table, DecisionRow.__table__)
 OUTBOX = cast(sa.Table, OutboxRow.__table__)
 AUDIT = cast(sa.Table, AuditRow.__table__)
+DEPLOYMENTS = cast(sa.Table, Deployment.__table__)
 
 # The account's and its patient's columns under distinct names, so one row serves as both the
 # `row` and the `patient` that `runtime.store.accounts.engine_state` reads by attribute.
@@ -76,9 +77,11 @@ NO_DETAILS = (sa.null().label("direction"), sa.null().label("outcome"), sa.null(
 
 
 def history_statement(next_decision_id: bool) -> sa.CompoundSelect:
-    """Events up to `now`, live contacts since `since`, and the audit chain head of `subject`, in one query.
+    """Events up to `now`, live contacts since `since`, the audit chain head of `subject` and the newest
+    deployment id, in one query.
 
-    Each branch is tagged by `kind` (`a` audit head, `c` contact, `d` the next decision id, `e` event)
+    Each branch is tagged by `kind` (`a` audit head, `c` contact, `d` the next decision id, `e` event,
+    `p` the newest deployment, so the service's live plans catch up without a statement of their own)
     and the union is ordered by kind, instant and id: events by time, contacts by time then id, as the
     engine reads them. `next_decision_id` (PostgreSQL): draw the decision's id from its sequence here,
     so the decision row can be written in `finish`'s one statement.
@@ -111,7 +114,16 @@ def history_statement(next_decision_id: bool) -> sa.CompoundSelect:
     head = sa.select(
         sa.literal_column("'a'"), AUDIT.c.n, AUDIT.c.hash, sa.null(), sa.null(), sa.literal_column("''"), *NO_DETAILS
     ).where(AUDIT.c.subject == sa.bindparam("subject"), AUDIT.c.n == newest)
-    branches = [events, contacts, head]
+    deployed = sa.select(
+        sa.literal_column("'p'"),
+        sa.func.max(DEPLOYMENTS.c.id),
+        sa.null(),
+        sa.null(),
+        sa.null(),
+        sa.literal_column("''"),
+        *NO_DETAILS,
+    )
+    branches = [events, contacts, head, deployed]
     if next_decision_id:
         sequence = sa.literal_column("nextval(pg_get_serial_sequence('decisions', 'id'))", sa.Integer)
         branches.append(
@@ -174,6 +186,7 @@ class Snapshot:
     contacts: list[StoredContact]
     head: tuple[int, str] | None  # (n, hash) of the account's newest audit row, None before its first
     decision_id: int | None = None  # PostgreSQL: the id drawn for this decision's row
+    deployment: int | None = None  # the newest row of the deployments log (None: nothing deployed yet)
 
 
 def lock_and_read(
@@ -204,7 +217,7 @@ def snapshot(row: Any, found: Sequence[Any]) -> Snapshot:
     """The account's row and the history read's rows (events, contacts, audit head, decision id) as a Snapshot."""
     events: list[StoredEvent] = []
     contacts: list[StoredContact] = []
-    head, decision_id = None, None
+    head, decision_id, deployment = None, None, None
     for kind, key, name, at, data, status, direction, outcome, to_point in found:
         if kind == "e":
             events.append(StoredEvent(key, name, hot_pg.utc(at), data))
@@ -212,9 +225,11 @@ def snapshot(row: Any, found: Sequence[Any]) -> Snapshot:
             contacts.append(StoredContact(hot_pg.utc(at), name, data, status, direction, outcome, to_point, key))
         elif kind == "a":
             head = (key, name)
+        elif kind == "p":
+            deployment = None if key is None else int(key)
         else:
             decision_id = int(key)
-    return Snapshot(row, events, contacts, head, decision_id)
+    return Snapshot(row, events, contacts, head, decision_id, deployment)
 
 
 def insert_decision(session: Session, values: Mapping[str, Any]) -> int:

@@ -52,6 +52,10 @@ class SessionPlans:
         """The live plan of a strategy (read after the account's lock, like everything else)."""
         return self.plans.book(self.session).plan(name)
 
+    def plan_as_of(self, name: str, newest: int | None) -> Plan | None:
+        """The live plan once the deployments log's row `newest` (read with the account) is applied."""
+        return self.plans.book_as_of(self.session, newest).plan(name)
+
 
 def decide_for(state: ServiceState, account_id: str, now: dt.datetime | None, actor: str) -> dict[str, Any]:
     """One decision, as JSON; the instant is kept in UTC, as the decisions table gives it back."""
