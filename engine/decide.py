@@ -109,9 +109,10 @@ def decide(plan: Plan, account: Account, now: dt.datetime, guard: Guard = allow_
         return Decision(account.account_id, now, day, plan.content_hash, (), trace)
     # Handlers first: a `pause` or `stop` they act on holds today's steps back too. Their trace
     # records follow the steps', as the proposals do.
-    heard = Trace()
+    heard: Trace | None = None
     reactions: list[Proposal] = []
     if account.events:
+        heard = Trace()
         account, reactions = run_handlers(plan, account, local_now, guard, heard)
     proposals: list[Proposal] = []
     due = plan.steps_by_day.get(day)
@@ -125,9 +126,10 @@ def decide(plan: Plan, account: Account, now: dt.datetime, guard: Guard = allow_
                 proposals.extend(run_step(plan, step, account, day, local_now, guard, trace))
             else:
                 trace.idle((step.name,), f"not scheduled on day {day}")
-    for record in heard.steps:
-        trace.add(record)
-    proposals.extend(reactions)
+    if heard is not None:
+        for record in heard.steps:
+            trace.add(record)
+        proposals.extend(reactions)
     trace.outcome = f"{len(proposals)} action(s) proposed"
     return Decision(account.account_id, now, day, plan.content_hash, tuple(proposals), trace)
 
