@@ -155,9 +155,11 @@ def lease(
 ) -> list[OutboxRow]:
     """Up to `limit` messages due now, leased to `owner` for `seconds` (oldest first).
 
-    Due: pending and past any backoff, or leased with a lease that ran out. `channels` limits the
-    lease to those channels (a worker leases only what its registry can deliver). A message whose
-    contact was cancelled is made a dead letter instead of being leased.
+    Due: its contact's time has come (decide chose that time inside the step's window and the
+    guard cleared it: not a minute earlier), and pending and past any backoff, or leased with a
+    lease that ran out. `channels` limits the lease to those channels (a worker leases only what
+    its registry can deliver). A message whose contact was cancelled is made a dead letter instead
+    of being leased.
     """
     now = now or utcnow()
     with transaction(engine) as session:
@@ -165,6 +167,7 @@ def lease(
             select(OutboxRow, ContactRow.status)
             .join(ContactRow, col(ContactRow.id) == col(OutboxRow.contact_id))
             .where(col(OutboxRow.status).in_((PENDING, LEASED)))
+            .where(col(ContactRow.at) <= now)
             .where(sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) <= now))
             .order_by(col(OutboxRow.id))
             .limit(limit)

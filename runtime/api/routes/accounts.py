@@ -14,8 +14,10 @@ from fastapi import APIRouter, Depends, Header, Path, Response
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, reading, utc_now, writing
 from runtime.api.errors import ApiError
+from runtime.api.routes.decide import organizations
 from runtime.api.schemas import AccountIn, AccountOut, ErrorOut, EventIn, EventOut, PatientIn, PatientOut
 from runtime.db.tables import AccountRow
+from runtime.service.recheck import recheck_pending
 from runtime.store.accounts import upsert_account, upsert_patient
 from runtime.store.events import record_event
 from runtime.store.problems import not_found
@@ -91,7 +93,11 @@ def post_event(
     event = payload.model_dump(exclude_none=True, exclude={"account_id", "idempotency_key"})
     event["at"] = payload.at.isoformat()
     with writing(state) as session:
-        row, created = record_event(session, payload.account_id, event, key, utc_now())
+        now = utc_now()
+        row, created = record_event(session, payload.account_id, event, key, now)
+        if created:  # a STOP, a cease, a dispute…: messages still waiting may now be refused
+            organization_of = organizations(state, session)
+            recheck_pending(session, payload.account_id, state.rules, payload.at, organization_of, caller.actor, now)
         out = EventOut(
             id=int(row.id or 0),
             account_id=row.account_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
@@ -16,7 +17,7 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 from sqlmodel import Session
 
-from engine.plan import Plan
+from engine.plan import Plan, strategy_organization
 from runtime.api.app import ServiceState
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, reading, utc_now, writing
@@ -55,6 +56,16 @@ class SessionPlans:
     def plan_as_of(self, name: str, newest: int | None) -> Plan | None:
         """The live plan once the deployments log's row `newest` (read with the account) is applied."""
         return self.plans.book_as_of(self.session, newest).plan(name)
+
+
+def organizations(state: ServiceState, session: Session) -> Callable[[str], str]:
+    """Who collects under a strategy, by its name, from the live plans (an agency when none is deployed)."""
+
+    def organization_of(name: str) -> str:
+        plan = SessionPlans(state.plans, session).plan(name)
+        return strategy_organization(plan) if plan is not None else "agency"
+
+    return organization_of
 
 
 def decide_for(state: ServiceState, account_id: str, now: dt.datetime | None, actor: str) -> dict[str, Any]:

@@ -1,0 +1,139 @@
+"""Messages still waiting in the outbox, judged again when something about the account changes.
+
+`/v1/decide` reserves a contact for later today (the step's best time) after the guard allowed it
+then. What happens before it goes out can make it one the guard would refuse: a STOP reply
+(the TCPA's revocation is honoured at once), a cease notice or an attorney (when received), a
+dispute (collection of that debt waits for verification), a conversation an agent recorded
+(Regulation F's seven days without calls). So whoever records such a thing calls
+`recheck_pending(session, account_id, rules, changed_at, organization_of, actor, now)` in the
+same transaction, still holding the account's lock.
+
+Each contact of the account that is reserved and whose message is still `pending` (not leased to a
+worker or an outreach system, not delivered) is judged again on the account's ledger as it is now,
+with its own row left out (it must not count against itself), at the earliest it could still go out:
+its own time, or the moment of the change (`changed_at`, the event's time) if that is later, so a
+contact whose time passed before a STOP arrived is judged after the STOP. A refused one is
+cancelled: it no longer counts toward any cap, its message becomes a dead letter whose error names
+the rules, and the account's audit trail says which contacts were cancelled and why. A message
+already leased is in flight and is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from engine.decide import AUTOMATED, ContactRequest, GuardAnswer
+from engine.guard import GuardRules
+from engine.guarding import Ledger, account_guard
+from runtime.db.tables import AccountRow, ContactRow, OutboxRow
+from runtime.outbox.store import DEAD, PENDING
+from runtime.store import audit
+from runtime.store.accounts import load_account
+from runtime.store.hot_pg import utc
+
+log = logging.getLogger(__name__)
+
+CANCELLED = "cancelled"
+
+
+def recheck_pending(
+    session: Session,
+    account_id: str,
+    rules: GuardRules,
+    changed_at: dt.datetime,
+    organization_of: Callable[[str], str],
+    actor: str,
+    now: dt.datetime,
+) -> list[int]:
+    """Cancel the account's waiting contacts the guard now refuses; their ids.
+
+    `organization_of(strategy_name)` says who collects when the account does not (the strategy's
+    organization, as decide reads it); `now` dates the audit row.
+    """
+    waiting = pending_contacts(session, account_id)
+    if not waiting:
+        return []  # the usual case: nothing waits in the outbox for this account
+    row = session.get(AccountRow, account_id)
+    organization = (row.organization if row is not None else None) or organization_of(
+        row.strategy_name if row is not None else ""
+    )
+    cancelled: list[dict[str, Any]] = []
+    for contact, message in waiting:
+        moment = max(utc(contact.at) or changed_at, changed_at.astimezone(dt.UTC))
+        account, ledger = load_account(session, account_id, moment)  # without the ones cancelled so far
+        answer = judged(account, without(ledger, contact), rules, organization, moment, contact, message)
+        if answer.allowed:
+            continue
+        rules_broken = broken(answer)
+        cancel(contact, message, rules_broken)
+        session.flush()
+        cancelled.append({"contact": contact.id, "channel": contact.channel, "rules": rules_broken})
+    if cancelled:
+        payload = {"cancelled": cancelled}
+        audit.append(session, actor, "contacts.cancel", f"account:{account_id}", payload, now)
+        log.info("account %s: %d waiting contact(s) cancelled on recheck", account_id, len(cancelled))
+    return [int(c["contact"]) for c in cancelled]
+
+
+def pending_contacts(session: Session, account_id: str) -> list[tuple[ContactRow, OutboxRow]]:
+    """The account's reserved contacts whose messages nobody has leased yet, in time order."""
+    query = (
+        select(ContactRow, OutboxRow)
+        .join(OutboxRow, col(OutboxRow.contact_id) == col(ContactRow.id))
+        .where(ContactRow.account_id == account_id, ContactRow.status == "reserved", OutboxRow.status == PENDING)
+        .order_by(col(ContactRow.at), col(ContactRow.id))
+    )
+    return [(contact, message) for contact, message in session.exec(query).all()]
+
+
+def without(ledger: Ledger, contact: ContactRow) -> Ledger:
+    """The ledger with the contact's own row taken out (the first row of its time, channel and debts)."""
+    at = utc(contact.at)
+    for index, row in enumerate(ledger.history):
+        if same_contact(row, at, contact.channel, contact.debts):
+            history = (*ledger.history[:index], *ledger.history[index + 1 :])
+            return replace(ledger, history=history, parsed=None)
+    return ledger
+
+
+def same_contact(row: Mapping[str, Any], at: dt.datetime | None, channel: str, debts: Sequence[str]) -> bool:
+    """Whether a guard-case ledger row is the one a reserved contact became."""
+    if row.get("channel") != channel or row.get("direction", "outbound") != "outbound" or row.get("outcome"):
+        return False
+    return list(row.get("debts", [])) == list(debts) and utc(dt.datetime.fromisoformat(str(row["at"]))) == at
+
+
+def judged(
+    account: Any,
+    ledger: Ledger,
+    rules: GuardRules,
+    organization: str,
+    moment: dt.datetime,
+    contact: ContactRow,
+    message: OutboxRow,
+) -> GuardAnswer:
+    """The guard's answer for the contact as decide asked it, were it to go out at `moment`."""
+    template = message.message.get("template") if isinstance(message.message, dict) else None
+    request = ContactRequest(moment, contact.channel, tuple(contact.debts), AUTOMATED.get(contact.channel), template)
+    return account_guard(account, ledger, rules, organization, moment)(request)
+
+
+def broken(answer: GuardAnswer) -> list[str]:
+    """The rule ids of a refusal (the error's field when the case could not be read)."""
+    found = answer.details.get("violations")
+    if isinstance(found, list):
+        return sorted({str(v.get("rule")) for v in found if isinstance(v, Mapping)})
+    return ["case"]
+
+
+def cancel(contact: ContactRow, message: OutboxRow, rules_broken: Sequence[str]) -> None:
+    """The contact no longer counts; its message is a dead letter that says why."""
+    contact.status = CANCELLED
+    message.status, message.lease_owner, message.lease_until = DEAD, None, None
+    message.last_error = f"cancelled before delivery: the guard now refuses it ({', '.join(rules_broken)})"
