@@ -34,6 +34,7 @@ from engine.guarding import Ledger, account_guard
 from engine.holds import held_after
 from engine.plan import strategy_organization
 from runtime.db.database import transaction
+from runtime.service.messages import compose, enqueue_message
 from runtime.service.output import handoff_reason, out_proposals, proposal_json
 from runtime.service.plans import plan_for
 from runtime.service.recipients import addresses
@@ -43,8 +44,8 @@ from runtime.store.accounts import HISTORY_DAYS, advance_progress, engine_state,
 from runtime.store.decisions import Asked, Replay, decision_values, replay
 from runtime.store.handoffs import open_handoff
 from runtime.store.hot import finish, insert_decision, lock_and_read
-from runtime.store.ledger import Reserved, is_contact, reserve
-from runtime.store.problems import StoreProblem, conflict, not_found
+from runtime.store.ledger import is_contact, reserve
+from runtime.store.problems import StoreProblem, not_found
 
 log = logging.getLogger("parley.decide")
 
@@ -172,7 +173,7 @@ def decide_in(
         enqueue_message(
             session,
             [
-                (contact, compose(templates, disclosures, row, account, proposal), recipients[id(proposal)])
+                (contact, compose(templates, disclosures, row, account, proposal, plan), recipients[id(proposal)])
                 for contact, proposal in zip(contacts, kept_contacts, strict=True)
             ],
         )
@@ -342,43 +343,6 @@ def history_row(proposal: Proposal, debts: Sequence[str]) -> dict[str, Any]:
 def instant(entry: Mapping[str, Any]) -> dt.datetime:
     """A ledger row's instant."""
     return dt.datetime.fromisoformat(str(entry["at"]))
-
-
-# ---------------------------------------------------------------- messages and output
-
-
-def compose(
-    templates: Any,
-    disclosures: Mapping[str, Mapping[str, Any]] | None,
-    row: Any,
-    account: Account,
-    proposal: Proposal,
-) -> Any:
-    """The message for a contact, rendered in the patient's language; a 409 when it cannot be."""
-    from runtime.render import RenderedMessage, RenderError, render_message, wording_for
-
-    language = str(account.facts.get("patient.language") or "en")
-    channel, template = str(proposal.channel), proposal.template or proposal.action
-    if templates is None:
-        return RenderedMessage(template=template, language=language, channel=channel, body="")
-    variables = {**row.variables}
-    if account.facts.get("balance") is not None:
-        variables.setdefault("account.balance", str(account.facts["balance"]))
-    try:
-        return render_message(
-            templates, template, language, channel, variables, wording_for(disclosures or {}, language, channel)
-        )
-    except RenderError as problem:
-        raise conflict(f"the message for `{proposal.source}` cannot be rendered: {problem}", "templates") from None
-
-
-def enqueue_message(session: Session, items: Sequence[tuple[Reserved, Any, str | None]]) -> list[int]:
-    """Queue each contact's message for its recipient in the outbox, in this transaction (helper O's store)."""
-    if not items:
-        return []
-    from runtime.outbox.store import enqueue_many
-
-    return enqueue_many(session, items)
 
 
 __all__ = ["DecisionOut", "Replay", "decide_and_reserve", "replay"]
