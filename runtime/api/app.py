@@ -88,6 +88,7 @@ class ServiceState:
     disclosures: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     models: Mapping[str, Any] | None = None
     bandit: Any = None  # a `BanditWatch` over the timing bandit's saved posterior, when scoring
+    replies: Any = None  # the reply classifier new replies are read with, when scoring (else the rules alone)
 
 
 def load_state(settings: Settings, engine: Engine | None = None) -> ServiceState:
@@ -115,6 +116,7 @@ def load_state(settings: Settings, engine: Engine | None = None) -> ServiceState
         disclosures=read_disclosures(settings.disclosures),
         models=trained_models() if settings.score_models else None,
         bandit=timing_bandit() if settings.score_models else None,
+        replies=reply_model() if settings.score_models else None,
     )
 
 
@@ -135,6 +137,13 @@ def timing_bandit() -> Any:
     from runtime.service.learn_timing import BanditWatch
 
     return BanditWatch()
+
+
+def reply_model() -> Any:
+    """The shipped reply classifier (trained on the shipped corpus on first use; see `runtime.reply_models`)."""
+    from runtime.reply_models import default_reply_model
+
+    return default_reply_model()
 
 
 def trained_models() -> dict[str, Any]:

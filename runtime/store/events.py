@@ -6,6 +6,11 @@ payload is a 409. An event that changes the account's state (a dispute, a cease 
 attorney, a consent given or revoked, …) also sets the fact the strategy reads (`disputed`,
 `cease_requested`, `attorney_represented`, `consent.sms`, …), in the same transaction.
 
+A reply's text is read when it is recorded, with the reply classifier when the service has one
+(`runtime.reply_models`; else the revocation rules alone), and its intents and sentiments are
+kept with the event (`reading`, a key no caller may send), so every later decision reads the
+same values without reading the text again.
+
 Payload: `{"type", "at", "debt", "channel", "to", "days", "kind", "text", "facts"}`; `type` is
 an event of the language (`reply`, `payment`, `conversation`, …) or of the guard (`cease`,
 `consent_revoked`, `attorney_representation`, …) or `delivery_receipt`; `at` an ISO instant
@@ -25,7 +30,7 @@ from sqlmodel import Session, select
 
 from dsl.schema import CONSENT_KINDS
 from dsl.vocabulary import EVENTS as STRATEGY_EVENTS
-from engine.account import AccountEvent
+from engine.account import AccountEvent, ScoreSource
 from engine.guard.case import CONTACT_CHANNELS, EVENT_TYPES
 from engine.guarding import ACCOUNT_EVENT_TYPES
 from runtime.db.tables import AccountRow, EventRow
@@ -35,6 +40,7 @@ RECEIPT = "delivery_receipt"
 KNOWN_TYPES = frozenset({*STRATEGY_EVENTS, *EVENT_TYPES, RECEIPT})
 PAYLOAD_KEYS = frozenset({"type", "at", "debt", "channel", "to", "days", "kind", "text", "facts"})
 GUARD_FIELDS = ("debt", "channel", "to", "days", "kind", "text")
+READING = "reading"  # what the reply's text was read as, added when it is stored (never sent by a caller)
 # The account state an event sets (True), or clears (False).
 STATE_OF_EVENT: dict[str, tuple[str, bool]] = {
     "dispute": ("disputed", True),
@@ -52,9 +58,18 @@ CONSENT_EVENTS = {"consent_given": True, "consent_revoked": False, "opt_out": Fa
 
 
 def record_event(
-    session: Session, account_id: str, payload: Mapping[str, Any], idempotency_key: str, now: dt.datetime
+    session: Session,
+    account_id: str,
+    payload: Mapping[str, Any],
+    idempotency_key: str,
+    now: dt.datetime,
+    replies: Any = None,
 ) -> tuple[EventRow, bool]:
-    """Store an event once per key (in the caller's transaction); `(row, created)`."""
+    """Store an event once per key (in the caller's transaction); `(row, created)`.
+
+    `replies`: the reply classifier (`engine.scores.intents.ReplyModel`) a reply's text is read
+    with; None reads it by the revocation rules alone.
+    """
     if not isinstance(idempotency_key, str) or not idempotency_key.strip() or len(idempotency_key) > 200:
         raise invalid("idempotency_key", "expected text of 1 to 200 characters")
     clean = checked_payload(payload)
@@ -70,7 +85,7 @@ def record_event(
         idempotency_key=idempotency_key,
         type=clean["type"],
         at=read_at(clean["at"]),
-        payload=clean,
+        payload=with_reading(clean, replies),
         created_at=now,
     )
     check_event(session, row, event)
@@ -97,7 +112,8 @@ def by_key(session: Session, key: str) -> EventRow | None:
 
 def same_or_conflict(row: EventRow, account_id: str, payload: dict[str, Any]) -> EventRow:
     """The first row when the repeat is the same event; a 409 when the key was used for another."""
-    if row.account_id != account_id or canonical(row.payload) != canonical(payload):
+    sent = {key: value for key, value in row.payload.items() if key != READING}
+    if row.account_id != account_id or canonical(sent) != canonical(payload):
         raise conflict("this idempotency key was already used for a different event", "idempotency_key")
     return row
 
@@ -166,6 +182,30 @@ def apply_state(row: AccountRow, payload: Mapping[str, Any], now: dt.datetime) -
 # ---------------------------------------------------------------- as the engine reads them
 
 
+def with_reading(payload: dict[str, Any], replies: Any) -> dict[str, Any]:
+    """The payload as stored: a reply's text with what it was read as."""
+    text = payload.get("text")
+    if payload["type"] != "reply" or not isinstance(text, str):
+        return payload
+    from engine.scores.service import score_reply  # loads scikit-learn: only when a reply is read
+
+    values, sources = score_reply(text, replies)
+    reading = {"values": values, "sources": {name: [s.model_id, s.version] for name, s in sources.items()}}
+    return {**payload, READING: reading}
+
+
+def read_back(payload: Mapping[str, Any]) -> tuple[dict[str, object], dict[str, ScoreSource]]:
+    """A reply's intents and sentiments: as read when it was stored, else by the revocation rules now."""
+    stored = payload.get(READING)
+    if isinstance(stored, Mapping):
+        sources = {name: ScoreSource(*source) for name, source in stored["sources"].items()}
+        return dict(stored["values"]), sources
+    from engine.scores.service import score_reply  # loads scikit-learn: only when a reply is read
+
+    values, sources = score_reply(str(payload["text"]))
+    return dict(values), dict(sources)
+
+
 def event_id(row: EventRow) -> str:
     """The id a strategy's progress records for a handled event."""
     return f"ev-{row.id}"
@@ -182,10 +222,7 @@ def account_events(rows: Iterable[EventRow]) -> list[AccountEvent]:
         sources = {}
         text = payload.get("text")
         if row.type == "reply" and isinstance(text, str):
-            from engine.scores.service import score_reply  # loads scikit-learn: only when a reply is read
-
-            facts, sources = score_reply(text)
-            facts = dict(facts)
+            facts, sources = read_back(payload)
             facts["text"] = text
         facts.update(payload.get("facts", {}))
         if isinstance(payload.get("debt"), str):

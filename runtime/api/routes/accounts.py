@@ -94,7 +94,7 @@ def post_event(
     event["at"] = payload.at.isoformat()
     with writing(state) as session:
         now = utc_now()
-        row, created = record_event(session, payload.account_id, event, key, now)
+        row, created = record_event(session, payload.account_id, event, key, now, state.replies)
         if created:  # a STOP, a cease, a dispute…: messages still waiting may now be refused
             organization_of = organizations(state, session)
             recheck_pending(session, payload.account_id, state.rules, payload.at, organization_of, caller.actor, now)
