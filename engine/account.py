@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,24 @@ class Account:
     def day(self, local_date: dt.date) -> int:
         """Days since placement on a local calendar date."""
         return (local_date - self.placed_on).days
+
+
+REPLY_FACTS = ("intent.", "sentiment.")
+
+
+def with_last_reply(account: Account) -> Account:
+    """The account with its last reply's intents and sentiments among its facts, where it sets none itself.
+
+    What the patient said last is what steps, segments and the guard read (`when hardship`, `hold
+    contact when intent.wrong_person`), as `parley score` gives an account its last reply's scores;
+    handlers still read each reply's own. A fact the account sets (an agent's note) is kept.
+    """
+    replies = [e for e in account.events if e.type == "reply" and any(k.startswith(REPLY_FACTS) for k in e.facts)]
+    if not replies:
+        return account
+    last = max(replies, key=lambda e: e.at)
+    heard = {k: v for k, v in last.facts.items() if k.startswith(REPLY_FACTS) and k not in account.facts}
+    if not heard:
+        return account
+    sources = {k: source for k, source in last.score_sources.items() if k in heard}
+    return replace(account, facts={**account.facts, **heard}, score_sources={**account.score_sources, **sources})

@@ -19,6 +19,10 @@ Portfolio columns (one row per account; CSV text or Parquet values; an empty cel
 | `progress` | JSON object: `steps_acted`, `last_acted_day`, `handler_counts` (name → count), `handled` (list) |
 | `score_sources` | JSON object: score name → `{"model": …, "version": …}` |
 
+`progress` also holds `paused_until`, `stopped_channels` and `ended` while a strategy's own `pause`
+or `stop` is in force (`engine.holds`). The last reply's `intent.*` and `sentiment.*` facts become
+the account's where its columns do not set them (`engine.account.with_last_reply`), as in the service.
+
 Facts are typed as the schema says (`dsl.schema.FACTS`): money and scores as decimals (`$` and
 thousands separators allowed), days as whole numbers, states, consents and intents as `true` or
 `false`, `best_time` as `14:30`. Times without an offset are the patient's local time. A row that
@@ -40,7 +44,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dsl.schema import FACTS, Kind, suggest
-from engine.account import Account, AccountEvent, Progress, ScoreSource
+from engine.account import Account, AccountEvent, Progress, ScoreSource, with_last_reply
 from engine.guarding import Ledger, prepare_ledger
 
 REQUIRED = ("account_id", "placed_on", "timezone")
@@ -173,7 +177,7 @@ def account_from_row(row: dict[str, Any], number: int) -> PortfolioAccount:
         organization=text_or_none(row.get("organization")),
     )
     debt_ids = tuple(str(d.get("id")) for d in debts if isinstance(d, dict)) or ("D1",)
-    account = Account(
+    account = Account(  # what the patient said last reaches the steps and the guard, as in the service
         account_id=account_id,
         placed_on=read_date(row.get("placed_on")),
         timezone=zone_name,
@@ -186,6 +190,7 @@ def account_from_row(row: dict[str, Any], number: int) -> PortfolioAccount:
     # The ledger's rows are validated here, once, as a database validates a row when it is written;
     # deciding then builds each guard case from typed objects (a row that does not read is left
     # for the guard, whose refusal names the field).
+    account = with_last_reply(account)
     return PortfolioAccount(account, prepare_ledger(account, ledger), number)
 
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session, select
 from test_api_fixtures import Api, api_fixture, database_url, folders_fixture  # noqa: F401
-from test_external_contacts_api import CALL_DAY, deployed, loaded
+from test_external_contacts_api import ACCOUNT, CALL_DAY, PATIENT, ROOT, deployed, loaded
 
-from runtime.db.tables import EventRow
+from runtime.db.tables import EventRow, OutboxRow
 from runtime.reply_models import default_reply_model
 from runtime.store.events import READING
 
@@ -71,3 +71,33 @@ def test_without_the_classifier_the_rules_alone_do_not_hear_a_wrong_number(api: 
     loaded(api)
     assert api.call("outreach", "POST", "/v1/events", json=WRONG_NUMBER).status_code == 201
     assert [p["channel"] for p in decide(api)["proposals"]] == ["call"]
+
+
+DENTAL = (ROOT / "strategies" / "dental_small_balances.parley").read_text()
+DENTAL_NAME = "Dental clinic small balances"
+
+
+def test_a_hardship_reply_turns_the_dental_clinics_pay_link_into_its_plan(api: Api) -> None:
+    """Steps read what the patient said last: the day-14 step offers the small plan, not the pay link."""
+    base = f"/v1/strategies/{DENTAL_NAME}/versions/1"
+    assert api.call("strategist", "POST", "/v1/strategies", json={"text": DENTAL}).status_code == 201
+    assert api.call("strategist", "POST", f"{base}/submit").status_code == 200
+    assert api.call("compliance", "POST", f"{base}/approve").status_code == 200
+    assert api.call("compliance2", "POST", f"{base}/deploy").status_code == 200
+    assert api.call("outreach", "PUT", "/v1/patients/P1", json=PATIENT).status_code == 200
+    account = {
+        **ACCOUNT,
+        "strategy_name": DENTAL_NAME,
+        "organization": "provider",
+        "jurisdiction": "US-TX",
+        "facts": {"balance": "180.00", "days_past_due": 60},
+    }
+    assert api.call("outreach", "PUT", "/v1/accounts/A1", json=account).status_code == 200
+    said = {**WRONG_NUMBER, "at": "2026-03-12T09:00:00-04:00", "text": "I lost my job and I cannot pay this right now"}
+    assert api.call("outreach", "POST", "/v1/events", json=said).status_code == 201
+    decision = decide(api, "2026-03-16T11:00:00-04:00")
+    offer = [p for p in decision["proposals"] if p["source"] == "Plan offer"]
+    assert [p["template"] for p in offer] == [None, "dental_plan_offer"], decision["proposals"]
+    with Session(api.state.engine) as session:
+        body = session.exec(select(OutboxRow).where(OutboxRow.id == offer[1]["outbox_id"])).one().message["body"]
+    assert "$15.00" in body and "12" in body  # $180.00 over the offer's 12 months, never under its $10 minimum

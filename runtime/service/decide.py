@@ -169,11 +169,16 @@ def decide_in(
         decision_id, pending = read.decision_id, {**values, "id": read.decision_id}
     contacts = reserve(session, account_id, decision_id, settled.kept, account.debts, now)
     kept_contacts = [p for p in settled.kept if is_contact(p)]
+    offers = {p.source: p.details for p in settled.kept if p.action == "offer_plan"}
     outbox_ids: list[int | None] = list(
         enqueue_message(
             session,
             [
-                (contact, compose(templates, disclosures, row, account, proposal, plan), recipients[id(proposal)])
+                (
+                    contact,
+                    compose(templates, disclosures, row, account, proposal, plan, offers),
+                    recipients[id(proposal)],
+                )
                 for contact, proposal in zip(contacts, kept_contacts, strict=True)
             ],
         )

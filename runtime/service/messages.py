@@ -17,6 +17,7 @@ from sqlmodel import Session
 from engine.account import Account
 from engine.decide import Proposal
 from engine.plan import Plan
+from engine.plan_terms import plan_terms
 from runtime.store.ledger import Reserved
 from runtime.store.problems import conflict
 
@@ -30,12 +31,15 @@ def compose(
     account: Account,
     proposal: Proposal,
     plan: Plan | None = None,
+    offered: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Any:
     """The message for a contact, rendered in the patient's language; a 409 when it cannot be.
 
     A patient whose language the template is not written in gets the first of the strategy's
     `languages` it is written in (English when the strategy names none): a message they may need
     help to read, rather than no outreach at all. The message names the language it is in.
+    `offered`: the details of each `offer plan` in the decision, by its source: a message from the
+    same step states that plan's terms (`engine.plan_terms`), whatever plan the account holds.
     """
     from runtime.render import RenderedMessage, RenderError, render_message, wording_for
 
@@ -50,6 +54,9 @@ def compose(
     variables = {**row.variables}
     if account.facts.get("balance") is not None:
         variables.setdefault("account.balance", str(account.facts["balance"]))
+    offer = (offered or {}).get(proposal.source)
+    if offer is not None:
+        variables.update(plan_terms(offer, account.facts.get("balance")))
     try:
         return render_message(
             templates, template, language, channel, variables, wording_for(disclosures or {}, language, channel)

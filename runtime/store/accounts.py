@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from dsl.schema import FACTS, Kind, suggest
-from engine.account import Account, AccountEvent, Progress
+from engine.account import Account, AccountEvent, Progress, with_last_reply
 from engine.decide import ContactRequest
 from engine.guard import CaseError, parse_case
 from engine.guarding import Ledger, case_data
@@ -198,7 +198,7 @@ def engine_state(row: Any, patient: Any, events: Sequence[Any], contacts: Sequen
         progress=read_progress(row.progress),
         debts=debt_ids,
     )
-    return account, ledger
+    return with_last_reply(account), ledger
 
 
 # ---------------------------------------------------------------- progress
