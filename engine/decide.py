@@ -21,7 +21,7 @@ from engine.trace import scores_consulted as trace_scores
 from engine.values import literal_value
 
 CONTACT_CHANNELS = frozenset({"sms", "email", "letter", "chat", "voicemail", "call"})
-GUARDED_ESCALATIONS = frozenset({"credit_report", "eca"})
+GUARDED_ESCALATIONS = frozenset({"credit_report", "eca", "agency"})  # the guard judges these too
 
 
 # Whether a contact on a channel is automated in the TCPA's sense (an autodialed or artificial- or

@@ -1,5 +1,6 @@
 """What the patient said last is what the steps and the guard read: a hardship reply turns the dental
-clinic's day-14 pay link into its small plan, and a wrong-number reply holds every contact."""
+clinic's day-14 pay link into its small plan and keeps a credit report away; and placing an account
+with an agency is judged by the guard like a credit report (no placement for a patient in distress)."""
 
 from __future__ import annotations
 
@@ -77,3 +78,32 @@ def test_a_credit_report_waits_while_the_patient_last_said_they_cannot_pay(said:
     answer = account_guard(heard, Ledger(), rules, "provider", now)(ContactRequest(now, "credit_report", heard.debts))
     refused = {v["rule"] for v in answer.details.get("violations", [])}
     assert ("ETHICS-HARDSHIP-NO-ECA" not in refused) is allowed, answer.details
+
+
+PLACEMENT = """\
+strategy "Placement" version 1
+  organization provider
+  audience balance >= $10
+  tone supportive
+
+  step "Place with an agency" on day 120
+    escalate agency
+  end
+end
+"""
+
+
+@pytest.mark.parametrize(("distress", "placed"), [("0.95", False), ("0.10", True)])
+def test_placing_with_an_agency_asks_the_guard_first(distress: str, placed: bool) -> None:
+    """ETHICS-HARDSHIP-NO-AGENCY: no placement for a patient in distress (the guard judges `escalate agency`)."""
+    program = parse(PLACEMENT).program
+    assert isinstance(program, ast.Strategy)
+    plan = compile_plan(program, PLACEMENT)
+    rules = compile_rules(load_policies(ROOT / "policies")[0])
+    now = dt.datetime.combine(PLACED + dt.timedelta(days=120), dt.time(11), tzinfo=CHICAGO)
+    who = account(days_past_due=200, **{"score.distress": Decimal(distress), "original_balance": Decimal("180")})
+    decision = decide(plan, who, now, account_guard(who, Ledger(), rules, "provider", now))
+    assert [p.channel for p in decision.proposals] == (["agency"] if placed else [])
+    verdicts = [v for step in decision.trace.steps for v in step.verdicts]
+    refused = {r["rule"] for v in verdicts for r in v.get("violations", [])}
+    assert ("ETHICS-HARDSHIP-NO-AGENCY" in refused) is not placed
