@@ -9,9 +9,11 @@ answers that do (numbers learned to be someone else's, consents).
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING
 
+from dsl.checks.acts import TEMPLATE_WORDS
 from engine.guard import case as c
 from engine.guard.lazy import lazy
 
@@ -76,11 +78,17 @@ class CaseIndex:
 
     @lazy
     def by_template(self) -> dict[str, list[c.Entry]]:
-        """Template → outbound rows that carried it and were not undeliverable."""
+        """Template → outbound rows that carried it and were not undeliverable.
+
+        A row is also listed under each notice word its template is read as, as the checker reads
+        it (`hospital_eca_notice` is an `eca_notice`: `dsl.checks.acts.TEMPLATE_WORDS`).
+        """
         found: dict[str, list[c.Entry]] = {}
         for entry in self.case.history:
             if entry.template and entry.direction == "outbound" and entry.outcome != "undeliverable":
                 found.setdefault(entry.template, []).append(entry)
+                for word in notice_words(entry.template):
+                    found.setdefault(word, []).append(entry)
         return found
 
     def events_until(self, kind: str, at: dt.datetime) -> list[c.Event]:
@@ -179,3 +187,9 @@ class CaseIndex:
         times, days, rows = self.candidates(channels, debt, place)
         start = 0 if since_day is None else bisect_left(days, since_day)
         return rows[start : bisect_left(times, at)]
+
+
+@functools.lru_cache(maxsize=256)
+def notice_words(template: str) -> tuple[str, ...]:
+    """The notice words a template is read as, besides its own name (`hospital_eca_notice` → `eca_notice`)."""
+    return tuple(word for word, part in TEMPLATE_WORDS.items() if part in template and word != template)

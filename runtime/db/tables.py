@@ -234,6 +234,8 @@ class ContactRow(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=32, nullable=True)
     to_point: str | None = Field(default=None, max_length=128, nullable=True)
     idempotency_key: str | None = Field(default=None, max_length=200, nullable=True, unique=True, index=True)
+    # The template or call script a reserved contact carries: the guard finds notices sent by it.
+    template: str | None = Field(default=None, max_length=200, nullable=True)
 
 
 class OutboxRow(SQLModel, table=True):

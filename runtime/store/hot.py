@@ -72,8 +72,14 @@ LOCK_ACCOUNT = READ_ACCOUNT.with_for_update(of=ACCOUNTS)  # only the account's r
 
 
 # A contact's direction, outcome and contact point (set on contacts recorded from outside Parley,
-# runtime.store.external_contacts: the guard needs them); the other branches have none.
-NO_DETAILS = (sa.null().label("direction"), sa.null().label("outcome"), sa.null().label("to_point"))
+# runtime.store.external_contacts: the guard needs them) and template (a notice Parley sent); the
+# other branches have none.
+NO_DETAILS = (
+    sa.null().label("direction"),
+    sa.null().label("outcome"),
+    sa.null().label("to_point"),
+    sa.null().label("template"),
+)
 
 
 def history_statement(next_decision_id: bool) -> sa.CompoundSelect:
@@ -105,6 +111,7 @@ def history_statement(next_decision_id: bool) -> sa.CompoundSelect:
         CONTACTS.c.direction,
         CONTACTS.c.outcome,
         CONTACTS.c.to_point,
+        CONTACTS.c.template,
     ).where(
         CONTACTS.c.account_id == sa.bindparam("account_id"),
         CONTACTS.c.at >= sa.bindparam("since"),
@@ -175,6 +182,7 @@ class StoredContact(NamedTuple):
     outcome: str | None = None
     to_point: str | None = None
     contact_id: int | None = None
+    template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -218,11 +226,13 @@ def snapshot(row: Any, found: Sequence[Any]) -> Snapshot:
     events: list[StoredEvent] = []
     contacts: list[StoredContact] = []
     head, decision_id, deployment = None, None, None
-    for kind, key, name, at, data, status, direction, outcome, to_point in found:
+    for kind, key, name, at, data, status, direction, outcome, to_point, template in found:
         if kind == "e":
             events.append(StoredEvent(key, name, hot_pg.utc(at), data))
         elif kind == "c":
-            contacts.append(StoredContact(hot_pg.utc(at), name, data, status, direction, outcome, to_point, key))
+            contacts.append(
+                StoredContact(hot_pg.utc(at), name, data, status, direction, outcome, to_point, key, template)
+            )
         elif kind == "a":
             head = (key, name)
         elif kind == "p":

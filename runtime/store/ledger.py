@@ -71,6 +71,7 @@ def reserve(
             "at": p.at,
             "status": "reserved",
             "created_at": now,
+            "template": p.template,
         }
         for p in proposals
         if is_contact(p)
@@ -83,7 +84,8 @@ def history_rows(contacts: Iterable[Any]) -> list[dict[str, Any]]:
     """Contacts (rows, or tuples with `at`, `channel`, `debts`, `status`) as the guard case's ledger rows.
 
     A contact recorded by an outreach system also carries `direction`, `outcome` and `to_point`
-    (`runtime.store.external_contacts`); callers that select fewer columns get Parley's defaults.
+    (`runtime.store.external_contacts`), one Parley reserved its `template` (a notice the guard
+    looks for); callers that select fewer columns get Parley's defaults.
     """
     rows = []
     for c in contacts:
@@ -96,6 +98,8 @@ def history_rows(contacts: Iterable[Any]) -> list[dict[str, Any]]:
             row["outcome"] = c.outcome
         if getattr(c, "to_point", None):
             row["to"] = c.to_point
+        if getattr(c, "template", None):
+            row["template"] = c.template
         rows.append(row)
     return rows
 
