@@ -290,6 +290,8 @@ class HandoffOut(BaseModel):
     account_id: str
     decision_id: int | None
     reason: str
+    queue: str = Field(description='The desk the strategy handed it to (`handoff "queue"`); empty before 0004.')
+    priority: str = Field(description="`low`, `normal`, `high` or `urgent`, as the strategy said.")
     status: str
     claimed_by: str | None
     resolution: str | None

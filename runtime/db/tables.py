@@ -263,12 +263,18 @@ class HandoffRow(SQLModel, table=True):
     """An account handed to a person: `status` open|claimed|resolved."""
 
     __tablename__ = "handoffs"
-    __table_args__ = (sa.Index("ix_handoffs_status_created", "status", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_handoffs_status_created", "status", "created_at"),
+        sa.Index("ix_handoffs_queue_status", "queue", "status", "priority"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(foreign_key="accounts.account_id", max_length=128, index=True)
     decision_id: int | None = Field(default=None, foreign_key="decisions.id", nullable=True)
     reason: str = Field(sa_type=sa.Text)
+    # The strategy's `handoff "queue" priority P`: which desk takes it, and how soon.
+    queue: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    priority: str = Field(default="normal", max_length=16, sa_column_kwargs={"server_default": "normal"})
     status: str = Field(default="open", max_length=16)
     claimed_by: str | None = Field(default=None, max_length=200)
     resolution: str | None = Field(default=None, sa_type=sa.Text)

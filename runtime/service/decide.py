@@ -35,7 +35,7 @@ from engine.holds import held_after
 from engine.plan import strategy_organization
 from runtime.db.database import transaction
 from runtime.service.messages import compose, enqueue_message
-from runtime.service.output import handoff_reason, out_proposals, proposal_json
+from runtime.service.output import handoff_desk, handoff_reason, out_proposals, proposal_json
 from runtime.service.plans import plan_for
 from runtime.service.recipients import addresses
 from runtime.service.scoring import cached_models
@@ -184,7 +184,7 @@ def decide_in(
         )
     )
     handoffs = [
-        open_handoff(session, account_id, decision_id, handoff_reason(p), now).id
+        open_handoff(session, account_id, decision_id, handoff_reason(p), now, *handoff_desk(p)).id
         for p in settled.kept
         if p.action == "handoff"
     ]

@@ -15,6 +15,12 @@ def handoff_reason(proposal: Proposal) -> str:
     return f"{proposal.source}: {details}"
 
 
+def handoff_desk(proposal: Proposal) -> tuple[str, str]:
+    """A hand-off's queue and priority, as the strategy's `handoff "queue" priority P` gives them."""
+    details = proposal.details
+    return str(details.get("queue", "")), str(details.get("priority") or "normal")
+
+
 def proposal_json(proposal: Proposal) -> dict[str, Any]:
     """One proposal as JSON."""
     return {

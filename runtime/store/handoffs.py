@@ -19,11 +19,24 @@ STATUSES = ("open", "claimed", "resolved")
 
 
 def open_handoff(
-    session: Session, account_id: str, decision_id: int | None, reason: str, now: dt.datetime
+    session: Session,
+    account_id: str,
+    decision_id: int | None,
+    reason: str,
+    now: dt.datetime,
+    queue: str = "",
+    priority: str = "normal",
 ) -> HandoffRow:
-    """A new open hand-off for an account."""
+    """A new open hand-off for an account, to a desk's queue at a priority."""
     row = HandoffRow(
-        account_id=account_id, decision_id=decision_id, reason=reason, status="open", created_at=now, updated_at=now
+        account_id=account_id,
+        decision_id=decision_id,
+        reason=reason,
+        queue=queue,
+        priority=priority,
+        status="open",
+        created_at=now,
+        updated_at=now,
     )
     session.add(row)
     session.flush()
@@ -31,9 +44,18 @@ def open_handoff(
 
 
 def list_handoffs(
-    session: Session, status: str | None = "open", account_id: str | None = None, after: int = 0, limit: int = 100
+    session: Session,
+    status: str | None = "open",
+    account_id: str | None = None,
+    after: int = 0,
+    limit: int = 100,
+    queue: str | None = None,
+    priority: str | None = None,
 ) -> list[HandoffRow]:
-    """Hand-offs oldest first, by status (None: any) and account, after an id (for paging)."""
+    """Hand-offs oldest first, by status (None: any), account, queue and priority, after an id (for paging).
+
+    A desk pulls its own queue, its urgent and high-priority work first by asking for those.
+    """
     if status is not None and status not in STATUSES:
         raise invalid("status", f"`{status}` is not a hand-off status; expected one of {', '.join(STATUSES)}")
     query = select(HandoffRow).where(HandoffRow.id > after)
@@ -41,6 +63,10 @@ def list_handoffs(
         query = query.where(HandoffRow.status == status)
     if account_id is not None:
         query = query.where(HandoffRow.account_id == account_id)
+    if queue is not None:
+        query = query.where(HandoffRow.queue == queue)
+    if priority is not None:
+        query = query.where(HandoffRow.priority == priority)
     return list(session.exec(query.order_by(col(HandoffRow.id)).limit(max(1, min(limit, 1000)))).all())
 
 

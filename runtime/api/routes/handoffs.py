@@ -34,10 +34,13 @@ def list_handoffs(
     account_id: Filter = None,
     after: After = 0,
     limit: Limit = 100,
+    queue: Filter = None,
+    priority: Literal["low", "normal", "high", "urgent"] | None = None,
 ) -> list[HandoffOut]:
-    """Hand-offs oldest first, open ones by default."""
+    """Hand-offs oldest first, open ones by default; a desk asks for its `queue`, urgent work first by `priority`."""
     with reading(state) as session:
-        rows = handoffs.list_handoffs(session, None if status == "any" else status, account_id, after, limit)
+        wanted = None if status == "any" else status
+        rows = handoffs.list_handoffs(session, wanted, account_id, after, limit, queue, priority)
         return [handoff_out(row) for row in rows]
 
 
