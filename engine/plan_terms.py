@@ -5,10 +5,10 @@ A step that says `offer plan income_driven max_share 3% min_payment $10 max_mont
 parameters and the balance, not a stock figure. `plan_terms(details, balance)` gives the
 template variables `plan.monthly_payment` and `plan.months` (text, as templates read variables):
 
-- `income_driven`: the balance spread over `max_months`, never under `min_payment`, rounded up to
-  the cent; no interest. The schema carries no income, so `max_share` cannot be applied here: the
-  offer is the most gentle the balance allows within the term, and a counselor who learns the
-  income can lower it (a plan sized to income needs income).
+- `income_driven`: the balance spread over `max_months`, never under `min_payment` (nor over the
+  balance itself), rounded up to the cent; no interest. The schema carries no income, so
+  `max_share` cannot be applied here: the offer is the most gentle the balance allows within the
+  term, and a counselor who learns the income can lower it (a plan sized to income needs income).
 - `fixed`: `monthly_payment`, raised only as far as needed to finish within `max_months`.
 - `settlement` has no monthly payment: no variables.
 
@@ -39,6 +39,7 @@ def plan_terms(details: Mapping[str, object], balance: object) -> dict[str, str]
         monthly = max(asked, (owed / int(months_cap)).quantize(CENT, rounding=ROUND_CEILING))
     else:
         return {}
+    monthly = min(monthly, owed)  # never ask a month for more than is owed
     if monthly <= 0:
         return {}
     return {"plan.monthly_payment": str(monthly), "plan.months": str(math.ceil(owed / monthly))}

@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 
 from dsl.schema import FACTS, Kind, suggest
 from engine.account import Account, AccountEvent, Progress, ScoreSource, with_last_reply
+from engine.decide import CONTACT_CHANNELS
 from engine.guarding import Ledger, prepare_ledger
 
 REQUIRED = ("account_id", "placed_on", "timezone")
@@ -331,15 +332,29 @@ def read_progress(data: dict[str, Any]) -> Progress:
             handled=frozenset(str(h) for h in data.get("handled", [])),
             handler_counts={str(k): int(v) for k, v in data.get("handler_counts", {}).items()},
             paused_until=paused_until(data.get("paused_until")),
-            stopped_channels=frozenset(str(c) for c in data.get("stopped_channels", [])),
-            ended=data.get("ended", False) is True,
+            stopped_channels=stopped_channels(data.get("stopped_channels", [])),
+            ended=flag(data.get("ended", False)),
         )
     except (AttributeError, TypeError, ValueError):
         raise BadCell(
             "progress",
-            "expected counts as whole numbers, `handled` and `stopped_channels` as lists and "
-            "`paused_until` as a time with its UTC offset",
+            "expected counts as whole numbers, `handled` as a list, `stopped_channels` as a list of "
+            "channels, `ended` as true or false and `paused_until` as a time with its UTC offset",
         ) from None
+
+
+def stopped_channels(value: Any) -> frozenset[str]:
+    """`progress.stopped_channels`: a list of contact channels (a bare string is not one)."""
+    if not isinstance(value, list) or any(c not in CONTACT_CHANNELS for c in value):
+        raise ValueError("stopped_channels")
+    return frozenset(value)
+
+
+def flag(value: Any) -> bool:
+    """A true or false that is one (not the text `"true"`)."""
+    if not isinstance(value, bool):
+        raise ValueError("ended")
+    return value
 
 
 def paused_until(value: Any) -> dt.datetime | None:

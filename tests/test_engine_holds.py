@@ -183,8 +183,16 @@ def test_stored_progress_without_holds_keeps_its_old_shape() -> None:
 
 
 @pytest.mark.parametrize(
-    "data", [{"paused_until": "2026-03-19T10:00:00"}, {"paused_until": "next week"}, {"stopped_channels": 3}]
+    "data",
+    [
+        {"paused_until": "2026-03-19T10:00:00"},
+        {"paused_until": "next week"},
+        {"stopped_channels": 3},
+        {"stopped_channels": "sms"},  # a string, not a list: never read as the channels s and m
+        {"stopped_channels": ["fax"]},
+        {"ended": "true"},
+    ],
 )
 def test_a_malformed_hold_in_stored_progress_is_named(data: dict) -> None:
-    with pytest.raises(BadCell, match="paused_until"):
+    with pytest.raises(BadCell, match=r"stopped_channels.*ended.*paused_until"):
         read_progress(data)

@@ -16,6 +16,7 @@ from test_api_fixtures import ROOT
 from engine.decide import Proposal
 from engine.guard import compile_rules, judge, parse_case
 from runtime.db.database import transaction
+from runtime.db.tables import ContactRow
 from runtime.files import load_policies
 from runtime.store.accounts import load_account
 from runtime.store.ledger import reserve
@@ -59,11 +60,20 @@ def test_an_eca_waits_30_days_after_the_notice_the_ledger_shows(history: list, h
     assert ("IRS501R-ECA-30DAY" in refused) is held, refused
 
 
-def test_a_reserved_contact_keeps_its_template_in_the_guards_ledger(db_engine: Engine) -> None:
+@pytest.mark.parametrize(
+    ("status", "template"), [("reserved", None), ("delivered", "hospital_eca_notice"), ("failed", None)]
+)
+def test_the_guards_ledger_shows_a_notice_once_it_went_out(
+    db_engine: Engine, status: str, template: str | None
+) -> None:
+    """A contact's template reaches the guard once its message went out: not while it waits, not if it failed."""
     with transaction(db_engine) as session:
         seed_account(session)
         notice = Proposal("ECA notice", "send", "letter", "hospital_eca_notice", T0)
-        reserve(session, "A1", None, [notice], ("D1",), T0)
+        [reserved] = reserve(session, "A1", None, [notice], ("D1",), T0)
+        row = session.get(ContactRow, reserved.id)
+        assert row is not None and row.template == "hospital_eca_notice"
+        row.status = status
     with transaction(db_engine) as session:
         _, ledger = load_account(session, "A1", T0 + dt.timedelta(days=1))
-    assert [row.get("template") for row in ledger.history] == ["hospital_eca_notice"]
+    assert [row.get("template") for row in ledger.history] == [template]

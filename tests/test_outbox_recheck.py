@@ -113,3 +113,18 @@ def test_a_repeated_event_is_not_judged_again(api: Api) -> None:
     }
     assert api.call("outreach", "POST", "/v1/events", json=again).status_code == 200
     assert len(cancellations(api)) == 1
+
+
+def test_a_message_whose_lease_ran_out_is_judged_again_and_one_in_flight_is_not(api: Api) -> None:
+    """A worker that crashed leaves its lease to run out: the message is waiting again, so it is judged."""
+    planned = reserved_call(api)
+    assert planned["outbox_id"] in leased_ids(api, CALL_TIME)  # leased in March for a minute: long run out
+    event(api, "cease", CALL_TIME + dt.timedelta(minutes=1), "e-1")
+    assert [c["contact"] for c in cancellations(api)] == [planned["contact_id"]]
+
+
+def test_a_message_held_under_a_live_lease_is_left_to_its_holder(api: Api) -> None:
+    planned = reserved_call(api)
+    assert planned["outbox_id"] in leased_ids(api, dt.datetime.now(dt.UTC))  # a lease that runs for a minute yet
+    event(api, "cease", CALL_TIME + dt.timedelta(minutes=1), "e-1")
+    assert cancellations(api) == []

@@ -24,6 +24,8 @@ INCOME = {"plan": "income_driven", "max_share": "3", "min_payment": "10", "max_m
         ({**INCOME, "max_months": "36", "min_payment": "25"}, Decimal("2400"), ("66.67", "36")),  # rounded up
         ({"plan": "fixed", "monthly_payment": "50", "max_months": "24"}, Decimal("300"), ("50", "6")),
         ({"plan": "fixed", "monthly_payment": "50", "max_months": "4"}, Decimal("300"), ("75.00", "4")),
+        (INCOME, Decimal("5.00"), ("5.00", "1")),  # never more than is owed
+        ({"plan": "fixed", "monthly_payment": "50", "max_months": "24"}, Decimal("20"), ("20", "1")),
     ],
 )
 def test_the_terms_of_an_offer(details: dict, balance: Decimal, expected: tuple[str, str]) -> None:
@@ -55,5 +57,6 @@ def test_an_income_driven_plan_pays_the_balance_within_its_term_and_never_under_
 ) -> None:
     terms = plan_terms({"plan": "income_driven", "min_payment": str(minimum), "max_months": str(months)}, balance)
     monthly, count = Decimal(terms["plan.monthly_payment"]), int(terms["plan.months"])
-    assert monthly >= minimum and 1 <= count <= months
+    assert monthly == balance or monthly >= minimum  # the minimum, unless the whole balance is less
+    assert monthly <= balance and 1 <= count <= months
     assert monthly * count >= balance > monthly * (count - 1)  # paid off, and not a month too many

@@ -8,14 +8,15 @@ dispute (collection of that debt waits for verification), a conversation an agen
 `recheck_pending(session, account_id, rules, changed_at, organization_of, actor, now)` in the
 same transaction, still holding the account's lock.
 
-Each contact of the account that is reserved and whose message is still `pending` (not leased to a
-worker or an outreach system, not delivered) is judged again on the account's ledger as it is now,
-with its own row left out (it must not count against itself), at the earliest it could still go out:
-its own time, or the moment of the change (`changed_at`, the event's time) if that is later, so a
-contact whose time passed before a STOP arrived is judged after the STOP. A refused one is
-cancelled: it no longer counts toward any cap, its message becomes a dead letter whose error names
-the rules, and the account's audit trail says which contacts were cancelled and why. A message
-already leased is in flight and is left alone.
+Each contact of the account that is reserved and whose message is still waiting (`pending`, or
+leased with a lease that ran out; not held by a worker or an outreach system, not delivered) is
+judged again on the account's ledger as it is now, with its own row left out (it must not count
+against itself), at the earliest it could still go out: its own time, or the moment of the change
+(`changed_at`, the event's time) if that is later, so a contact whose time passed before a STOP
+arrived is judged after the STOP. A refused one is cancelled: it no longer counts toward any cap,
+its message becomes a dead letter whose error names the rules, and the account's audit trail says
+which contacts were cancelled and why. A message held under a live lease is in flight and is left
+alone.
 """
 
 from __future__ import annotations
@@ -26,13 +27,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from engine.decide import AUTOMATED, ContactRequest, GuardAnswer
 from engine.guard import GuardRules
 from engine.guarding import Ledger, account_guard
+from runtime.db.database import is_sqlite
 from runtime.db.tables import AccountRow, ContactRow, OutboxRow
-from runtime.outbox.store import DEAD, PENDING
+from runtime.outbox.store import DEAD, LEASED, PENDING
 from runtime.store import audit
 from runtime.store.accounts import load_account
 from runtime.store.hot_pg import utc
@@ -56,7 +59,7 @@ def recheck_pending(
     `organization_of(strategy_name)` says who collects when the account does not (the strategy's
     organization, as decide reads it); `now` dates the audit row.
     """
-    waiting = pending_contacts(session, account_id)
+    waiting = waiting_contacts(session, account_id, now)
     if not waiting:
         return []  # the usual case: nothing waits in the outbox for this account
     row = session.get(AccountRow, account_id)
@@ -81,15 +84,29 @@ def recheck_pending(
     return [int(c["contact"]) for c in cancelled]
 
 
-def pending_contacts(session: Session, account_id: str) -> list[tuple[ContactRow, OutboxRow]]:
-    """The account's reserved contacts whose messages nobody has leased yet, in time order."""
+def waiting_contacts(session: Session, account_id: str, now: dt.datetime) -> list[tuple[ContactRow, OutboxRow]]:
+    """The account's reserved contacts whose messages nobody holds, in time order, their outbox rows locked.
+
+    Waiting: `pending`, or `leased` with a lease that ran out (its holder is gone, and `lease` would
+    hand it out again). The outbox rows are locked first (PostgreSQL `FOR UPDATE`; SQLite's write
+    transaction already holds the database), in the order the outbox store locks them (message,
+    then contact), so no lease lands between judging a message and cancelling it.
+    """
+    due = sa.or_(OutboxRow.status == PENDING, sa.and_(OutboxRow.status == LEASED, col(OutboxRow.lease_until) <= now))
     query = (
-        select(ContactRow, OutboxRow)
-        .join(OutboxRow, col(OutboxRow.contact_id) == col(ContactRow.id))
-        .where(ContactRow.account_id == account_id, ContactRow.status == "reserved", OutboxRow.status == PENDING)
-        .order_by(col(ContactRow.at), col(ContactRow.id))
+        select(OutboxRow)
+        .where(OutboxRow.account_id == account_id, due)
+        .order_by(col(OutboxRow.id))
+        .execution_options(populate_existing=True)
     )
-    return [(contact, message) for contact, message in session.exec(query).all()]
+    if not is_sqlite(session):
+        query = query.with_for_update(of=OutboxRow)  # type: ignore[arg-type]
+    found = []
+    for message in session.exec(query).all():
+        contact = session.get(ContactRow, message.contact_id)
+        if contact is not None and contact.status == "reserved":
+            found.append((contact, message))
+    return sorted(found, key=lambda pair: (pair[0].at, pair[0].id or 0))
 
 
 def without(ledger: Ledger, contact: ContactRow) -> Ledger:

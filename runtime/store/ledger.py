@@ -31,6 +31,7 @@ from runtime.db.tables import AccountRow, ContactRow, Patient
 
 CONTACT_CHANNELS = frozenset({"call", "sms", "email", "letter", "voicemail", "chat"})
 LIVE = ("reserved", "sent", "delivered", "failed")  # statuses that count toward caps
+SENT = ("sent", "delivered")  # statuses of a message that went out: the notices the guard looks for
 
 
 def is_contact(proposal: Proposal) -> bool:
@@ -84,8 +85,8 @@ def history_rows(contacts: Iterable[Any]) -> list[dict[str, Any]]:
     """Contacts (rows, or tuples with `at`, `channel`, `debts`, `status`) as the guard case's ledger rows.
 
     A contact recorded by an outreach system also carries `direction`, `outcome` and `to_point`
-    (`runtime.store.external_contacts`), one Parley reserved its `template` (a notice the guard
-    looks for); callers that select fewer columns get Parley's defaults.
+    (`runtime.store.external_contacts`), one Parley sent its `template` (a notice the guard looks
+    for; not before it went out); callers that select fewer columns get Parley's defaults.
     """
     rows = []
     for c in contacts:
@@ -98,8 +99,8 @@ def history_rows(contacts: Iterable[Any]) -> list[dict[str, Any]]:
             row["outcome"] = c.outcome
         if getattr(c, "to_point", None):
             row["to"] = c.to_point
-        if getattr(c, "template", None):
-            row["template"] = c.template
+        if getattr(c, "template", None) and c.status in SENT:
+            row["template"] = c.template  # a notice counts once it went out, not while reserved or after it failed
         rows.append(row)
     return rows
 
