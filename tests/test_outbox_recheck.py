@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 from test_api_fixtures import Api, api_fixture, database_url, folders_fixture  # noqa: F401
-from test_external_contacts_api import call, deployed, loaded
+from test_external_contacts_api import ACCOUNT, PATIENT, call, deployed, loaded
 
 from runtime.db.tables import ContactRow, OutboxRow
 from runtime.outbox.store import lease
@@ -127,4 +127,26 @@ def test_a_message_held_under_a_live_lease_is_left_to_its_holder(api: Api) -> No
     planned = reserved_call(api)
     assert planned["outbox_id"] in leased_ids(api, dt.datetime.now(dt.UTC))  # a lease that runs for a minute yet
     event(api, "cease", CALL_TIME + dt.timedelta(minutes=1), "e-1")
+    assert cancellations(api) == []
+
+
+def test_an_account_update_that_asserts_a_cease_cancels_the_waiting_call(api: Api) -> None:
+    planned = reserved_call(api)
+    ceased = {**ACCOUNT, "facts": {**ACCOUNT["facts"], "cease_requested": True}}
+    assert api.call("outreach", "PUT", "/v1/accounts/A1", json=ceased).status_code == 200
+    assert [(c["contact"], "REGF-CEASE" in c["rules"]) for c in cancellations(api)] == [(planned["contact_id"], True)]
+
+
+def test_a_patient_who_asks_for_letters_only_has_the_waiting_call_cancelled(api: Api) -> None:
+    """HIPAA 45 CFR 164.522(b): a confidential-communication request holds from when it is received."""
+    planned = reserved_call(api)
+    letters_only = {**PATIENT, "confidential_communication": {"channels": ["letter"]}}
+    answer = api.call("outreach", "PUT", "/v1/patients/P1", json=letters_only)
+    assert answer.status_code == 200, answer.text
+    assert [(c["contact"], c["rules"]) for c in cancellations(api)] == [(planned["contact_id"], ["HIPAA-CONF-COMM"])]
+
+
+def test_an_account_update_that_changes_nothing_the_guard_reads_leaves_the_call(api: Api) -> None:
+    reserved_call(api)
+    assert api.call("outreach", "PUT", "/v1/accounts/A1", json=ACCOUNT).status_code == 200
     assert cancellations(api) == []

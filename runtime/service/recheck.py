@@ -37,7 +37,7 @@ from runtime.db.database import is_sqlite
 from runtime.db.tables import AccountRow, ContactRow, OutboxRow
 from runtime.outbox.store import DEAD, LEASED, PENDING
 from runtime.store import audit
-from runtime.store.accounts import load_account
+from runtime.store.accounts import load_account, locked_account
 from runtime.store.hot_pg import utc
 
 log = logging.getLogger(__name__)
@@ -49,15 +49,18 @@ def recheck_pending(
     session: Session,
     account_id: str,
     rules: GuardRules,
-    changed_at: dt.datetime,
+    changed_at: dt.datetime | None,
     organization_of: Callable[[str], str],
     actor: str,
     now: dt.datetime,
 ) -> list[int]:
     """Cancel the account's waiting contacts the guard now refuses; their ids.
 
-    `organization_of(strategy_name)` says who collects when the account does not (the strategy's
-    organization, as decide reads it); `now` dates the audit row.
+    `changed_at`: when the change happened (an event's time); None for a change of the account's or
+    the patient's standing data (a fact, a consent, a contact point), which holds at every contact's
+    own time. `organization_of(strategy_name)` says who collects when the account does not (the
+    strategy's organization, as decide reads it); `now` lets lapsed leases count as waiting and
+    dates the audit row.
     """
     waiting = waiting_contacts(session, account_id, now)
     if not waiting:
@@ -68,7 +71,8 @@ def recheck_pending(
     )
     cancelled: list[dict[str, Any]] = []
     for contact, message in waiting:
-        moment = max(utc(contact.at) or changed_at, changed_at.astimezone(dt.UTC))
+        own = utc(contact.at) or now
+        moment = own if changed_at is None else max(own, changed_at.astimezone(dt.UTC))
         account, ledger = load_account(session, account_id, moment)  # without the ones cancelled so far
         answer = judged(account, without(ledger, contact), rules, organization, moment, contact, message)
         if answer.allowed:
@@ -82,6 +86,24 @@ def recheck_pending(
         audit.append(session, actor, "contacts.cancel", f"account:{account_id}", payload, now)
         log.info("account %s: %d waiting contact(s) cancelled on recheck", account_id, len(cancelled))
     return [int(c["contact"]) for c in cancelled]
+
+
+def recheck_patient(
+    session: Session,
+    patient_id: str,
+    rules: GuardRules,
+    organization_of: Callable[[str], str],
+    actor: str,
+    now: dt.datetime,
+) -> list[int]:
+    """`recheck_pending` for every account of a patient whose time zones, contact points or HIPAA
+    preferences changed, each under its account's lock (taken in id order, as decide takes one)."""
+    query = select(AccountRow.account_id).where(AccountRow.patient_id == patient_id).order_by(AccountRow.account_id)
+    cancelled: list[int] = []
+    for account_id in session.exec(query).all():
+        locked_account(session, account_id)
+        cancelled += recheck_pending(session, account_id, rules, None, organization_of, actor, now)
+    return cancelled
 
 
 def waiting_contacts(session: Session, account_id: str, now: dt.datetime) -> list[tuple[ContactRow, OutboxRow]]:

@@ -17,7 +17,7 @@ from runtime.api.errors import ApiError
 from runtime.api.routes.decide import organizations
 from runtime.api.schemas import AccountIn, AccountOut, ErrorOut, EventIn, EventOut, PatientIn, PatientOut
 from runtime.db.tables import AccountRow
-from runtime.service.recheck import recheck_pending
+from runtime.service.recheck import recheck_patient, recheck_pending
 from runtime.store.accounts import upsert_account, upsert_patient
 from runtime.store.events import record_event
 from runtime.store.problems import not_found
@@ -42,7 +42,10 @@ def put_patient(
 ) -> PatientOut:
     """A patient's time zones, language, contact points, HIPAA preferences and designations."""
     with writing(state) as session:
-        row = upsert_patient(session, patient_id, payload.model_dump(exclude_none=True), utc_now())
+        now = utc_now()
+        row = upsert_patient(session, patient_id, payload.model_dump(exclude_none=True), now)
+        session.flush()  # a new zone, contact point or HIPAA preference may refuse a message still waiting
+        recheck_patient(session, patient_id, state.rules, organizations(state, session), caller.actor, now)
         return PatientOut(patient_id=row.patient_id, updated_at=row.updated_at)
 
 
@@ -54,7 +57,11 @@ def put_account(
     data = payload.model_dump(exclude_none=True)
     data["placed_on"] = payload.placed_on.isoformat()
     with writing(state) as session:
-        return account_out(upsert_account(session, account_id, data, utc_now()))
+        now = utc_now()
+        row = upsert_account(session, account_id, data, now)
+        session.flush()  # holds the account's row (an update locks it); a new fact may refuse a waiting message
+        recheck_pending(session, account_id, state.rules, None, organizations(state, session), caller.actor, now)
+        return account_out(row)
 
 
 @router.get("/accounts/{account_id}", response_model=AccountOut, summary="Read an account")
