@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from dsl.templates import build_template_set
+from engine.decide import SEMANTICS
 from runtime.db.database import read_session, transaction
 from runtime.db.tables import AccountRow, AuditRow, ContactRow, DecisionRow, HandoffRow, OutboxRow, StrategyVersion
 from runtime.service import decide as service
@@ -110,6 +111,20 @@ def test_a_stored_decision_replays_the_same(engine: Engine) -> None:
         for decision_id in ids:
             assert replay(session, decision_id, plan=PLANS["Eager"]).matches
             assert replay(session, decision_id, rules=guard_rules(), plan=PLANS["Eager"]).matches
+
+
+def test_a_decision_says_which_reading_of_plans_made_it_and_replay_names_an_older_one(engine: Engine) -> None:
+    out = decide_at(engine, T0)
+    with read_session(engine) as session:
+        assert replay(session, out.decision_id, plan=PLANS["Eager"]).note == ""
+    with transaction(engine) as session:
+        row = session.get(DecisionRow, out.decision_id)
+        assert row is not None and row.inputs["engine"] == SEMANTICS
+        row.inputs = {k: v for k, v in row.inputs.items() if k != "engine"}  # as stored before there was one
+        session.add(row)
+    with read_session(engine) as session:
+        note = replay(session, out.decision_id, plan=PLANS["Eager"]).note
+    assert note.startswith(f"decided by engine semantics 1, replayed by {SEMANTICS}")
 
 
 def test_replay_finds_a_changed_input(engine: Engine) -> None:

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from dsl import ast
 from dsl.parser import parse
 from engine.account import Account, AccountEvent, ScoreSource
-from engine.decide import ContactRequest, Decision, GuardAnswer, decide
+from engine.decide import SEMANTICS, ContactRequest, Decision, GuardAnswer, decide
 from engine.evaluators import build_plan
 from engine.guard import GuardRules
 from engine.guarding import Ledger, account_guard
@@ -209,6 +209,7 @@ def decision_values(
             "ledger": ledger_json(ledger),
             "organization": organization,
             "guard": [asked_json(a) for a in asked],
+            "engine": SEMANTICS,
         },
         "decision": {**decision_json(decision, trace), **({"ledger": plain(dict(kept))} if kept else {})},
         "created_at": now,
@@ -234,6 +235,7 @@ class Replay:
     matches: bool
     differences: list[str]
     replayed: dict[str, Any]
+    note: str = ""  # why it may differ: the decision was made by an earlier reading of plans
 
 
 def replay(session: Session, decision_id: int, rules: GuardRules | None = None, plan: Plan | None = None) -> Replay:
@@ -254,7 +256,17 @@ def replay(session: Session, decision_id: int, rules: GuardRules | None = None, 
     replayed = decision_json(decide(plan, account, row.now, guard))
     stored = {k: v for k, v in row.decision.items() if k != "ledger"}
     differences = [key for key in sorted(set(stored) | set(replayed)) if stored.get(key) != replayed.get(key)]
-    return Replay(decision_id, not differences, differences, replayed)
+    made_by = int(row.inputs.get("engine", 1))
+    note = "" if made_by == SEMANTICS else semantics_note(made_by)
+    return Replay(decision_id, not differences, differences, replayed, note)
+
+
+def semantics_note(made_by: int) -> str:
+    """Why a decision made by an earlier reading of plans may come out differently now."""
+    return (
+        f"decided by engine semantics {made_by}, replayed by {SEMANTICS}: since 2, handlers act before the "
+        "day's steps and their `pause` or `stop` holds those steps, and `escalate agency` asks the guard"
+    )
 
 
 def plan_by_hash(session: Session, content_hash: str, name: str) -> Plan:
