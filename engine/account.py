@@ -7,7 +7,7 @@ schema's names (`balance`, `paid`, `score.distress`, …) so conditions read the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 
@@ -84,3 +84,21 @@ def with_last_reply(account: Account) -> Account:
         return account
     sources = {k: source for k, source in last.score_sources.items() if k in heard}
     return replace(account, facts={**account.facts, **heard}, score_sources={**account.score_sources, **sources})
+
+
+def with_ledger_conversations(
+    heard: Sequence[AccountEvent], recorded: Iterable[tuple[str, dt.datetime, Sequence[str]]]
+) -> tuple[AccountEvent, ...]:
+    """The account's events with each conversation its contact ledger holds, heard once (`on conversation`).
+
+    `recorded`: (event id, instant, debts) of the ledger's rows whose outcome is `conversation`. A
+    conversation also among the events at the same instant is the same one. Each is marked
+    `in_ledger`: the guard reads it from the ledger's row, with that row's debts.
+    """
+    posted = {e.at for e in heard if e.type == "conversation"}
+    found = [
+        AccountEvent(event_id, "conversation", at, {"debt": debts[0]} if len(debts) == 1 else {}, in_ledger=True)
+        for event_id, at, debts in recorded
+        if at not in posted
+    ]
+    return tuple(sorted([*heard, *found], key=lambda e: e.at)) if found else tuple(heard)

@@ -22,6 +22,9 @@ Portfolio columns (one row per account; CSV text or Parquet values; an empty cel
 `progress` also holds `paused_until`, `stopped_channels` and `ended` while a strategy's own `pause`
 or `stop` is in force (`engine.holds`). The last reply's `intent.*` and `sentiment.*` facts become
 the account's where its columns do not set them (`engine.account.with_last_reply`), as in the service.
+The file says which events are news: a conversation in `history` is the guard's (it starts Regulation
+F's seven days) and the strategy hears it (`on conversation`) only when `account_events` lists it too;
+a `history` row is often an old contact that a portfolio without `progress` would otherwise hear again.
 
 Facts are typed as the schema says (`dsl.schema.FACTS`): money and scores as decimals (`$` and
 thousands separators allowed), days as whole numbers, states, consents and intents as `true` or

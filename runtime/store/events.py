@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 
 from dsl.schema import CONSENT_KINDS
 from dsl.vocabulary import EVENTS as STRATEGY_EVENTS
-from engine.account import AccountEvent, ScoreSource
+from engine.account import AccountEvent, ScoreSource, with_ledger_conversations
 from engine.guard.case import CONTACT_CHANNELS, EVENT_TYPES
 from engine.guarding import ACCOUNT_EVENT_TYPES
 from runtime.db.tables import AccountRow, EventRow
@@ -238,20 +238,12 @@ def heard_events(rows: Iterable[EventRow], contacts: Iterable[Any]) -> list[Acco
     is a conversation the strategy hears (`on conversation`), once, under the id `ct-{contact id}`.
     One posted to `/v1/events` at the same instant is the same conversation, heard once.
     """
-    heard = account_events(rows)
-    posted = {e.at for e in heard if e.type == "conversation"}
     recorded = [
-        AccountEvent(f"ct-{c.contact_id}", "conversation", c.at, contact_facts(c.debts), in_ledger=True)
+        (f"ct-{c.contact_id}", c.at, tuple(c.debts))
         for c in contacts
         if getattr(c, "outcome", None) == "conversation" and getattr(c, "contact_id", None) is not None
-        if c.at not in posted
     ]
-    return sorted([*heard, *recorded], key=lambda e: e.at) if recorded else heard
-
-
-def contact_facts(debts: Sequence[str]) -> dict[str, object]:
-    """A recorded conversation's facts: its debt, when it was about one (as an event's `debt`)."""
-    return {"debt": debts[0]} if len(debts) == 1 else {}
+    return list(with_ledger_conversations(account_events(rows), recorded))
 
 
 def guard_events(rows: Iterable[EventRow]) -> list[dict[str, Any]]:
