@@ -219,3 +219,14 @@ def test_seven_calls_recorded_this_week_refuse_an_eighth(api: Api) -> None:
     decision = decide(api)
     assert calls(decision) == []
     assert {rule for rule, _ in refused_rules(decision)} == {"REGF-FREQ-7IN7"}
+
+
+def test_a_conversation_from_before_placement_is_history_the_strategy_does_not_hear(api: Api) -> None:
+    """The agency's file from before it placed the account: the guard counts it, the strategy does not react."""
+    deployed(api)
+    loaded(api)
+    before = {**call(1, "old-1", direction="inbound", outcome="conversation"), "at": "2026-02-27T10:00:00-05:00"}
+    assert post(api, [before]).status_code == 201
+    decision = decide(api)
+    assert [p for p in decision["proposals"] if p["action"] == "pause"] == []
+    assert len(calls(decision)) == 1  # 17 days later: no longer within Regulation F's seven

@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -169,6 +170,11 @@ def locked_account(session: Session, account_id: str) -> AccountRow:
     return found
 
 
+def placement_start(placed_on: dt.date, timezone: str) -> dt.datetime:
+    """The first instant of the placement day in the patient's time zone."""
+    return dt.datetime.combine(placed_on, dt.time(0, 0), tzinfo=ZoneInfo(timezone))
+
+
 def engine_state(row: Any, patient: Any, events: Sequence[Any], contacts: Sequence[Any]) -> tuple[Account, Ledger]:
     """The pure values the engine decides on, from rows already read."""
     facts = {name: read_fact(name, value) for name, value in row.facts.items() if name in FACTS}
@@ -194,7 +200,7 @@ def engine_state(row: Any, patient: Any, events: Sequence[Any], contacts: Sequen
         placed_on=row.placed_on,
         timezone=patient.timezone,
         facts=facts,
-        events=tuple(heard_events(events, contacts)),
+        events=tuple(heard_events(events, contacts, placement_start(row.placed_on, patient.timezone))),
         progress=read_progress(row.progress),
         debts=debt_ids,
     )

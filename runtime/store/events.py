@@ -231,17 +231,20 @@ def account_events(rows: Iterable[EventRow]) -> list[AccountEvent]:
     return found
 
 
-def heard_events(rows: Iterable[EventRow], contacts: Iterable[Any]) -> list[AccountEvent]:
+def heard_events(rows: Iterable[EventRow], contacts: Iterable[Any], since: dt.datetime) -> list[AccountEvent]:
     """The strategy's events, with each conversation recorded in the live contacts read among them.
 
     A call an outreach system records with the outcome `conversation` (`POST /v1/accounts/{id}/contacts`)
-    is a conversation the strategy hears (`on conversation`), once, under the id `ct-{contact id}`.
-    One posted to `/v1/events` at the same instant is the same conversation, heard once.
+    at or after `since` (the start of the placement day) is a conversation the strategy hears (`on
+    conversation`), once, under the id `ct-{contact id}`; one from before the strategy took the account
+    is history, which only the guard reads. One posted to `/v1/events` at the same instant is the
+    same conversation, heard once.
     """
     recorded = [
         (f"ct-{c.contact_id}", c.at, tuple(c.debts))
         for c in contacts
         if getattr(c, "outcome", None) == "conversation" and getattr(c, "contact_id", None) is not None
+        if c.at >= since
     ]
     return list(with_ledger_conversations(account_events(rows), recorded))
 
