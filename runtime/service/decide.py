@@ -37,6 +37,7 @@ from runtime.db.database import transaction
 from runtime.service.messages import compose, enqueue_message
 from runtime.service.output import handoff_desk, handoff_reason, out_proposals, proposal_json
 from runtime.service.plans import plan_for
+from runtime.service.recheck import cancel_held
 from runtime.service.recipients import addresses
 from runtime.service.scoring import cached_models
 from runtime.store import audit
@@ -190,7 +191,9 @@ def decide_in(
     ]
     kept_sources = {p.source for p in settled.kept}
     acted = [(s.name, s.event) for s in decision.trace.steps if s.acted and s.name in kept_sources]
-    progress = progress_json(held_after(advance_progress(account.progress, acted, decision.day), settled.kept, now))
+    advanced = held_after(advance_progress(account.progress, acted, decision.day), settled.kept, now)
+    held_back = cancel_held(session, account_id, account.progress, advanced, plan.step_names, now)
+    progress = progress_json(advanced)
     handoff_ids = [h for h in handoffs if h is not None]
     payload = {
         "decision_id": decision_id,
@@ -199,6 +202,7 @@ def decide_in(
         "outbox": outbox_ids,
         "handoffs": handoff_ids,
         "refused": len(refused),
+        **({"cancelled": held_back} if held_back else {}),
     }
     finish(
         session,

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from engine.account import Progress
 from engine.decide import AUTOMATED, ContactRequest, GuardAnswer
 from engine.guard import GuardRules
 from engine.guarding import Ledger, account_guard
@@ -176,3 +177,40 @@ def cancel(contact: ContactRow, message: OutboxRow, rules_broken: Sequence[str])
     contact.status = CANCELLED
     message.status, message.lease_owner, message.lease_until = DEAD, None, None
     message.last_error = f"cancelled before delivery: the guard now refuses it ({', '.join(rules_broken)})"
+
+
+def cancel_held(
+    session: Session, account_id: str, before: Progress, after: Progress, steps: Collection[str], now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Cancel the waiting contacts a `pause` or `stop` the strategy just acted on holds back; what was cancelled.
+
+    A pause holds back the steps' contacts before it ends (a hardship reply at 08:30 stops the
+    payment reminder decide reserved at 08:00 for 10:00); `stop CHANNEL` every contact on that
+    channel; a bare `stop` every one. The caller (decide) records them in its own audit row.
+    """
+    if (after.paused_until, after.stopped_channels, after.ended) == (
+        before.paused_until,
+        before.stopped_channels,
+        before.ended,
+    ):
+        return []  # the usual decision: no new hold
+    cancelled = []
+    for contact, message in waiting_contacts(session, account_id, now):
+        reason = hold_on(contact, after, steps)
+        if reason is not None:
+            cancel(contact, message, [reason])
+            cancelled.append({"contact": contact.id, "channel": contact.channel, "held_by": reason})
+    return cancelled
+
+
+def hold_on(contact: ContactRow, progress: Progress, steps: Collection[str]) -> str | None:
+    """The strategy's own hold that stops a waiting contact (`stop`, `stop CHANNEL`, `pause`), or None."""
+    if progress.ended:
+        return "stop"
+    if contact.channel in progress.stopped_channels:
+        return f"stop {contact.channel}"
+    until = progress.paused_until
+    at = utc(contact.at)
+    if until is not None and at is not None and contact.source in steps and at < until:
+        return "pause"
+    return None
