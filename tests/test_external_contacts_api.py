@@ -14,7 +14,6 @@ from test_api_fixtures import ROOT, Api, api_fixture, database_url, folders_fixt
 
 AGENCY = (ROOT / "strategies" / "agency_placement.parley").read_text()
 NAME = "Agency placement with validation notice first"
-BASE = f"/v1/strategies/{NAME}"
 PATIENT = SEED_PATIENT  # a landline, an email and a postal address, consent to autodialed calls
 VARIABLES = {
     "patient.first_name": "Pat",
@@ -56,10 +55,11 @@ def loaded(api: Api) -> None:
 
 
 def deployed(api: Api, text: str = AGENCY) -> None:
-    """The shipped agency strategy (or a variant of it) written, approved by a second person and deployed."""
+    """A strategy (the shipped agency one by default) written, approved by a second person and deployed."""
     made = api.call("strategist", "POST", "/v1/strategies", json={"text": text})
     assert made.status_code == 201, made.text
-    version = f"{BASE}/versions/{made.json()['version']['version']}"
+    stored = made.json()["version"]
+    version = f"/v1/strategies/{stored['name']}/versions/{stored['version']}"
     assert api.call("strategist", "POST", f"{version}/submit").status_code == 200
     assert api.call("compliance", "POST", f"{version}/approve").status_code == 200
     assert api.call("compliance2", "POST", f"{version}/deploy").status_code == 200

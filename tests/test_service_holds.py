@@ -7,20 +7,12 @@ from typing import Any
 
 from sqlmodel import Session
 from test_api_fixtures import ROOT, Api, api_fixture, database_url, folders_fixture  # noqa: F401
-from test_external_contacts_api import ACCOUNT, PATIENT
+from test_external_contacts_api import ACCOUNT, PATIENT, deployed
 
 from runtime.db.tables import ContactRow, OutboxRow
 
 TEXT = (ROOT / "strategies" / "hardship_first.parley").read_text()
 NAME = "Hardship first with income-driven plans"
-
-
-def deployed(api: Api) -> None:
-    base = f"/v1/strategies/{NAME}/versions/1"
-    assert api.call("strategist", "POST", "/v1/strategies", json={"text": TEXT}).status_code == 201
-    assert api.call("strategist", "POST", f"{base}/submit").status_code == 200
-    assert api.call("compliance", "POST", f"{base}/approve").status_code == 200
-    assert api.call("compliance2", "POST", f"{base}/deploy").status_code == 200
 
 
 def decide(api: Api, now: str) -> dict[str, Any]:
@@ -30,7 +22,7 @@ def decide(api: Api, now: str) -> dict[str, Any]:
 
 
 def test_a_pause_in_reply_to_hardship_cancels_the_text_already_waiting(api: Api) -> None:
-    deployed(api)
+    deployed(api, TEXT)
     cell = {"id": "cell", "kind": "mobile", "number": "+13125550100"}
     patient = {**PATIENT, "contact_points": [*PATIENT["contact_points"], cell]}
     assert api.call("outreach", "PUT", "/v1/patients/P1", json=patient).status_code == 200

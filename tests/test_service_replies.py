@@ -79,11 +79,7 @@ DENTAL_NAME = "Dental clinic small balances"
 
 def test_a_hardship_reply_turns_the_dental_clinics_pay_link_into_its_plan(api: Api) -> None:
     """Steps read what the patient said last: the day-14 step offers the small plan, not the pay link."""
-    base = f"/v1/strategies/{DENTAL_NAME}/versions/1"
-    assert api.call("strategist", "POST", "/v1/strategies", json={"text": DENTAL}).status_code == 201
-    assert api.call("strategist", "POST", f"{base}/submit").status_code == 200
-    assert api.call("compliance", "POST", f"{base}/approve").status_code == 200
-    assert api.call("compliance2", "POST", f"{base}/deploy").status_code == 200
+    deployed(api, DENTAL)
     assert api.call("outreach", "PUT", "/v1/patients/P1", json=PATIENT).status_code == 200
     account = {
         **ACCOUNT,
