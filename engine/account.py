@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,11 @@ class Account:
     def day(self, local_date: dt.date) -> int:
         """Days since placement on a local calendar date."""
         return (local_date - self.placed_on).days
+
+
+def placement_start(placed_on: dt.date, timezone: str) -> dt.datetime:
+    """The first instant of the placement day in the patient's time zone (the earliest the strategy knows)."""
+    return dt.datetime.combine(placed_on, dt.time(0, 0), tzinfo=ZoneInfo(timezone))
 
 
 REPLY_FACTS = ("intent.", "sentiment.")

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from engine.account import Account
+from engine.account import Account, placement_start
 from engine.guard import Case, CaseError, parse_case
 from engine.guard import case as c
 from engine.guard.lazy import made
@@ -344,7 +343,7 @@ def extra_rows(
         index = len(parsed.events) + len(events)
         events.append(c.Event(index, at, at.astimezone(zone).date().toordinal(), event.type, debt, text=text))
     if assumed:
-        start = dt.datetime.combine(account.placed_on, dt.time(0, 0), tzinfo=ZoneInfo(account.timezone))
+        start = placement_start(account.placed_on, account.timezone)
         at = start.astimezone(UTC)
         day = at.astimezone(zone).date().toordinal()
         for state in assumed:

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.account import Account, AccountEvent
+from engine.account import Account, AccountEvent, placement_start
 from engine.decide import ContactRequest, Guard, GuardAnswer
 from engine.guard import Case, CaseError, GuardRules, judge, parse_case
 from engine.guard.case import Proposal
@@ -325,7 +325,7 @@ def verified(account: Account) -> bool:
 
 def state_events(account: Account, ledger: Ledger) -> list[dict[str, Any]]:
     """Events for the assumed states, received at the start of the placement day (the earliest we know)."""
-    start = dt.datetime.combine(account.placed_on, dt.time(0, 0), tzinfo=ZoneInfo(account.timezone))
+    start = placement_start(account.placed_on, account.timezone)
     events = []
     for state in assumed_states(account, ledger):
         kind = STATE_EVENTS[state]

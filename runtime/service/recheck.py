@@ -117,19 +117,15 @@ def waiting_contacts(session: Session, account_id: str, now: dt.datetime) -> lis
     """
     due = sa.or_(OutboxRow.status == PENDING, sa.and_(OutboxRow.status == LEASED, col(OutboxRow.lease_until) <= now))
     query = (
-        select(OutboxRow)
-        .where(OutboxRow.account_id == account_id, due)
-        .order_by(col(OutboxRow.id))
+        select(ContactRow, OutboxRow)
+        .join(OutboxRow, col(OutboxRow.contact_id) == col(ContactRow.id))
+        .where(OutboxRow.account_id == account_id, due, ContactRow.status == "reserved")
+        .order_by(col(ContactRow.at), col(ContactRow.id))
         .execution_options(populate_existing=True)
     )
     if not is_sqlite(session):
         query = query.with_for_update(of=OutboxRow)  # type: ignore[arg-type]
-    found = []
-    for message in session.exec(query).all():
-        contact = session.get(ContactRow, message.contact_id)
-        if contact is not None and contact.status == "reserved":
-            found.append((contact, message))
-    return sorted(found, key=lambda pair: (pair[0].at, pair[0].id or 0))
+    return [(contact, message) for contact, message in session.exec(query).all()]
 
 
 def without(ledger: Ledger, contact: ContactRow) -> Ledger:

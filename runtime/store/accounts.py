@@ -18,12 +18,11 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from dsl.schema import FACTS, Kind, suggest
-from engine.account import Account, AccountEvent, Progress, with_last_reply
+from engine.account import Account, AccountEvent, Progress, placement_start, with_last_reply
 from engine.decide import ContactRequest
 from engine.guard import CaseError, parse_case
 from engine.guarding import Ledger, case_data
@@ -168,11 +167,6 @@ def locked_account(session: Session, account_id: str) -> AccountRow:
     if found is None:
         raise not_found(f"there is no account `{account_id}`", "account_id")
     return found
-
-
-def placement_start(placed_on: dt.date, timezone: str) -> dt.datetime:
-    """The first instant of the placement day in the patient's time zone."""
-    return dt.datetime.combine(placed_on, dt.time(0, 0), tzinfo=ZoneInfo(timezone))
 
 
 def engine_state(row: Any, patient: Any, events: Sequence[Any], contacts: Sequence[Any]) -> tuple[Account, Ledger]:

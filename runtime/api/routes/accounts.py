@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Header, Path, Response
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, reading, utc_now, writing
 from runtime.api.errors import ApiError
-from runtime.api.routes.decide import organizations
+from runtime.api.routes.decide import organizations, recheck
 from runtime.api.schemas import AccountIn, AccountOut, ErrorOut, EventIn, EventOut, PatientIn, PatientOut
 from runtime.db.tables import AccountRow
-from runtime.service.recheck import recheck_patient, recheck_pending
+from runtime.service.recheck import recheck_patient
 from runtime.store.accounts import upsert_account, upsert_patient
 from runtime.store.events import record_event
 from runtime.store.problems import not_found
@@ -57,10 +57,9 @@ def put_account(
     data = payload.model_dump(exclude_none=True)
     data["placed_on"] = payload.placed_on.isoformat()
     with writing(state) as session:
-        now = utc_now()
-        row = upsert_account(session, account_id, data, now)
+        row = upsert_account(session, account_id, data, utc_now())
         session.flush()  # holds the account's row (an update locks it); a new fact may refuse a waiting message
-        recheck_pending(session, account_id, state.rules, None, organizations(state, session), caller.actor, now)
+        recheck(state, session, caller, account_id, None)
         return account_out(row)
 
 
@@ -100,11 +99,9 @@ def post_event(
     event = payload.model_dump(exclude_none=True, exclude={"account_id", "idempotency_key"})
     event["at"] = payload.at.isoformat()
     with writing(state) as session:
-        now = utc_now()
-        row, created = record_event(session, payload.account_id, event, key, now, state.replies)
+        row, created = record_event(session, payload.account_id, event, key, utc_now(), state.replies)
         if created:  # a STOP, a cease, a dispute…: messages still waiting may now be refused
-            organization_of = organizations(state, session)
-            recheck_pending(session, payload.account_id, state.rules, payload.at, organization_of, caller.actor, now)
+            recheck(state, session, caller, payload.account_id, payload.at)
         out = EventOut(
             id=int(row.id or 0),
             account_id=row.account_id,

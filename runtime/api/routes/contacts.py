@@ -17,10 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, utc_now, writing
 from runtime.api.routes.accounts import PATH_ID
-from runtime.api.routes.decide import organizations
+from runtime.api.routes.decide import recheck
 from runtime.api.schemas import ErrorOut
 from runtime.api.schemas_outreach import ContactsIn, ContactsOut, RecordedContactOut
-from runtime.service.recheck import recheck_pending
 from runtime.store.external_contacts import ContactsInvalid, record_contacts
 
 router = APIRouter(
@@ -52,16 +51,13 @@ def post_contacts(
     items = [contact.model_dump(exclude_none=True) for contact in payload.contacts]
     with writing(state) as session:
         try:
-            now = utc_now()
-            done = record_contacts(session, account_id, items, caller.actor, now, {"by_key": caller.key_id})
+            done = record_contacts(session, account_id, items, caller.actor, utc_now(), {"by_key": caller.key_id})
         except ContactsInvalid as bad:
             # The app's validation handler names every field in one answer, as for a schema error.
             errors = [{"loc": ("body", field), "type": "value_error", "ctx": {"error": m}} for field, m in bad.problems]
             raise RequestValidationError(errors) from None
         if any(r.created for r in done):  # a conversation starts seven days without calls: waiting ones too
-            latest = max(c.at for c in payload.contacts)
-            organization_of = organizations(state, session)
-            recheck_pending(session, account_id, state.rules, latest, organization_of, caller.actor, now)
+            recheck(state, session, caller, account_id, max(c.at for c in payload.contacts))
     created = sum(1 for r in done if r.created)
     if not created:
         response.status_code = 200

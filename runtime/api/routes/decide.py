@@ -26,6 +26,7 @@ from runtime.api.responses import model_response
 from runtime.api.schemas import DecideIn, DecideOut, ErrorOut
 from runtime.service.decide import decide_and_reserve, replay
 from runtime.service.plans import PlanService
+from runtime.service.recheck import recheck_pending
 
 router = APIRouter(
     tags=["decide"],
@@ -56,6 +57,14 @@ class SessionPlans:
     def plan_as_of(self, name: str, newest: int | None) -> Plan | None:
         """The live plan once the deployments log's row `newest` (read with the account) is applied."""
         return self.plans.book_as_of(self.session, newest).plan(name)
+
+
+def recheck(
+    state: ServiceState, session: Session, caller: Caller, account_id: str, changed_at: dt.datetime | None
+) -> None:
+    """Judge the account's waiting messages again after a change (`runtime.service.recheck`)."""
+    now = utc_now()
+    recheck_pending(session, account_id, state.rules, changed_at, organizations(state, session), caller.actor, now)
 
 
 def organizations(state: ServiceState, session: Session) -> Callable[[str], str]:
