@@ -3,7 +3,8 @@
 Decision columns (one row per proposed action; an account with none, or whose row could not be
 read, has one row with an empty `action`): `account_id`, `status` (`proposed`, `none`, `error`),
 `action`, `source` (step or handler), `channel`, `template`, `at` (the send time, with offset),
-`details` (JSON), `day`, `outcome`, `strategy`, `strategy_version`, `strategy_hash`, `evaluator`,
+`details` (JSON; a `screen` also names the hand-off `queue` and `priority` the service would
+open for it), `day`, `outcome`, `strategy`, `strategy_version`, `strategy_hash`, `evaluator`,
 `now`, `error`, `trace` (JSON: every step, the conditions with their values, the scores, the
 guard's verdicts). JSON Lines carries `details` and `trace` as objects instead of text.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from engine.decide import Decision
 from engine.plan import Plan
 from runtime.portfolio import PortfolioError, RowError
+from runtime.store.handoffs_screening import is_screen, screening_details
 
 WRITE_SUFFIXES = (".csv", ".parquet", ".pq", ".jsonl")
 PARQUET_CHUNK = 10_000  # rows per Parquet row group: bounded memory on any portfolio size
@@ -52,7 +54,7 @@ def decision_rows(decision: Decision, plan: Plan, evaluator: str) -> list[dict[s
             "channel": p.channel,
             "template": p.template,
             "at": p.at.isoformat(),
-            "details": dict(p.details),
+            "details": screening_details(p, decision.proposals) if is_screen(p) else dict(p.details),
         }
         for p in decision.proposals
     ]

@@ -9,7 +9,9 @@
    the first one counted, and a contact placed before one already reserved for later must not push
    that later one over a cap (the guard counts only what comes before a proposal);
 5. store the decision (inputs, strategy hash, model ids, every guard answer: replayable), reserve
-   the contacts, queue one outbox message per contact, open a hand-off per `handoff`;
+   the contacts, queue one outbox message per contact, open a hand-off per `handoff`, and for a
+   `screen` a hand-off to the financial counselors unless one is still waiting for its
+   `fa_screening` event (`runtime.store.handoffs_screening`: Parley never decides eligibility);
 6. advance the account's progress (steps acted, events handled) and append an audit row.
 
 Either all of it is committed or none of it. Logs carry ids only.
@@ -43,7 +45,8 @@ from runtime.service.scoring import cached_models
 from runtime.store import audit
 from runtime.store.accounts import HISTORY_DAYS, advance_progress, engine_state, progress_json
 from runtime.store.decisions import Asked, Replay, decision_values, replay
-from runtime.store.handoffs import open_handoff
+from runtime.store.handoffs import open_handoff, open_screening, waiting_screening
+from runtime.store.handoffs_screening import is_screen, last_screened, with_screening
 from runtime.store.hot import finish, insert_decision, lock_and_read
 from runtime.store.ledger import is_contact, reserve
 from runtime.store.problems import StoreProblem, not_found
@@ -161,10 +164,14 @@ def decide_in(
     values = decision_values(
         account, ledger, organization, row.strategy_name, decision, asked, now, {"refused": refused}, trace
     )
+    # A screening already waiting for its answer is not opened again (read only when a step screens).
+    screens = any(is_screen(p) for p in settled.kept)
+    waiting = waiting_screening(session, account_id, last_screened(read.events)) if screens else None
     # The decision row goes first when contacts or hand-offs refer to it; else it waits for `finish`
     # (PostgreSQL writes it there in the same statement as the audit row).
     pending: dict[str, Any] | None = None
-    if read.decision_id is None or any(is_contact(p) or p.action == "handoff" for p in settled.kept):
+    opens = (screens and waiting is None) or any(is_contact(p) or p.action == "handoff" for p in settled.kept)
+    if read.decision_id is None or opens:
         decision_id = insert_decision(session, {**values, "id": read.decision_id} if read.decision_id else values)
     else:
         decision_id, pending = read.decision_id, {**values, "id": read.decision_id}
@@ -189,6 +196,9 @@ def decide_in(
         for p in settled.kept
         if p.action == "handoff"
     ]
+    screening = open_screening(session, account_id, decision_id, settled.kept, waiting, now)
+    if screening is not None and screening[1]:
+        handoffs.append(screening[0])
     kept_sources = {p.source for p in settled.kept}
     acted = [(s.name, s.event) for s in decision.trace.steps if s.acted and s.name in kept_sources]
     advanced = held_after(advance_progress(account.progress, acted, decision.day), settled.kept, now)
@@ -203,6 +213,7 @@ def decide_in(
         "handoffs": handoff_ids,
         "refused": len(refused),
         **({"cancelled": held_back} if held_back else {}),
+        **({"screening": {"opened" if screening[1] else "waiting": screening[0]}} if screening else {}),
     }
     finish(
         session,
@@ -219,7 +230,7 @@ def decide_in(
         strategy_version=plan.version,
         strategy_hash=decision.strategy_hash,
         day=decision.day,
-        proposals=out_proposals(settled.kept, contacts, outbox_ids),
+        proposals=with_screening(out_proposals(settled.kept, contacts, outbox_ids), settled.kept, screening),
         refused=refused,
         handoff_ids=handoff_ids,
         model_ids=values["model_ids"],

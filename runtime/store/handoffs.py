@@ -3,19 +3,30 @@
 `open_handoff` is called by decide in its transaction; `list_handoffs`, `claim` and `resolve`
 by the API. A hand-off goes open → claimed → resolved; claiming one someone else holds, or
 resolving one not claimed by the resolver, is a 409. Reasons are the strategy's words (a queue
-and a priority), never the patient's.
+and a priority), never the patient's. `waiting_screening` finds the screening hand-off a `screen`
+step already opened (`runtime.store.handoffs_screening`), so decide does not open a second.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from engine.decide import Proposal
 from runtime.db.tables import HandoffRow
+from runtime.store.handoffs_screening import (
+    SCREENING_QUEUE,
+    SCREENING_REASON,
+    is_screen,
+    screening_desk,
+    screening_reason,
+)
 from runtime.store.problems import conflict, invalid, not_found
 
 STATUSES = ("open", "claimed", "resolved")
+WAITING = ("open", "claimed")  # a person has it, or will: the work is not done
 
 
 def open_handoff(
@@ -41,6 +52,46 @@ def open_handoff(
     session.add(row)
     session.flush()
     return row
+
+
+def waiting_screening(session: Session, account_id: str, since: dt.datetime | None) -> HandoffRow | None:
+    """The account's newest screening hand-off still open or claimed and opened after `since`, or None.
+
+    `since`: when the newest `fa_screening` event happened (None: never). A screening hand-off
+    opened before that event has had its answer, even if nobody has closed it yet.
+    """
+    query = select(HandoffRow).where(
+        HandoffRow.account_id == account_id,
+        HandoffRow.queue == SCREENING_QUEUE,
+        col(HandoffRow.status).in_(WAITING),
+        col(HandoffRow.reason).startswith(SCREENING_REASON, autoescape=True),
+    )
+    if since is not None:
+        query = query.where(HandoffRow.created_at > since)
+    return session.exec(query.order_by(col(HandoffRow.id).desc()).limit(1)).first()
+
+
+def open_screening(
+    session: Session,
+    account_id: str,
+    decision_id: int | None,
+    kept: Sequence[Proposal],
+    waiting: HandoffRow | None,
+    now: dt.datetime,
+) -> tuple[int, bool] | None:
+    """The counselor hand-off a decision's `screen` opens, or the one still waiting; its id and whether it is new.
+
+    One per decision however many of its steps and handlers screen: they all ask the same people
+    for the same thing. `waiting`: `waiting_screening`'s answer, read before the decision row was
+    written. None when nothing in `kept` screens.
+    """
+    screen = next((p for p in kept if is_screen(p)), None)
+    if screen is None:
+        return None
+    if waiting is not None and waiting.id is not None:
+        return waiting.id, False
+    row = open_handoff(session, account_id, decision_id, screening_reason(screen), now, *screening_desk(screen, kept))
+    return int(row.id or 0), True
 
 
 def list_handoffs(
