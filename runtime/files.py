@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from dsl import ast, resolve
-from dsl.diagnostics import Diagnostic, error, has_errors
+from dsl.diagnostics import Diagnostic, error, has_errors, render_all_text
 from dsl.parser import parse
 from dsl.source import Source, Span
 from dsl.templates import TemplateSet, build_template_set
+from engine.guard import GuardRules, compile_rules
 
 TEMPLATE_SUFFIX = ".j2"
 POLICY_SUFFIX = ".parley"
@@ -65,6 +66,19 @@ def load_policies(folder: Path) -> tuple[list[ast.Policy], list[Diagnostic]]:
                 policies.append(program)
         findings.extend(pack_findings)
     return policies, findings
+
+
+def load_guard_rules(folder: Path) -> GuardRules:
+    """The packs of a folder compiled for the guard; a ValueError that says why when any cannot be used.
+
+    Judging without a pack that failed to read would allow what that pack forbids.
+    """
+    if not folder.is_dir():
+        raise ValueError(f"there is no policies folder `{folder}`")
+    packs, findings = load_policies(folder)
+    if any(d.is_error for d in findings):
+        raise ValueError(f"the packs in `{folder}` have errors:\n{render_all_text(findings)}")
+    return compile_rules(packs)
 
 
 def read_text(path: Path, findings: list[Diagnostic]) -> str | None:

@@ -140,8 +140,12 @@ class Runs:
             self.kills[point] += 1
 
 
+NO_PACKS = ROOT / "tests" / "fixtures" / "no_packs"  # the mechanics alone: see its README
+
+
 def worker_argv(url: str) -> list[str]:
-    return ["--database-url", url, "--poll-seconds", "0.02", "--lease-seconds", "1", "--limit", "4"]
+    timing = ["--poll-seconds", "0.02", "--lease-seconds", "1", "--limit", "4"]
+    return ["--database-url", url, "--policies", str(NO_PACKS), *timing]
 
 
 def worker_env(hook_url: str) -> dict[str, str]:

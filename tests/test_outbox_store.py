@@ -53,7 +53,14 @@ def seed(engine: Engine, count: int, channel: str = "sms", account: str = "acct-
             session.add(Patient(patient_id="pat-1", language="en", timezone="America/New_York"))
         if session.get(AccountRow, account) is None:
             session.add(
-                AccountRow(account_id=account, patient_id="pat-1", strategy_name="s", placed_on=dt.date(2026, 1, 1))
+                AccountRow(
+                    account_id=account,
+                    patient_id="pat-1",
+                    strategy_name="s",
+                    placed_on=dt.date(2026, 1, 1),
+                    jurisdiction="US-NY",
+                    facts={"jurisdiction": "US-NY"},
+                )
             )
         session.flush()
         ids = []

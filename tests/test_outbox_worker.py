@@ -186,6 +186,7 @@ def test_the_command_delivers_to_the_development_file(engine: Engine, database_u
     out = tmp_path / "outbox.jsonl"
     env = {**os.environ, "PARLEY_OUTBOX_FILE": str(out), "PARLEY_CHANNEL_ROUTES": "*=file"}
     command = [sys.executable, "-m", "runtime.outbox.worker", "--database-url", database_url, "--once"]
+    command += ["--policies", str(ROOT / "tests" / "fixtures" / "no_packs")]  # the mechanics alone
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     written = list(read_messages(out))

@@ -29,10 +29,10 @@ from dsl.check import CheckOptions, check_text
 from dsl.diagnostics import render_all_text
 from engine.decide import Decision, decide
 from engine.evaluators import EVALUATORS, build_plan
-from engine.guard import CaseError, GuardRules, compile_rules, judge, parse_case
+from engine.guard import CaseError, GuardRules, judge, parse_case
 from engine.guarding import account_guard
 from engine.plan import Plan, strategy_organization
-from runtime.files import load_policies
+from runtime.files import load_guard_rules, load_policies
 from runtime.portfolio import PortfolioAccount, PortfolioError, read_portfolio
 from runtime.portfolio_out import WRITE_SUFFIXES, decision_rows, error_row, write_decisions
 
@@ -55,18 +55,12 @@ def fail(message: str) -> typer.Exit:
 
 
 def guard_rules(folder: Path | None) -> GuardRules:
-    """The packs of a folder compiled for the guard; a pack with an error stops the run.
-
-    Judging without a pack that failed to read would allow what that pack forbids.
-    """
+    """The packs of a folder compiled for the guard; a pack with an error stops the run."""
     folder = folder or Path("policies")
-    if not folder.is_dir():
-        raise fail(f"there is no policies folder `{folder}`; name one with --policies")
-    packs, findings = load_policies(folder)
-    if any(d.is_error for d in findings):
-        typer.echo(render_all_text(findings), err=True)
-        raise fail(f"the packs in `{folder}` have errors: fix them before judging contacts")
-    return compile_rules(packs)
+    try:
+        return load_guard_rules(folder)
+    except ValueError as problem:
+        raise fail(f"{problem}\nfix them, or name another folder with --policies") from None
 
 
 def guard_command(

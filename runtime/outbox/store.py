@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 PENDING, LEASED, DELIVERED, DEAD = "pending", "leased", "delivered", "dead"
 CANCELLED_REASON = "cancelled: the contact was cancelled before delivery"
+
+# How a deliverer leases: (engine, owner, limit, seconds, channels) -> the rows it now holds.
+Lease = Callable[[Engine, str, int, float, Collection[str] | None], list[OutboxRow]]
 
 
 class LeaseLost(LookupError):
@@ -153,41 +156,65 @@ def lease(
     channels: Collection[str] | None = None,
     now: dt.datetime | None = None,
 ) -> list[OutboxRow]:
-    """Up to `limit` messages due now, leased to `owner` for `seconds` (oldest first).
+    """Up to `limit` messages due now, leased to `owner` for `seconds` (oldest first), unjudged.
 
-    Due: its contact's time has come (decide chose that time inside the step's window and the
-    guard cleared it: not a minute earlier), and pending and past any backoff, or leased with a
-    lease that ran out. `channels` limits the lease to those channels (a worker leases only what
-    its registry can deliver). A message whose contact was cancelled is made a dead letter instead
-    of being leased.
+    The delivery mechanics alone: the worker and the API lease through
+    `runtime.service.sendtime.lease_judged`, which asks the guard again at the moment of sending.
+    `channels` limits the lease to those channels (a worker leases only what its registry can
+    deliver). A message whose contact was cancelled is made a dead letter instead of being leased.
     """
     now = now or utcnow()
     with transaction(engine) as session:
-        query = (
-            select(OutboxRow, ContactRow.status)
-            .join(ContactRow, col(ContactRow.id) == col(OutboxRow.contact_id))
-            .where(col(OutboxRow.status).in_((PENDING, LEASED)))
-            .where(col(ContactRow.at) <= now)
-            .where(sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) <= now))
-            .order_by(col(OutboxRow.id))
-            .limit(limit)
-        )
-        if channels is not None:
-            query = query.where(col(OutboxRow.channel).in_(tuple(channels)))
-        if not is_sqlite(session):
-            query = query.with_for_update(skip_locked=True, of=OutboxRow)  # type: ignore[arg-type]
-        leased: list[OutboxRow] = []
-        for row, contact_status in session.exec(query).all():
-            if contact_status == "cancelled":
-                row.status, row.lease_owner, row.lease_until, row.last_error = DEAD, None, None, CANCELLED_REASON
-                log.info("outbox %s dead: contact %s cancelled", row.id, row.contact_id)
-                continue
-            row.status, row.lease_owner = LEASED, owner
-            row.lease_until = now + dt.timedelta(seconds=seconds)
-            row.attempts += 1
-            leased.append(row)
+        leased = [
+            take(row, owner, now, seconds)
+            for row, contact in session.exec(locking(due_messages(now, channels).limit(limit), session)).all()
+            if not buried(row, contact)
+        ]
         session.flush()
     return leased
+
+
+def due_messages(now: dt.datetime, channels: Collection[str] | None = None) -> Any:
+    """The query for messages due at `now` with their contacts, oldest first.
+
+    Due: its contact's time has come (decide chose that time inside the step's window and the
+    guard cleared it: not a minute earlier), and pending and past any backoff, or leased with a
+    lease that ran out.
+    """
+    query = (
+        select(OutboxRow, ContactRow)
+        .join(ContactRow, col(ContactRow.id) == col(OutboxRow.contact_id))
+        .where(col(OutboxRow.status).in_((PENDING, LEASED)))
+        .where(col(ContactRow.at) <= now)
+        .where(sa.or_(col(OutboxRow.lease_until).is_(None), col(OutboxRow.lease_until) <= now))
+        .order_by(col(OutboxRow.id))
+    )
+    if channels is not None:
+        query = query.where(col(OutboxRow.channel).in_(tuple(channels)))
+    return query
+
+
+def locking(query: Any, session: Session) -> Any:
+    """`query` locking the outbox rows it reads, skipping rows another holder has locked (PostgreSQL;
+    SQLite's write transaction already holds the database)."""
+    return query if is_sqlite(session) else query.with_for_update(skip_locked=True, of=OutboxRow)
+
+
+def buried(row: OutboxRow, contact: ContactRow) -> bool:
+    """Make the message of a cancelled contact a dead letter; whether it was one."""
+    if contact.status != "cancelled":
+        return False
+    row.status, row.lease_owner, row.lease_until, row.last_error = DEAD, None, None, CANCELLED_REASON
+    log.info("outbox %s dead: contact %s cancelled", row.id, row.contact_id)
+    return True
+
+
+def take(row: OutboxRow, owner: str, now: dt.datetime, seconds: float) -> OutboxRow:
+    """Lease the (locked) row to `owner` for `seconds` from `now`."""
+    row.status, row.lease_owner = LEASED, owner
+    row.lease_until = now + dt.timedelta(seconds=seconds)
+    row.attempts += 1
+    return row
 
 
 def mark_delivered(engine: Engine, outbox_id: int, now: dt.datetime | None = None) -> bool:

@@ -2,7 +2,9 @@
 
 Exactly once to the outside world, by this order of steps:
 
-1. `lease` (one committed transaction): the row is ours until the lease runs out;
+1. `lease` (one committed transaction): the guard judges the message again at this moment
+   (`runtime.service.sendtime`: a late message is postponed or cancelled, never sent outside the
+   law's hours); the row is ours until the lease runs out;
 2. `channel.deliver(message, key)`: the key is the message's stable `contact-{id}`;
 3. `mark_delivered` (another transaction) only after the channel confirmed.
 
@@ -11,7 +13,7 @@ is sent again under the same key, which the receiver drops as a duplicate (the w
 by `Idempotency-Key`, email by `Message-ID`, the file channel by itself). A crash before 2 only
 costs a lease. `tests/test_outbox_kill9.py` kills this worker at random points to show it.
 
-Run it: `python -m runtime.outbox.worker [--database-url URL] [--once]`; channels come from the
+Run it: `python -m runtime.outbox.worker [--database-url URL] [--policies DIR] [--once]`; channels come from the
 `PARLEY_*` settings (`runtime.channels.registry`) and the API's webhook push target. Logs carry
 outbox, contact and account ids only: never an address or any text of a message.
 """
@@ -28,6 +30,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -35,7 +38,10 @@ from runtime.channels.base import DeliveryError
 from runtime.channels.registry import ChannelRegistry, ChannelSettings, build_registry
 from runtime.db.database import make_engine, read_session
 from runtime.db.tables import OutboxRow, WebhookConfig
-from runtime.outbox.store import LeaseLost, RetryPolicy, lease, mark_delivered, mark_failed, outbound
+from runtime.files import load_guard_rules
+from runtime.outbox.store import Lease, LeaseLost, RetryPolicy, lease, mark_delivered, mark_failed, outbound
+from runtime.service.plans import PlanService
+from runtime.service.sendtime import SendTimeGuard, leasing
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +75,18 @@ def run_once(
     limit: int = 20,
     lease_seconds: float = 60.0,
     policy: RetryPolicy | None = None,
+    lease_with: Lease | None = None,
 ) -> RunStats:
-    """Lease up to `limit` due messages of the channels `registry` pushes and deliver each."""
+    """Lease up to `limit` due messages of the channels `registry` pushes and deliver each.
+
+    `lease_with`: how to lease; `main` leases through the guard (`runtime.service.sendtime.leasing`).
+    None leases unjudged (`runtime.outbox.store.lease`): for tests of the delivery mechanics alone.
+    """
     stats = RunStats()
     pushed = registry.pushed
     if not pushed:
         return stats
-    for row in lease(engine, owner, limit, lease_seconds, channels=pushed):
+    for row in (lease_with or lease)(engine, owner, limit, lease_seconds, pushed):
         stats.leased += 1
         if row.lease_until is not None and dt.datetime.now(dt.UTC) >= row.lease_until:
             # Slow sends ate the batch's lease: another worker may hold this one now. Leave it.
@@ -156,6 +167,7 @@ def run_forever(
     limit: int = 20,
     lease_seconds: float = 60.0,
     policy: RetryPolicy | None = None,
+    lease_with: Lease | None = None,
 ) -> RunStats:
     """Deliver until `stop` is set, resting `poll_seconds` whenever nothing is due.
 
@@ -170,7 +182,7 @@ def run_forever(
     if not current.pushed:
         log.warning("no channel is routed (PARLEY_CHANNEL_ROUTES): messages wait for the API's pull")
     while not stop.is_set():
-        stats = run_once(engine, current, owner, limit, lease_seconds, policy)
+        stats = run_once(engine, current, owner, limit, lease_seconds, policy, lease_with)
         total.add(stats)
         if stats.leased == 0:
             stop.wait(poll_seconds)
@@ -189,14 +201,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=20, help="messages leased per pass")
     parser.add_argument("--lease-seconds", type=float, default=60.0, help="how long a lease lasts")
     parser.add_argument("--poll-seconds", type=float, default=1.0, help="rest when nothing is due")
+    parser.add_argument(
+        "--policies",
+        type=Path,
+        default=Path(os.environ.get("PARLEY_POLICIES", "policies")),
+        help="the policy packs each message is judged by when it goes out (default: PARLEY_POLICIES, else policies)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("PARLEY_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(message)s")
+    try:
+        rules = load_guard_rules(args.policies)
+    except ValueError as problem:
+        log.error("the worker sends nothing the guard has not judged: %s", problem)
+        return 2
     engine = make_engine(args.database_url)
     settings = ChannelSettings.from_env()
     owner = args.owner or default_owner()
+    judged = leasing(SendTimeGuard(rules, PlanService(), f"worker:{owner}"))
     try:
         if args.once:
-            stats = run_once(engine, load_registry(engine, settings), owner, args.limit, args.lease_seconds)
+            registry = load_registry(engine, settings)
+            stats = run_once(engine, registry, owner, args.limit, args.lease_seconds, lease_with=judged)
             log.info("one pass: leased=%s delivered=%s dead=%s", stats.leased, stats.delivered, stats.dead)
             return 0
         stop = threading.Event()
@@ -210,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             args.poll_seconds,
             args.limit,
             args.lease_seconds,
+            lease_with=judged,
         )
         return 0
     finally:

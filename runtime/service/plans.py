@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from dsl import ast
 from dsl.check import CheckOptions, check_text
 from engine.deploy import DeployRefused, LivePlans, PlanBook
 from engine.evaluators import build_plan
-from engine.plan import Plan
+from engine.plan import Plan, strategy_organization
 from runtime.db.tables import Deployment, StrategyVersion
 from runtime.store.problems import conflict
 
@@ -105,3 +106,13 @@ def plan_for(plans: Any, name: str, deployment: int | None = None) -> Plan:
     if plan is None:
         raise conflict(f"strategy `{name}` is not deployed", "strategy_name")
     return plan
+
+
+def organizations(plans: PlanService, session: Session) -> Callable[[str], str]:
+    """Who collects under a strategy, by its name, from the live plans (an agency when none is deployed)."""
+
+    def organization_of(name: str) -> str:
+        plan = plans.book(session).plan(name)
+        return strategy_organization(plan) if plan is not None else "agency"
+
+    return organization_of

@@ -66,10 +66,7 @@ def recheck_pending(
     waiting = waiting_contacts(session, account_id, now)
     if not waiting:
         return []  # the usual case: nothing waits in the outbox for this account
-    row = session.get(AccountRow, account_id)
-    organization = (row.organization if row is not None else None) or organization_of(
-        row.strategy_name if row is not None else ""
-    )
+    organization = collector(session, account_id, organization_of)
     cancelled: list[dict[str, Any]] = []
     for contact, message in waiting:
         own = utc(contact.at) or now
@@ -105,6 +102,14 @@ def recheck_patient(
         locked_account(session, account_id)
         cancelled += recheck_pending(session, account_id, rules, None, organization_of, actor, now)
     return cancelled
+
+
+def collector(session: Session, account_id: str, organization_of: Callable[[str], str]) -> str:
+    """Who collects the account: its own organization, else its strategy's (`organization_of`)."""
+    row = session.get(AccountRow, account_id)
+    return (row.organization if row is not None else None) or organization_of(
+        row.strategy_name if row is not None else ""
+    )
 
 
 def waiting_contacts(session: Session, account_id: str, now: dt.datetime) -> list[tuple[ContactRow, OutboxRow]]:
@@ -153,10 +158,15 @@ def judged(
     moment: dt.datetime,
     contact: ContactRow,
     message: OutboxRow,
+    until: dt.datetime | None = None,
 ) -> GuardAnswer:
-    """The guard's answer for the contact as decide asked it, were it to go out at `moment`."""
+    """The guard's answer for the contact as decide asked it, were it to go out at `moment`.
+
+    `until`: search for `next_allowed_at` no later than this (None: the guard's own horizon).
+    """
     template = message.message.get("template") if isinstance(message.message, dict) else None
-    request = ContactRequest(moment, contact.channel, tuple(contact.debts), AUTOMATED.get(contact.channel), template)
+    automated = AUTOMATED.get(contact.channel)
+    request = ContactRequest(moment, contact.channel, tuple(contact.debts), automated, template, until)
     return account_guard(account, ledger, rules, organization, moment)(request)
 
 

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Depends, Header, Path, Response
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, reading, utc_now, writing
 from runtime.api.errors import ApiError
-from runtime.api.routes.decide import organizations, recheck
+from runtime.api.routes.decide import recheck
 from runtime.api.schemas import AccountIn, AccountOut, ErrorOut, EventIn, EventOut, PatientIn, PatientOut
 from runtime.db.tables import AccountRow
+from runtime.service.plans import organizations
 from runtime.service.recheck import recheck_patient
 from runtime.store.accounts import upsert_account, upsert_patient
 from runtime.store.events import record_event
@@ -45,7 +46,7 @@ def put_patient(
         now = utc_now()
         row = upsert_patient(session, patient_id, payload.model_dump(exclude_none=True), now)
         session.flush()  # a new zone, contact point or HIPAA preference may refuse a message still waiting
-        recheck_patient(session, patient_id, state.rules, organizations(state, session), caller.actor, now)
+        recheck_patient(session, patient_id, state.rules, organizations(state.plans, session), caller.actor, now)
         return PatientOut(patient_id=row.patient_id, updated_at=row.updated_at)
 
 

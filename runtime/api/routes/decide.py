@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
@@ -17,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 from sqlmodel import Session
 
-from engine.plan import Plan, strategy_organization
+from engine.plan import Plan
 from runtime.api.app import ServiceState
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, reading, utc_now, writing
@@ -25,7 +24,7 @@ from runtime.api.errors import ApiError
 from runtime.api.responses import model_response
 from runtime.api.schemas import DecideIn, DecideOut, ErrorOut
 from runtime.service.decide import decide_and_reserve, replay
-from runtime.service.plans import PlanService
+from runtime.service.plans import PlanService, organizations
 from runtime.service.recheck import recheck_pending
 
 router = APIRouter(
@@ -64,17 +63,8 @@ def recheck(
 ) -> None:
     """Judge the account's waiting messages again after a change (`runtime.service.recheck`)."""
     now = utc_now()
-    recheck_pending(session, account_id, state.rules, changed_at, organizations(state, session), caller.actor, now)
-
-
-def organizations(state: ServiceState, session: Session) -> Callable[[str], str]:
-    """Who collects under a strategy, by its name, from the live plans (an agency when none is deployed)."""
-
-    def organization_of(name: str) -> str:
-        plan = SessionPlans(state.plans, session).plan(name)
-        return strategy_organization(plan) if plan is not None else "agency"
-
-    return organization_of
+    organization_of = organizations(state.plans, session)
+    recheck_pending(session, account_id, state.rules, changed_at, organization_of, caller.actor, now)
 
 
 def decide_for(state: ServiceState, account_id: str, now: dt.datetime | None, actor: str) -> dict[str, Any]:

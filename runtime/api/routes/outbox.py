@@ -21,6 +21,7 @@ from runtime.api.schemas import ErrorOut
 from runtime.api.schemas_outreach import FailIn, LeaseIn, MessageOut, OutboxStatusOut, WebhookIn, WebhookOut
 from runtime.db.tables import OutboxRow, WebhookConfig
 from runtime.outbox import store
+from runtime.service.sendtime import SendTimeGuard, lease_judged
 
 router = APIRouter(prefix="/outbox", tags=["outbox"], responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}})
 Outreach = Annotated[Caller, Depends(require("outreach"))]
@@ -64,8 +65,14 @@ def status_out(row: OutboxRow) -> OutboxStatusOut:
 
 @router.post("/lease", response_model=list[MessageOut], summary="Pull messages to send (with a lease)")
 def lease(payload: LeaseIn, state: State, caller: Outreach) -> list[MessageOut]:
-    """Up to `limit` messages due now, yours for `seconds`; acknowledge each once sent."""
-    rows = store.lease(state.engine, owner(caller), payload.limit, payload.seconds, payload.channels)
+    """Up to `limit` messages due now, yours for `seconds`; acknowledge each once sent.
+
+    Each is judged by the guard again as it is handed out, for the whole of the lease: one that may
+    not go out now (past 21:00 where the patient is, a cap reached since) waits for the next instant
+    it may, or is cancelled when it cannot go out within a day of its time.
+    """
+    guard = SendTimeGuard(state.rules, state.plans, caller.actor)
+    rows = lease_judged(state.engine, owner(caller), payload.limit, payload.seconds, payload.channels, guard)
     return [message_out(row) for row in rows]
 
 
