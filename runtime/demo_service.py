@@ -242,15 +242,24 @@ def count(tally: dict[str, Any], decision: dict[str, Any]) -> None:
 
 def deliver_mail(url: str) -> int:
     """Letters and emails go out through the delivery worker to a file (the development channel);
-    texts and calls stay in the outbox for the dialer to pull with a lease."""
+    texts and calls stay in the outbox for the dialer to pull with a lease.
+
+    The worker judges each message at the day's close, 23:00 UTC (evening in every US zone): the
+    demo's day is simulated, so the moment of sending is too.
+    """
     from runtime.channels.registry import ChannelSettings
+    from runtime.files import load_guard_rules
     from runtime.outbox.worker import load_registry, run_once
+    from runtime.service.plans import PlanService
+    from runtime.service.sendtime import SendTimeGuard, leasing
 
     OUTBOX_FILE.unlink(missing_ok=True)
     engine = make_engine(url)
     registry = load_registry(engine, ChannelSettings(routes={"letter": "file", "email": "file"}, file_path=OUTBOX_FILE))
+    close = dt.datetime.combine(TODAY, dt.time(23), dt.UTC)
+    judged = leasing(SendTimeGuard(load_guard_rules(Path("policies")), PlanService(), "demo-worker", close))
     delivered = 0
-    while (stats := run_once(engine, registry, "demo-worker", limit=100)).leased:
+    while (stats := run_once(engine, registry, "demo-worker", limit=100, lease_with=judged)).leased:
         delivered += stats.delivered
     engine.dispose()
     return delivered

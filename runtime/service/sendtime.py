@@ -56,6 +56,7 @@ class SendTimeGuard:
     rules: GuardRules
     plans: PlanService
     actor: str
+    as_of: dt.datetime | None = None  # judge as at this instant, not now: a simulated day's clock
 
 
 def lease_judged(
@@ -117,11 +118,11 @@ def lease_one(
     message, contact = found
     if buried(message, contact):
         return None
-    until = now + dt.timedelta(seconds=seconds)
-    refusal = refused_at_send(session, contact, message, guard, (now, until))
+    sending = guard.as_of or now
+    refusal = refused_at_send(session, contact, message, guard, (sending, sending + dt.timedelta(seconds=seconds)))
     if refusal is None:
         return take(message, owner, now, seconds)
-    settle(session, contact, message, refusal, guard.actor, now)
+    settle(session, contact, message, refusal, guard.actor, sending)
     return None
 
 
