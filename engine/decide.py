@@ -45,7 +45,9 @@ class ContactRequest:
     `automated` says whether the contact is autodialed, prerecorded or an automated text (None:
     not known, which the guard treats as automated); `template` is the template or call script;
     `until`: decide can use a later instant only before this one (the end of the step's window
-    today), so the guard need not search past it for `next_allowed_at` (None: search its horizon).
+    today), so the guard need not search past it for `next_allowed_at` (None: search its horizon);
+    `to`: the id of the patient's contact point the message will go to, chosen before the guard is
+    asked so it judges that very point (None: the patient's only point of the kind, if any).
     """
 
     at: dt.datetime
@@ -54,6 +56,7 @@ class ContactRequest:
     automated: bool | None = None
     template: str | None = None
     until: dt.datetime | None = None
+    to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,22 @@ class GuardAnswer:
 
 
 Guard = Callable[[ContactRequest], GuardAnswer]
+# The contact point a contact on a channel goes to (`engine.recipients.ledger_route`); None: none chosen.
+Route = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class Routed:
+    """The guard with the route that picks each contact's point, so the guard judges where it goes.
+
+    45 CFR 164.522(b): a patient's alternative address is judged, and used, instead of being refused.
+    """
+
+    guard: Guard
+    route: Route
+
+    def __call__(self, request: ContactRequest) -> GuardAnswer:
+        return self.guard(request)
 
 
 def allow_all(request: ContactRequest) -> GuardAnswer:
@@ -83,6 +102,7 @@ class Proposal:
     template: str | None
     at: dt.datetime
     details: Mapping[str, object] = field(default_factory=dict)
+    to: str | None = None  # the contact point the guard judged and the message goes to
 
 
 @dataclass(frozen=True)
@@ -97,8 +117,12 @@ class Decision:
     trace: Trace
 
 
-def decide(plan: Plan, account: Account, now: dt.datetime, guard: Guard = allow_all) -> Decision:
-    """The actions `plan` takes for `account` at `now`, each cleared by `guard`."""
+def decide(
+    plan: Plan, account: Account, now: dt.datetime, guard: Guard = allow_all, route: Route | None = None
+) -> Decision:
+    """The actions `plan` takes for `account` at `now`, each cleared by `guard` for the point `route` picks."""
+    if route is not None:
+        guard = Routed(guard, route)
     local_now = now.astimezone(ZoneInfo(account.timezone))
     day = (local_now.date() - account.placed_on).days
     facts = account.facts
@@ -286,18 +310,21 @@ def propose(
     if at is None:
         record.reason = f"its window {window_text(window)} has passed for today"
         return None
-    request = ContactRequest(at, channel, account.debts, AUTOMATED.get(channel), template, window_end(window, now))
+    # The point is chosen before the guard is asked, so the guard judges the one the message uses.
+    to = guard.route(channel) if isinstance(guard, Routed) and channel in CONTACT_CHANNELS else None
+    asked = {"channel": channel, "to": to} if to is not None else {"channel": channel}
+    request = ContactRequest(at, channel, account.debts, AUTOMATED.get(channel), template, window_end(window, now), to)
     answer = guard(request)
-    record.verdicts.append({"channel": channel, "at": at.isoformat(timespec="minutes"), **answer.details})
+    record.verdicts.append({**asked, "at": at.isoformat(timespec="minutes"), **answer.details})
     if not answer.allowed and answer.next_allowed_at is not None:
         retry = answer.next_allowed_at.astimezone(now.tzinfo)
         if retry.date() == now.date() and within(window, retry):
             at, answer = retry, guard(replace(request, at=retry))
-            record.verdicts.append({"channel": channel, "at": at.isoformat(timespec="minutes"), **answer.details})
+            record.verdicts.append({**asked, "at": at.isoformat(timespec="minutes"), **answer.details})
     if not answer.allowed:
         record.reason = f"the runtime guard does not allow `{channel}` today"
         return None
-    return Proposal(source, kind_of(action), channel, template, at, details)
+    return Proposal(source, kind_of(action), channel, template, at, details, to)
 
 
 def describe_action(action: ast.Action) -> tuple[str | None, str | None, dict[str, object]]:
