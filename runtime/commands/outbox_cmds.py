@@ -7,6 +7,8 @@ database first, as `parley serve` does.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,6 +30,11 @@ def work_command(
     limit: int = typer.Option(20, "--limit", min=1, help="Messages leased per pass."),
     lease_seconds: float = typer.Option(60.0, "--lease-seconds", min=1.0, help="How long a lease lasts."),
     poll_seconds: float = typer.Option(1.0, "--poll-seconds", min=0.05, help="Rest when nothing is due."),
+    policies: Path | None = typer.Option(
+        None,
+        "--policies",
+        help="The packs each message is judged by as it goes out \\[default: PARLEY_POLICIES, else ./policies].",
+    ),
 ) -> None:
     """Deliver due messages until stopped (SIGTERM or Ctrl-C), each exactly once to the outside world."""
     url = resolve_url(database_url)
@@ -46,6 +53,8 @@ def work_command(
         "--poll-seconds",
         str(poll_seconds),
     ]
+    if policies is not None:
+        argv += ["--policies", str(policies)]
     if owner:
         argv += ["--owner", owner]
     if once:
