@@ -98,7 +98,7 @@ class Handoff(Node):
 
 @dataclass(frozen=True)
 class Screen(Node):
-    """`screen financial_assistance`: check eligibility before collecting."""
+    """`screen financial_assistance`: hand the patient to a financial counselor for FAP screening."""
 
     program: str
 

@@ -68,7 +68,7 @@ HANDOFF_PRIORITIES: dict[str, str] = {
 }
 
 SCREEN_PROGRAMS: dict[str, str] = {
-    "financial_assistance": "the financial-assistance policy (charity care), screened against the poverty guidelines",
+    "financial_assistance": "the financial-assistance policy (charity care): a financial counselor screens the patient",
 }
 
 
