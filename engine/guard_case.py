@@ -113,7 +113,7 @@ def build_case(
     """
     if parsed.timezone != account.timezone or parsed.account_debts != account.debts:
         return None
-    if len(set(account.debts)) != len(account.debts) or not proposal_shape_ok(proposal):
+    if len(set(account.debts)) != len(account.debts) or not proposal_shape_ok(proposal, parsed.patient):
         return None
     if now.tzinfo is None or not MIN_YEAR <= now.year <= MAX_YEAR:
         return None
@@ -294,14 +294,14 @@ class ExtraRows:
 NO_EXTRA_ROWS = ExtraRows((), ())
 
 
-def proposal_shape_ok(proposal: c.Proposal) -> bool:
-    """What `read_proposal` would check of a proposal decide made."""
+def proposal_shape_ok(proposal: c.Proposal, patient: c.Patient) -> bool:
+    """What `read_proposal` would check of a proposal decide made (its `to`: one of the patient's points)."""
     at = proposal.at
     return (
         proposal.channel in c.PROPOSAL_CHANNELS
         and at.tzinfo is not None
         and MIN_YEAR <= at.year <= MAX_YEAR
-        and proposal.to is None
+        and (proposal.to is None or patient.point(proposal.to) is not None)
         and (proposal.template is None or (isinstance(proposal.template, str) and bool(proposal.template.strip())))
         and len(set(proposal.debts)) == len(proposal.debts)
     )

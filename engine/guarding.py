@@ -104,6 +104,8 @@ def account_guard(account: Account, ledger: Ledger, rules: GuardRules, organizat
             case = read[0]
         elif isinstance(read[0], Case):
             case = read[0].with_proposal(proposal_of(request))
+            if request.to is not None and case.patient.point(request.to) is None:
+                return refusal(unknown_point(request.to))  # as the case's reader would say
         else:
             case = read[0]
         if isinstance(case, CaseError):
@@ -151,10 +153,15 @@ def proposal_of(request: ContactRequest) -> Proposal:
         at=request.at.astimezone(UTC),
         channel=request.channel,
         debts=tuple(dict.fromkeys(request.debts)),
-        to=None,
+        to=request.to,
         automated=request.automated,
         template=request.template,
     )
+
+
+def unknown_point(point_id: str) -> CaseError:
+    """A proposal naming a contact point the patient does not have (`parse_case`'s own words)."""
+    return CaseError("proposed.to", f"no contact point has the id `{point_id}`")
 
 
 def answer(verdict: Verdict, zone: ZoneInfo, assumed: tuple[str, ...]) -> GuardAnswer:
@@ -206,6 +213,8 @@ def case_data(
 def proposal_data(request: ContactRequest) -> dict[str, Any]:
     """The case's `proposed`: what `parley guard` needs to replay the question exactly."""
     data: dict[str, Any] = {"at": stamp(request.at), "channel": request.channel, "debts": list(request.debts)}
+    if request.to is not None:
+        data["to"] = request.to
     if request.automated is not None:
         data["automated"] = request.automated
     if request.template is not None:

@@ -32,6 +32,7 @@ from engine.evaluators import EVALUATORS, build_plan
 from engine.guard import CaseError, GuardRules, judge, parse_case
 from engine.guarding import account_guard
 from engine.plan import Plan, strategy_organization
+from engine.recipients import ledger_route
 from runtime.files import load_guard_rules, load_policies
 from runtime.portfolio import PortfolioAccount, PortfolioError, read_portfolio
 from runtime.portfolio_out import WRITE_SUFFIXES, decision_rows, error_row, write_decisions
@@ -220,7 +221,8 @@ def decide_all(
     """Decide for each account in turn, each proposal cleared by the account's own guard."""
     for item in accounts:
         guard = account_guard(item.account, item.ledger, rules, organization, now)
-        yield decide(plan, item.account, now, guard)
+        # each contact judged on the point it would go to, as the service decides (`engine.recipients`)
+        yield decide(plan, item.account, now, guard, ledger_route(item.ledger))
 
 
 def progress_bar(console: Console) -> Progress:

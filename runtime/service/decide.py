@@ -35,6 +35,7 @@ from engine.guard import GuardRules
 from engine.guarding import Ledger, account_guard
 from engine.holds import held_after
 from engine.plan import strategy_organization
+from engine.recipients import ledger_route
 from runtime.db.database import transaction
 from runtime.service.messages import compose, enqueue_message
 from runtime.service.output import handoff_desk, handoff_reason, out_proposals, proposal_json
@@ -154,7 +155,9 @@ def decide_in(
         account = score_account_states([account], cached_models(models), bandit=bandit, now=now)[0]
     organization = ledger.organization or strategy_organization(plan)
     asked: list[Asked] = []
-    decision = decide(plan, account, now, recording(account_guard(account, ledger, rules, organization, now), asked))
+    guard = recording(account_guard(account, ledger, rules, organization, now), asked)
+    # Each contact's point is chosen before the guard is asked; the message then goes to that point.
+    decision = decide(plan, account, now, guard, ledger_route(ledger))
     addressed, unreachable = addresses(ledger, decision.proposals)
     settled = settle(account, ledger, rules, organization, now, decision, [p for p, _ in addressed])
     settled.refused[:0] = unreachable
@@ -332,7 +335,7 @@ def pushes_over(
     for entry in later:
         at = instant(entry)
         others = [earlier(h) if instant(h) == at else h for h in rows if h is not entry]
-        probe = Proposal("ledger", "contact", entry["channel"], None, at)
+        probe = Proposal("ledger", "contact", entry["channel"], None, at, to=entry.get("to"))
         before = judge(account, replace(ledger, history=tuple(others)), rules, organization, now, probe)
         after = judge(account, replace(ledger, history=(*others, new_row)), rules, organization, now, probe)
         if violated(after) - violated(before):
@@ -346,7 +349,8 @@ def judge(
     """The guard's answer for one contact on a given ledger."""
     guard = account_guard(account, ledger, rules, organization, now)
     channel = str(proposal.channel)
-    return guard(ContactRequest(proposal.at, channel, account.debts, AUTOMATED.get(channel), proposal.template))
+    automated = AUTOMATED.get(channel)
+    return guard(ContactRequest(proposal.at, channel, account.debts, automated, proposal.template, to=proposal.to))
 
 
 def violated(answer: GuardAnswer) -> set[str]:
@@ -356,8 +360,9 @@ def violated(answer: GuardAnswer) -> set[str]:
 
 
 def history_row(proposal: Proposal, debts: Sequence[str]) -> dict[str, Any]:
-    """A proposal as the guard's ledger row once reserved."""
-    return {"at": proposal.at.isoformat(), "channel": proposal.channel, "direction": "outbound", "debts": list(debts)}
+    """A proposal as the guard's ledger row once reserved (with the point it goes to, as the ledger keeps it)."""
+    row = {"at": proposal.at.isoformat(), "channel": proposal.channel, "direction": "outbound", "debts": list(debts)}
+    return {**row, "to": proposal.to} if proposal.to is not None else row
 
 
 def instant(entry: Mapping[str, Any]) -> dt.datetime:

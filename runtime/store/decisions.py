@@ -25,6 +25,7 @@ from engine.evaluators import build_plan
 from engine.guard import GuardRules
 from engine.guarding import Ledger, account_guard
 from engine.plan import Plan
+from engine.recipients import ledger_route
 from runtime.db.tables import DecisionRow, StrategyVersion
 from runtime.portfolio import read_progress
 from runtime.store.accounts import progress_json
@@ -140,6 +141,7 @@ def asked_json(asked: Asked) -> dict[str, Any]:
             "debts": list(asked.request.debts),
             "automated": asked.request.automated,
             "template": asked.request.template,
+            **({"to": asked.request.to} if asked.request.to is not None else {}),
             "allowed": answer.allowed,
             "next_allowed_at": answer.next_allowed_at.isoformat() if answer.next_allowed_at else None,
             "details": dict(answer.details),
@@ -169,6 +171,7 @@ def decision_json(decision: Decision, trace: Mapping[str, Any] | None = None) ->
                     "template": p.template,
                     "at": p.at.isoformat(),
                     "details": dict(p.details),
+                    **({"to": p.to} if p.to is not None else {}),  # the point the guard judged
                 }
                 for p in decision.proposals
             ],
@@ -253,7 +256,7 @@ def replay(session: Session, decision_id: int, rules: GuardRules | None = None, 
         guard = recorded(row.inputs["guard"])
     else:
         guard = account_guard(account, ledger, rules, row.inputs["organization"], row.now)
-    replayed = decision_json(decide(plan, account, row.now, guard))
+    replayed = decision_json(decide(plan, account, row.now, guard, ledger_route(ledger)))  # the same points
     stored = {k: v for k, v in row.decision.items() if k != "ledger"}
     differences = [key for key in sorted(set(stored) | set(replayed)) if stored.get(key) != replayed.get(key)]
     made_by = int(row.inputs.get("engine", 1))

@@ -71,9 +71,9 @@ READ_ACCOUNT = (
 LOCK_ACCOUNT = READ_ACCOUNT.with_for_update(of=ACCOUNTS)  # only the account's row: patients stay unlocked
 
 
-# A contact's direction, outcome and contact point (set on contacts recorded from outside Parley,
-# runtime.store.external_contacts: the guard needs them) and template (a notice Parley sent); the
-# other branches have none.
+# A contact's direction, outcome (set on contacts recorded from outside Parley,
+# runtime.store.external_contacts: the guard needs them), contact point (the one the guard judged)
+# and template (a notice Parley sent); the other branches have none.
 NO_DETAILS = (
     sa.null().label("direction"),
     sa.null().label("outcome"),

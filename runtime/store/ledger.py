@@ -73,6 +73,7 @@ def reserve(
             "status": "reserved",
             "created_at": now,
             "template": p.template,
+            "to_point": p.to,  # the point the guard judged: the guard's ledger row names it (`history_rows`)
         }
         for p in proposals
         if is_contact(p)
