@@ -122,7 +122,7 @@ def test_a_revoked_key_is_refused_at_once(shared_api: Api) -> None:
 def test_keys_are_stored_hashed_and_listed_without_secrets(shared_api: Api) -> None:
     listed = shared_api.call(A, "GET", "/v1/keys").json()
     assert {name for name, _ in HOLDERS.values()} <= {k["name"] for k in listed}
-    assert all(set(k) == {"id", "name", "roles", "created_at", "revoked_at"} for k in listed)
+    assert all(set(k) == {"id", "name", "roles", "created_by", "created_at", "revoked_at"} for k in listed)
     with shared_api.state.engine.connect() as connection:
         stored = [row[0] for row in connection.exec_driver_sql("SELECT key_hash FROM api_keys")]
     secrets = [text.split("_", 2)[2] for text in shared_api.keys.values()]

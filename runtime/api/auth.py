@@ -42,7 +42,7 @@ class Caller:
 
     @property
     def actor(self) -> str:
-        """Who the audit log names: the key holder (four eyes compares these)."""
+        """Who the audit log names: the key holder (four eyes compares these, and the keys' lineage)."""
         return self.name
 
 

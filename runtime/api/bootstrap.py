@@ -46,11 +46,23 @@ def ensure_admin_key(engine: Engine, given: str | None = None) -> str | None:
             except keys.KeyProblem as problem:
                 raise BootstrapError(f"{ENV_KEY}: {problem}") from None
             audit.append(
-                session, "parley serve", "key.create", f"key:{row.id}", {"roles": row.roles, "from": ENV_KEY}, now
+                session,
+                "parley serve",
+                "key.create",
+                f"key:{row.id}",
+                {"name": row.name, "roles": row.roles, "from": ENV_KEY},
+                now,
             )
             return None
         if keys.any_key(session):
             return None
         row, text = keys.create_key(session, ADMIN, ["compliance"], now)
-        audit.append(session, "parley serve", "key.create", f"key:{row.id}", {"roles": row.roles, "first": True}, now)
+        audit.append(
+            session,
+            "parley serve",
+            "key.create",
+            f"key:{row.id}",
+            {"name": row.name, "roles": row.roles, "first": True},
+            now,
+        )
         return text

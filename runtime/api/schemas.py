@@ -88,6 +88,7 @@ class KeyOut(BaseModel):
     id: str
     name: str
     roles: list[str]
+    created_by: str | None = Field(default=None, description="The key that created this one (none: bootstrapped).")
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
 

@@ -75,6 +75,8 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(max_length=200)
     key_hash: str = Field(max_length=200)
     roles: list[str] = json_column(list)
+    # The key that minted this one (None: bootstrapped); four eyes follows this lineage, not `name`.
+    created_by: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = created()
     revoked_at: dt.datetime | None = instant(default=None, nullable=True)
 
@@ -93,6 +95,9 @@ class StrategyVersion(SQLModel, table=True):
     author: str = Field(max_length=200)
     status: str = Field(default="draft", max_length=32)
     submitted_by: str | None = Field(default=None, max_length=200)
+    # The keys the author and submitter called with (None on rows stored before keys had lineage).
+    author_key: str | None = Field(default=None, max_length=64)
+    submitted_key: str | None = Field(default=None, max_length=64)
     submitted_at: dt.datetime | None = instant(default=None, nullable=True)
     approved_by: str | None = Field(default=None, max_length=200)
     approved_at: dt.datetime | None = instant(default=None, nullable=True)

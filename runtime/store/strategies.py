@@ -4,6 +4,12 @@ The life of a version: `draft` → `submitted` (its text checks without errors) 
 compliance officer who is neither its author nor its submitter: four eyes) → `deployed`; a version
 rolled back becomes `retired` and may be deployed again, since it was approved once.
 
+Four eyes compares people, not key names (a name is free text): the approver's key must not
+speak for the same person as the author's or the submitter's key, by the lineage rule of
+`runtime.store.keys` (a key cannot approve what a key it minted, or the key that minted it, or
+another key of the same person wrote). Versions stored before keys had lineage have no author
+key; for them only the names are compared.
+
 The name and version of a stored text are the ones it declares (`strategy "NAME" version N`), so
 every decision's recorded strategy hash and version name exactly one stored text. A version
 number names one text: storing other content under a version already stored is refused.
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from runtime.db.tables import Deployment, StrategyVersion
+from runtime.store.keys import speak_for_one_person
 from runtime.store.problems import StoreProblem
 
 DEPLOYABLE = ("approved", "deployed", "retired")
@@ -46,9 +53,20 @@ class Summary:
 
 
 def create_version(
-    session: Session, name: str, version: int, text: str, content_hash: str, author: str, now: dt.datetime
+    session: Session,
+    name: str,
+    version: int,
+    text: str,
+    content_hash: str,
+    author: str,
+    now: dt.datetime,
+    *,
+    author_key: str | None = None,
 ) -> tuple[StrategyVersion, bool]:
-    """Store a draft; the same text again returns the stored row (created False)."""
+    """Store a draft; the same text again returns the stored row (created False).
+
+    `author_key` is the id of the key the author called with (what four eyes compares).
+    """
     existing = find(session, name, version)
     if existing is not None:
         if existing.content_hash == content_hash:
@@ -64,6 +82,7 @@ def create_version(
         content=text,
         content_hash=content_hash,
         author=author,
+        author_key=author_key,
         status="draft",
         created_at=now,
     )
@@ -128,8 +147,16 @@ def diff(session: Session, name: str, old: int, new: int) -> str:
     return "".join(lines)
 
 
-def submit(session: Session, row: StrategyVersion, actor: str, now: dt.datetime, errors: int) -> StrategyVersion:
-    """Ask for approval; a text whose check finds errors cannot be submitted."""
+def submit(
+    session: Session,
+    row: StrategyVersion,
+    actor: str,
+    now: dt.datetime,
+    errors: int,
+    *,
+    actor_key: str | None = None,
+) -> StrategyVersion:
+    """Ask for approval; a text whose check finds errors cannot be submitted (`actor_key`: the caller's key)."""
     if errors:
         raise StrategyProblem(
             422, f"the text has {errors} error(s) when checked; fix them before submitting (see POST /v1/check)", "text"
@@ -137,13 +164,20 @@ def submit(session: Session, row: StrategyVersion, actor: str, now: dt.datetime,
     if row.status != "draft":
         raise StrategyProblem(409, f"version {row.version} of `{row.name}` is {row.status}, not a draft", "version")
     row.status, row.submitted_by, row.submitted_at = "submitted", actor, now
+    row.submitted_key = actor_key
     session.add(row)
     session.flush()
     return row
 
 
-def approve(session: Session, row: StrategyVersion, actor: str, now: dt.datetime) -> StrategyVersion:
-    """Approve a submitted version: the approver must be a second person (not author, not submitter)."""
+def approve(
+    session: Session, row: StrategyVersion, actor: str, now: dt.datetime, *, actor_key: str | None = None
+) -> StrategyVersion:
+    """Approve a submitted version: the approver must be a second person (not author, not submitter).
+
+    A second person is another name and, when the keys are known, a key of another lineage
+    (`runtime.store.keys.speak_for_one_person`): a 409 names the key the approver's is tied to.
+    """
     if row.status != "submitted":
         raise StrategyProblem(
             409,
@@ -155,10 +189,26 @@ def approve(session: Session, row: StrategyVersion, actor: str, now: dt.datetime
             403,
             f"`{actor}` wrote or submitted this version; a second compliance officer must approve it (four eyes)",
         )
+    check_lineage(session, row, actor_key)
     row.status, row.approved_by, row.approved_at = "approved", actor, now
     session.add(row)
     session.flush()
     return row
+
+
+def check_lineage(session: Session, row: StrategyVersion, approver_key: str | None) -> None:
+    """Refuse (409) an approver whose key speaks for the same person as the author's or submitter's."""
+    if approver_key is None:
+        return
+    for role, key in (("wrote", row.author_key), ("submitted", row.submitted_key)):
+        if key is not None and speak_for_one_person(session, approver_key, key):
+            raise StrategyProblem(
+                409,
+                f"the approving key `{approver_key}` and the key `{key}` that {role} this version were created"
+                " one from the other, or by the same person; four eyes needs a compliance officer whose key"
+                " is not tied to the author's",
+                "approver",
+            )
 
 
 def history(session: Session, name: str) -> list[int]:

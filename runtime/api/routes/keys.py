@@ -1,4 +1,8 @@
-"""API keys: compliance officers create and revoke them; auditors may list them (never a secret)."""
+"""API keys: compliance officers create and revoke them; auditors may list them (never a secret).
+
+A key created here records the key that created it, so four eyes can tell a second person from a
+second key of the same person (`runtime.store.keys`, lineage).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,14 @@ router = APIRouter(tags=["keys"], responses={401: {"model": ErrorOut}, 403: {"mo
 
 def key_out(row: ApiKey) -> KeyOut:
     """A key row without its hash."""
-    return KeyOut(id=row.id, name=row.name, roles=list(row.roles), created_at=row.created_at, revoked_at=row.revoked_at)
+    return KeyOut(
+        id=row.id,
+        name=row.name,
+        roles=list(row.roles),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
 
 
 @router.post("/keys", response_model=KeyCreated, status_code=201, summary="Create an API key")
@@ -28,10 +39,12 @@ def create_key(payload: KeyIn, state: State, caller: Officer) -> KeyCreated:
     now = utc_now()
     with writing(state) as session:
         try:
-            row, text = keys.create_key(session, payload.name, payload.roles, now)
+            row, text = keys.create_key(session, payload.name, payload.roles, now, created_by=caller.key_id)
         except keys.KeyProblem as problem:
             raise ApiError(422, str(problem), "roles") from None
-        record(session, caller, "key.create", f"key:{row.id}", {"roles": list(row.roles)})
+        # The name and minting key make the new key's lineage readable from the audit log alone.
+        details = {"name": row.name, "roles": list(row.roles), "created_by": caller.key_id}
+        record(session, caller, "key.create", f"key:{row.id}", details)
         return KeyCreated(**key_out(row).model_dump(), key=text)
 
 

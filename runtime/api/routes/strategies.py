@@ -74,7 +74,14 @@ def create(payload: StrategyIn, state: State, caller: Writer) -> VersionCreated:
         raise ApiError(422, f"the text does not declare a strategy that can be read{where}", "text")
     with writing(state) as session:
         row, created = store.create_version(
-            session, program.name, program.version, payload.text, content_hash(payload.text), caller.actor, utc_now()
+            session,
+            program.name,
+            program.version,
+            payload.text,
+            content_hash(payload.text),
+            caller.actor,
+            utc_now(),
+            author_key=caller.key_id,
         )
         if created:
             record(session, caller, "strategy.create", subject(row), trail(row))
@@ -124,7 +131,7 @@ def submit(name: Name, version: Version, state: State, caller: Writer) -> Versio
     with writing(state) as session:
         row = store.get(session, name, version, for_update=True)
         errors = sum(1 for d in run_check(state, row.content, name, None).diagnostics if d.is_error)
-        store.submit(session, row, caller.actor, utc_now(), errors)
+        store.submit(session, row, caller.actor, utc_now(), errors, actor_key=caller.key_id)
         record(session, caller, "strategy.submit", subject(row), trail(row))
         return version_out(row, store.live_versions(session))
 
@@ -134,7 +141,7 @@ def approve(name: Name, version: Version, state: State, caller: Officer) -> Vers
     """Approve a submitted version: a compliance officer other than its author and submitter."""
     with writing(state) as session:
         row = store.get(session, name, version, for_update=True)
-        store.approve(session, row, caller.actor, utc_now())
+        store.approve(session, row, caller.actor, utc_now(), actor_key=caller.key_id)
         payload = trail(row, submitted_by=row.submitted_by, approved_by=caller.actor)
         record(session, caller, "strategy.approve", subject(row), payload)
         return version_out(row, store.live_versions(session))
