@@ -21,14 +21,17 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from dsl.schema import FACTS, Kind, suggest
+from dsl.schema import FACTS, suggest
 from engine.account import Account, AccountEvent, Progress, placement_start, with_last_reply
 from engine.decide import ContactRequest
 from engine.guard import CaseError, parse_case
 from engine.guarding import Ledger, case_data
 from runtime.db.tables import AccountRow, EventRow, Patient
 from runtime.portfolio import BadCell, read_date, read_fact, read_progress, read_zone
+from runtime.store import audit, patient_fields
+from runtime.store.event_states import event_set_facts, merged_facts
 from runtime.store.events import guard_events, heard_events
+from runtime.store.facts import stored_facts
 from runtime.store.hot import read_state
 from runtime.store.ledger import history_rows
 from runtime.store.problems import StoreProblem, invalid, not_found
@@ -46,19 +49,26 @@ ACCOUNT_KEYS = frozenset(
 # ---------------------------------------------------------------- upserts
 
 
-def upsert_patient(session: Session, patient_id: str, data: Mapping[str, Any], now: dt.datetime) -> Patient:
-    """Create or replace a patient's details; raises `StoreProblem` (422) naming the bad field."""
+def upsert_patient(
+    session: Session, patient_id: str, data: Mapping[str, Any], now: dt.datetime, actor: str = "parley"
+) -> Patient:
+    """Create or replace a patient's details; raises `StoreProblem` (422) naming the bad field.
+
+    The change leaves an audit row on `patient:{id}` signed by `actor`: the fields sent, never their values.
+    """
     check_id(patient_id, "patient_id")
     check_keys(data, PATIENT_KEYS, "")
     timezone = zone(data.get("timezone"), "timezone")
     designations = mapping(data.get("designations", {}), "designations")
     check_keys(designations, DESIGNATION_KEYS, "designations.")
-    patient = session.get(Patient, patient_id) or Patient(patient_id=patient_id, timezone=timezone, created_at=now)
+    patient_fields.designated_intents(designations)
+    existing = session.get(Patient, patient_id)
+    patient = existing or Patient(patient_id=patient_id, timezone=timezone, created_at=now)
     patient.timezone = timezone
     patient.language = optional_text(data.get("language"), "language")
     patient.extra_timezones = [zone(z, f"extra_timezones[{i}]") for i, z in enumerate(listed(data, "extra_timezones"))]
-    patient.confidential_prefs = mapping(data.get("confidential_communication", {}), "confidential_communication")
-    patient.contact_points = listed(data, "contact_points")
+    patient.confidential_prefs = patient_fields.confidential_communication(data.get("confidential_communication", {}))
+    patient.contact_points = patient_fields.contact_points(listed(data, "contact_points"))
     patient.designations = designations
     patient.updated_at = now
     probe = AccountRow(
@@ -67,14 +77,22 @@ def upsert_patient(session: Session, patient_id: str, data: Mapping[str, Any], n
     check_case(probe, patient, now, prefix_from="patient.", prefix_to="")
     session.add(patient)
     session.flush()
+    points = [str(p["id"]) for p in patient.contact_points if "id" in p]
+    entry = {"created": existing is None, "fields": sorted(data), "contact_points": points}
+    audit.append(session, actor, "patient.upsert", f"patient:{patient_id}", entry, now)
     return patient
 
 
-def upsert_account(session: Session, account_id: str, data: Mapping[str, Any], now: dt.datetime) -> AccountRow:
+def upsert_account(
+    session: Session, account_id: str, data: Mapping[str, Any], now: dt.datetime, actor: str = "parley"
+) -> AccountRow:
     """Create or replace an account (its progress and ledger are kept); raises `StoreProblem`.
 
     `facts` use the schema's names (`balance`, `consent.sms`, `attorney_represented`, …); `debts`
-    the guard case's debt objects; `variables` the template variables by dotted path.
+    the guard case's debt objects; `variables` the template variables by dotted path. A fact an
+    event set (a dispute, a cease, a revoked consent…) stays when `facts` leaves it out, and a
+    protective one cannot be lifted here (`runtime.store.event_states`). The change leaves an
+    audit row on `account:{id}` signed by `actor`: field and fact names, never their values.
     """
     check_id(account_id, "account_id")
     check_keys(data, ACCOUNT_KEYS, "")
@@ -82,13 +100,17 @@ def upsert_account(session: Session, account_id: str, data: Mapping[str, Any], n
     patient = session.get(Patient, patient_id)
     if patient is None:
         raise not_found(f"there is no patient `{patient_id}`; create the patient first", "patient_id")
-    row = session.get(AccountRow, account_id)
+    # Locked: events write this row's facts and its audit trail under the same lock.
+    row = locked_account(session, account_id) if session.get(AccountRow, account_id) is not None else None
     if row is not None and row.patient_id != patient_id:
         raise StoreProblem(409, f"account `{account_id}` belongs to another patient", "patient_id")
     facts = stored_facts(mapping(data.get("facts", {}), "facts"))
     jurisdiction = optional_text(data.get("jurisdiction"), "jurisdiction")
     if jurisdiction is not None:
-        facts["jurisdiction"] = stored_facts({"jurisdiction": jurisdiction})["jurisdiction"]
+        facts["jurisdiction"] = stored_facts({"jurisdiction": jurisdiction}, prefix="")["jurisdiction"]
+    created, kept = row is None, []
+    if row is not None:
+        facts, kept = merged_facts(facts, row.facts, event_set_facts(session, account_id))
     values = {
         "patient_id": patient_id,
         "strategy_name": required_text(data.get("strategy_name"), "strategy_name"),
@@ -108,6 +130,9 @@ def upsert_account(session: Session, account_id: str, data: Mapping[str, Any], n
     check_case(row, patient, now, prefix_from="", prefix_to="")
     session.add(row)
     session.flush()
+    entry = {"patient": patient_id, "created": created, "fields": sorted(data)}
+    entry.update({"facts": sorted(mapping(data.get("facts", {}), "facts")), "kept": kept})
+    audit.append(session, actor, "account.upsert", f"account:{account_id}", entry, now)
     return row
 
 
@@ -242,32 +267,6 @@ def advance_progress(progress: Progress, acted: list[tuple[str, str | None]], da
 
 
 # ---------------------------------------------------------------- reading fields
-
-
-def stored_facts(facts: Mapping[str, Any]) -> dict[str, Any]:
-    """Facts checked against the schema and kept as JSON (money as decimal text, times as `14:30`)."""
-    stored: dict[str, Any] = {}
-    for name, value in facts.items():
-        if name not in FACTS:
-            near = suggest(name, FACTS)
-            raise invalid(f"facts.{name}", "not a fact of the language" + (f"; did you mean `{near}`?" if near else ""))
-        if value is None:
-            continue  # unknown
-        try:
-            typed = read_fact(name, value)
-        except BadCell as bad:
-            raise invalid(f"facts.{name}", bad.message) from None
-        stored[name] = json_fact(name, typed)
-    return stored
-
-
-def json_fact(name: str, value: object) -> object:
-    """A typed fact as JSON that `read_fact` reads back to the same value."""
-    if FACTS[name].kind is Kind.CLOCK and isinstance(value, int):
-        return f"{value // 60:02d}:{value % 60:02d}"
-    if isinstance(value, bool | int | str):
-        return value
-    return str(value)
 
 
 def debts_of(value: Any) -> list[dict[str, Any]]:

@@ -28,12 +28,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from dsl.schema import CONSENT_KINDS
+from dsl.schema import CONSENT_KINDS, FACTS
 from dsl.vocabulary import EVENTS as STRATEGY_EVENTS
 from engine.account import AccountEvent, ScoreSource, with_ledger_conversations
 from engine.guard.case import CONTACT_CHANNELS, EVENT_TYPES
 from engine.guarding import ACCOUNT_EVENT_TYPES
 from runtime.db.tables import AccountRow, EventRow
+from runtime.portfolio import BadCell, read_fact
+from runtime.store import audit
+from runtime.store.event_states import CONSENT_EVENTS, state_of
+from runtime.store.facts import READING_GROUPS, event_facts
 from runtime.store.problems import conflict, invalid
 
 RECEIPT = "delivery_receipt"
@@ -41,20 +45,6 @@ KNOWN_TYPES = frozenset({*STRATEGY_EVENTS, *EVENT_TYPES, RECEIPT})
 PAYLOAD_KEYS = frozenset({"type", "at", "debt", "channel", "to", "days", "kind", "text", "facts"})
 GUARD_FIELDS = ("debt", "channel", "to", "days", "kind", "text")
 READING = "reading"  # what the reply's text was read as, added when it is stored (never sent by a caller)
-# The account state an event sets (True), or clears (False).
-STATE_OF_EVENT: dict[str, tuple[str, bool]] = {
-    "dispute": ("disputed", True),
-    "verification_sent": ("verified", True),
-    "cease": ("cease_requested", True),
-    "attorney_representation": ("attorney_represented", True),
-    "bankruptcy": ("bankrupt", True),
-    "deceased": ("deceased", True),
-    "paid": ("paid", True),
-    "plan_accepted": ("plan_active", True),
-    "fa_application": ("fa_application_pending", True),
-    "fa_decision": ("fa_application_pending", False),
-}
-CONSENT_EVENTS = {"consent_given": True, "consent_revoked": False, "opt_out": False}
 
 
 def record_event(
@@ -64,11 +54,14 @@ def record_event(
     idempotency_key: str,
     now: dt.datetime,
     replies: Any = None,
+    actor: str = "parley",
+    key_id: str | None = None,
 ) -> tuple[EventRow, bool]:
     """Store an event once per key (in the caller's transaction); `(row, created)`.
 
     `replies`: the reply classifier (`engine.scores.intents.ReplyModel`) a reply's text is read
-    with; None reads it by the revocation rules alone.
+    with; None reads it by the revocation rules alone. `actor` (and the API key `key_id` it came
+    with) signs the audit row a new event leaves on the account's trail; a repeat leaves none.
     """
     if not isinstance(idempotency_key, str) or not idempotency_key.strip() or len(idempotency_key) > 200:
         raise invalid("idempotency_key", "expected text of 1 to 200 characters")
@@ -100,9 +93,30 @@ def record_event(
         if first is None:
             raise
         return same_or_conflict(first, account_id, clean), False
-    apply_state(row, clean, now)
+    state = apply_state(row, clean, now)
     session.add(row)
+    # INVARIANT: the account's row lock is held (`locked_account` above), as every writer of an
+    # `account:` audit subject must hold it.
+    audit.append(session, actor, "event.record", f"account:{account_id}", event_audit(event, state, key_id), now)
     return event, True
+
+
+def event_audit(event: EventRow, state: tuple[str, bool] | None, key_id: str | None) -> dict[str, Any]:
+    """What the audit trail keeps of a new event: ids, its type and time, field names; never its text,
+    recipient or fact values (a reply's words and a phone number are a patient's data)."""
+    payload = event.payload
+    entry: dict[str, Any] = {"event": event.id, "type": event.type, "at": event.at.isoformat()}
+    for name in ("debt", "channel", "kind"):  # ids and closed words only
+        if isinstance(payload.get(name), str):
+            entry[name] = payload[name]
+    entry["fields"] = sorted(key for key in payload if key != READING)
+    if payload.get("facts"):
+        entry["facts"] = sorted(payload["facts"])
+    if state is not None:
+        entry["sets"] = {state[0]: state[1]}
+    if key_id is not None:
+        entry["by_key"] = key_id
+    return entry
 
 
 def by_key(session: Session, key: str) -> EventRow | None:
@@ -143,8 +157,8 @@ def checked_payload(payload: Any) -> dict[str, Any]:
     days = clean.get("days")
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
         raise invalid("days", "expected a whole number of days")
-    if not isinstance(clean.get("facts", {}), Mapping):
-        raise invalid("facts", "expected an object `{…}`")
+    if "facts" in clean:  # typed like an account's facts; the reply's reading is Parley's own
+        clean["facts"] = event_facts(clean["facts"])
     if kind in CONSENT_EVENTS and clean.get("kind") not in (*CONSENT_KINDS, None):
         raise invalid("kind", f"`{clean.get('kind')}` is not a consent; expected one of {', '.join(CONSENT_KINDS)}")
     return clean
@@ -164,19 +178,17 @@ def read_at(value: Any) -> dt.datetime:
     return at
 
 
-def apply_state(row: AccountRow, payload: Mapping[str, Any], now: dt.datetime) -> None:
-    """Set the fact an event implies (a new dict: JSON columns are not mutation-tracked)."""
-    kind = payload["type"]
-    facts = dict(row.facts)
-    if kind in STATE_OF_EVENT:
-        name, value = STATE_OF_EVENT[kind]
-        facts[name] = value
-    elif kind in CONSENT_EVENTS and payload.get("kind") in CONSENT_KINDS:
-        facts[f"consent.{payload['kind']}"] = CONSENT_EVENTS[kind]
-    else:
-        return
-    row.facts = facts
+def apply_state(row: AccountRow, payload: Mapping[str, Any], now: dt.datetime) -> tuple[str, bool] | None:
+    """Set the fact an event implies (a new dict: JSON columns are not mutation-tracked); the fact set.
+
+    `runtime.store.event_states.merged_facts` keeps it through a later `PUT` of the account.
+    """
+    state = state_of(payload["type"], payload)
+    if state is None:
+        return None
+    row.facts = {**row.facts, state[0]: state[1]}
     row.updated_at = now
+    return state
 
 
 # ---------------------------------------------------------------- as the engine reads them
@@ -218,17 +230,35 @@ def account_events(rows: Iterable[EventRow]) -> list[AccountEvent]:
         if row.type not in STRATEGY_EVENTS:
             continue
         payload = row.payload
-        facts: dict[str, object] = {}
+        # The caller's facts first, so the reply's reading, read below, always has the last word.
+        facts: dict[str, object] = caller_facts(payload.get("facts"))
         sources = {}
         text = payload.get("text")
         if row.type == "reply" and isinstance(text, str):
-            facts, sources = read_back(payload)
+            reading, sources = read_back(payload)
+            facts.update(reading)
             facts["text"] = text
-        facts.update(payload.get("facts", {}))
         if isinstance(payload.get("debt"), str):
             facts["debt"] = payload["debt"]
         found.append(AccountEvent(event_id(row), row.type, row.at, facts, sources))
     return found
+
+
+def caller_facts(facts: Any) -> dict[str, object]:
+    """An event's own facts, typed as the schema says; the reply's reading is never among them.
+
+    Events stored before their facts were checked may hold an intent, a sentiment or a bad value:
+    those are left out rather than trusted (an unreadable value is an unknown one).
+    """
+    typed: dict[str, object] = {}
+    for name, value in (facts or {}).items() if isinstance(facts, Mapping) else ():
+        if name not in FACTS or str(name).startswith(READING_GROUPS) or value is None:
+            continue
+        try:
+            typed[name] = read_fact(name, value)
+        except BadCell:
+            continue
+    return typed
 
 
 def heard_events(rows: Iterable[EventRow], contacts: Iterable[Any], since: dt.datetime) -> list[AccountEvent]:

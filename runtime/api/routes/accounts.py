@@ -44,7 +44,7 @@ def put_patient(
     """A patient's time zones, language, contact points, HIPAA preferences and designations."""
     with writing(state) as session:
         now = utc_now()
-        row = upsert_patient(session, patient_id, payload.model_dump(exclude_none=True), now)
+        row = upsert_patient(session, patient_id, payload.model_dump(exclude_none=True), now, caller.actor)
         session.flush()  # a new zone, contact point or HIPAA preference may refuse a message still waiting
         recheck_patient(session, patient_id, state.rules, organizations(state.plans, session), caller.actor, now)
         return PatientOut(patient_id=row.patient_id, updated_at=row.updated_at)
@@ -58,7 +58,7 @@ def put_account(
     data = payload.model_dump(exclude_none=True)
     data["placed_on"] = payload.placed_on.isoformat()
     with writing(state) as session:
-        row = upsert_account(session, account_id, data, utc_now())
+        row = upsert_account(session, account_id, data, utc_now(), caller.actor)
         session.flush()  # holds the account's row (an update locks it); a new fact may refuse a waiting message
         recheck(state, session, caller, account_id, None)
         return account_out(row)
@@ -100,7 +100,9 @@ def post_event(
     event = payload.model_dump(exclude_none=True, exclude={"account_id", "idempotency_key"})
     event["at"] = payload.at.isoformat()
     with writing(state) as session:
-        row, created = record_event(session, payload.account_id, event, key, utc_now(), state.replies)
+        row, created = record_event(
+            session, payload.account_id, event, key, utc_now(), state.replies, caller.actor, caller.key_id
+        )
         if created:  # a STOP, a cease, a dispute…: messages still waiting may now be refused
             recheck(state, session, caller, payload.account_id, payload.at)
         out = EventOut(
