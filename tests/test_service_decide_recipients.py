@@ -143,10 +143,9 @@ def test_the_home_number_is_never_used_when_the_patient_asked_for_another(db_eng
     alternative = {"id": "alt", "kind": "landline", "number": "+12155550777"}
     patient = {"contact_points": [HOME, alternative], "confidential_communication": {"to": ["alt"]}}
     out = decide(seeded(db_engine, patient))
-    # Today the guard is asked without the point (engine.decide.ContactRequest has no `to`), so its
-    # HIPAA-CONF-COMM rule refuses every call; once it is asked about `alt`, the calls go there.
-    assert {row.message["to"] for row in queued(db_engine)} <= {"+12155550777"}
-    assert "HIPAA-CONF-COMM" in str(out.trace) or queued(db_engine)
+    # The guard is asked about `alt` itself (ContactRequest.to), so the calls are allowed and go there.
+    assert out.proposals and not out.refused and "HIPAA-CONF-COMM" not in str(out.trace)
+    assert [row.message["to"] for row in queued(db_engine)] == ["+12155550777"] * len(out.proposals)
 
 
 def test_a_contact_without_an_address_is_refused_and_not_reserved(db_engine: Engine) -> None:
