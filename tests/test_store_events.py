@@ -14,7 +14,7 @@ from sqlmodel import select
 from runtime.db.database import read_session, transaction
 from runtime.db.tables import AccountRow, EventRow
 from runtime.store.accounts import load_account
-from runtime.store.events import record_event
+from runtime.store.events import account_events, record_event
 from runtime.store.problems import StoreProblem
 
 REPLY = {"type": "reply", "at": "2026-03-02T10:00:00-05:00", "text": "STOP"}
@@ -95,6 +95,14 @@ BAD = [
     ("unknown consent", {"type": "consent_given", "at": T0.isoformat(), "kind": "telepathy"}, "kind"),
     ("negative days", {"type": "fa_application", "at": T0.isoformat(), "days": -1}, "days"),
     ("facts not an object", {"type": "payment", "at": T0.isoformat(), "facts": [1]}, "facts"),
+    ("a reply's intent", {**REPLY, "facts": {"intent.stop": False}}, "facts.intent.stop"),
+    ("a reply's sentiment", {**REPLY, "facts": {"sentiment.anxiety": 0}}, "facts.sentiment.anxiety"),
+    (
+        "a score out of range",
+        {"type": "payment", "at": T0.isoformat(), "facts": {"score.distress": 7}},
+        "facts.score.distress",
+    ),
+    ("an unknown fact", {"type": "payment", "at": T0.isoformat(), "facts": {"balanse": "1"}}, "facts.balanse"),
 ]
 
 
@@ -105,6 +113,24 @@ def test_a_bad_event_names_the_field_and_stores_nothing(engine: Engine, what: st
     assert (problem.value.status, problem.value.field) == (422, field), problem.value
     with read_session(engine) as session:
         assert session.exec(select(EventRow)).all() == []
+
+
+STORED_BEFORE_THE_CHECK = [
+    ("STOP texting me", {"intent.stop": False}, "intent.stop", True),
+    ("I lost my job, I can't pay this, I'm desperate", {"intent.hardship": False}, "intent.hardship", True),
+    ("STOP texting me", {"sentiment.frustration": "abc"}, "sentiment.frustration", None),
+]
+
+
+@pytest.mark.parametrize(("text", "facts", "name", "read"), STORED_BEFORE_THE_CHECK)
+def test_a_reply_reading_is_never_overridden_by_facts_stored_with_the_event(
+    text: str, facts: dict, name: str, read: object
+) -> None:
+    """Events stored before their facts were checked may carry a reading of the caller's: it is ignored."""
+    payload = {"type": "reply", "at": T0.isoformat(), "text": text, "facts": facts}
+    row = EventRow(id=1, account_id="A1", idempotency_key="k", type="reply", at=T0, payload=payload, created_at=T0)
+    (event,) = account_events([row])
+    assert event.facts.get(name) == read or (read is None and event.facts.get(name) != "abc"), event.facts
 
 
 def test_an_event_for_an_unknown_account_is_a_404(engine: Engine) -> None:

@@ -1,7 +1,10 @@
 """The API's request and response bodies (pydantic): what OpenAPI documents and what is validated.
 
 Requests refuse unknown fields (`extra="forbid"`), so a misspelt field is named instead of
-silently ignored. Text fields have length caps so no request can ask the service to hold an
+silently ignored; the free-form objects inside (a patient's HIPAA preferences, contact points and
+designations, an account's or an event's facts) are checked key by key by the stores
+(`runtime.store.patient_fields`, `runtime.store.facts`), with the same 422 naming the field path.
+Text fields have length caps so no request can ask the service to hold an
 unbounded value. Ids are short printable strings.
 """
 
@@ -183,7 +186,9 @@ class PatientIn(Request):
     language: Annotated[str, StringConstraints(max_length=16)] | None = Field(default=None, examples=["es"])
     extra_timezones: list[Annotated[str, StringConstraints(max_length=64)]] = Field(default_factory=list, max_length=8)
     confidential_communication: dict[str, Any] = Field(
-        default_factory=dict, description="HIPAA confidential-communication preferences (guard-case shape)."
+        default_factory=dict,
+        description='HIPAA confidential-communication preferences: `channels` (e.g. `["letter"]`) and `to` '
+        "(contact point ids); any other key is refused by name.",
     )
     contact_points: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
     designations: dict[str, Any] = Field(

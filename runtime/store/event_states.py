@@ -6,12 +6,13 @@ a strategy reads (`disputed`, `cease_requested`, `consent.sms`, …). The billin
 the account (`PUT /v1/accounts/{id}`) with its usual body, which knows nothing of those events.
 
 The rule, for every fact an event of the account has set (`merged_facts`):
-- a PUT that leaves the fact out keeps the stored value: a routine re-sync never ends a dispute,
-  a cease or a revoked consent (12 CFR 1006.38(d)(2); 1006.6(c); 47 CFR 64.1200(a)(10));
+- a PUT that leaves the fact out (or sends it as null, unknown) keeps the stored value: a routine
+  re-sync never ends a dispute, a cease or a revoked consent (12 CFR 1006.38(d); 1006.6(c);
+  47 CFR 64.1200(a)(10));
 - a PUT may always make it stricter (`disputed: true`, `consent.sms: false`);
 - a PUT that would lift a protective state in force (`disputed`, `cease_requested`,
-  `attorney_represented`, `bankrupt`, `deceased` back to false or unknown; a revoked `consent.*`
-  back to true or unknown) is refused with a 409 naming the fact: what the patient told us is
+  `attorney_represented`, `bankrupt`, `deceased` back to false; a revoked `consent.*` back to
+  true) is refused with a 409 naming the fact: what the patient told us is
   changed by recording what happened next as an event (`verification_sent` answers a dispute,
   `consent_given` gives consent again), so the change is dated and audited;
 - other event-set facts (`verified`, `paid`, `plan_active`, `fa_application_pending`, a
