@@ -129,9 +129,21 @@ def read_date(value: Any, path: str) -> dt.date:
         date = dt.date.fromisoformat(text)
     except ValueError:
         raise CaseError(path, f"`{text}` is not a date such as `2025-10-01`") from None
-    if not MIN_YEAR <= date.year <= MAX_YEAR:
-        raise CaseError(path, f"`{text}` is outside the years {MIN_YEAR}-{MAX_YEAR}")
+    problem = outside_years(text, date.year)
+    if problem is not None:
+        raise CaseError(path, problem)
     return date
+
+
+def outside_years(text: str, year: int) -> str | None:
+    """The message for a date or time written `text` outside the years Parley computes with, or None.
+
+    The one check behind every instant a caller gives (guard cases, the API's `now` and `at`): a
+    year such as 0001 or 9999 overflows the moment an offset is applied or a horizon added.
+    """
+    if MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    return f"`{text}` is outside the years {MIN_YEAR}-{MAX_YEAR}"
 
 
 def read_instant(value: Any, path: str, zone: ZoneInfo) -> dt.datetime:
@@ -141,8 +153,9 @@ def read_instant(value: Any, path: str, zone: ZoneInfo) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise CaseError(path, f"`{text}` is not a time such as `2026-03-10T14:05:00`") from None
-    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        raise CaseError(path, f"`{text}` is outside the years {MIN_YEAR}-{MAX_YEAR}")
+    problem = outside_years(text, parsed.year)
+    if problem is not None:
+        raise CaseError(path, problem)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(UTC)

@@ -284,7 +284,7 @@ class ItemReader:
         if at.tzinfo is None or at.utcoffset() is None:
             self.bad("at", "the time needs its UTC offset, such as `-05:00` or `Z`")
             return None
-        if at > now + CLOCK_SKEW:
+        if in_future(at, now):
             self.bad("at", "this time is in the future; record a contact once it has been made")
             return None
         return at
@@ -342,6 +342,15 @@ class ItemReader:
             self.bad("idempotency_key", f"every contact needs its own key: text of 1 to {MAX_KEY} characters")
             return None
         return value
+
+
+def in_future(at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a reported instant lies ahead of the service's clock, beyond the skew a caller's clock may have.
+
+    What happened (a contact, an event) cannot be in the future; one dated ahead would count in caps
+    and cool-downs that have not started. Shared by contacts and `POST /v1/events`.
+    """
+    return at > now + CLOCK_SKEW
 
 
 def parse_instant(value: Any) -> dt.datetime | None:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Header, Path, Response
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, reading, utc_now, writing
 from runtime.api.errors import ApiError
+from runtime.api.instants import checked_instant
 from runtime.api.routes.decide import recheck
 from runtime.api.schemas import AccountIn, AccountOut, ErrorOut, EventIn, EventOut, PatientIn, PatientOut
 from runtime.db.tables import AccountRow
@@ -98,7 +99,7 @@ def post_event(
     if payload.idempotency_key and idempotency_key and payload.idempotency_key != idempotency_key:
         raise ApiError(422, "the body's key and the `Idempotency-Key` header differ", "idempotency_key")
     event = payload.model_dump(exclude_none=True, exclude={"account_id", "idempotency_key"})
-    event["at"] = payload.at.isoformat()
+    event["at"] = checked_instant(payload.at, "at", utc_now()).isoformat()
     with writing(state) as session:
         row, created = record_event(
             session, payload.account_id, event, key, utc_now(), state.replies, caller.actor, caller.key_id

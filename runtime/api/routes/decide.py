@@ -20,7 +20,7 @@ from engine.plan import Plan
 from runtime.api.app import ServiceState
 from runtime.api.auth import Caller, require
 from runtime.api.deps import State, reading, utc_now, writing
-from runtime.api.errors import ApiError
+from runtime.api.instants import checked_instant
 from runtime.api.responses import model_response
 from runtime.api.schemas import DecideIn, DecideOut, ErrorOut
 from runtime.service.decide import decide_and_reserve, replay
@@ -69,9 +69,7 @@ def recheck(
 
 def decide_for(state: ServiceState, account_id: str, now: dt.datetime | None, actor: str) -> dict[str, Any]:
     """One decision, as JSON; the instant is kept in UTC, as the decisions table gives it back."""
-    if now is not None and (now.tzinfo is None or now.utcoffset() is None):
-        raise ApiError(422, "give the time with its UTC offset, e.g. `2026-03-16T13:00:00Z`", "now")
-    moment = (now or utc_now()).astimezone(dt.UTC)
+    moment = (utc_now() if now is None else checked_instant(now, "now")).astimezone(dt.UTC)
     with writing(state) as session:
         out = decide_and_reserve(
             session,
