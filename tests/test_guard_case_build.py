@@ -86,6 +86,8 @@ FACT_VALUES = st.none() | st.booleans() | st.decimals(-2, 2, places=2) | st.inte
     ledger_debts=st.booleans(),
     channel=st.sampled_from(CHANNELS),
     prepared=st.booleans(),
+    points=st.booleans(),
+    to=st.sampled_from([None, "a1", "a2", "zz"]),  # decide's chosen point; `zz` is on no patient's file
 )
 def test_whatever_the_account_says_both_ways_answer_alike(
     states: dict,
@@ -96,6 +98,8 @@ def test_whatever_the_account_says_both_ways_answer_alike(
     ledger_debts: bool,
     channel: str,
     prepared: bool,
+    points: bool,
+    to: str | None,
 ) -> None:
     base: dict[str, object] = {"jurisdiction": "US-PA", "balance": Decimal("300")}
     events = tuple(
@@ -110,16 +114,40 @@ def test_whatever_the_account_says_both_ways_answer_alike(
         history=history,
         events=({"at": "2026-03-02T09:00:00", "type": "dispute", "debt": "D1"},) if states.get("disputed") else (),
         debts=({"id": "D1", "kind": "medical", "balance": "90"},) if ledger_debts else (),
+        patient=POINTS if points else {},
     )
     if prepared:
         ledger = prepare_ledger(account, ledger)
-    request = ContactRequest(NOW, channel, debts, True, "a_template")
+    request = ContactRequest(NOW, channel, debts, True, "a_template", to=to)
     answer = account_guard(account, ledger, RULES, "agency", NOW)(request)
     reference = slow(account, ledger, "agency", request)
     if isinstance(reference, dict):
         assert answer.details["error"] == reference
     else:
         assert answer.details == {**judge(reference, RULES).to_dict(), **pick(answer.details, "assumed")}
+
+
+POINTS = {
+    "contact_points": [{"id": "a1", "kind": "address", "place": "home"}, {"id": "a2", "kind": "address"}],
+    "confidential_communication": {"to": ["a2"]},
+}
+
+
+def test_a_later_request_is_judged_on_its_own_point_as_the_json_way_reads_it() -> None:
+    account = Account("A1", dt.date(2026, 3, 1), "America/Chicago", {"jurisdiction": "US-PA"})
+    ledger = Ledger(patient=POINTS)
+    named = ContactRequest(NOW, "letter", ("D1",), to="a2")
+    built = fast(account, ledger, "provider", named)
+    assert built is not None and built.proposed.to == "a2"  # the typed way takes a named point too
+    assert built == slow(account, ledger, "provider", named)
+    guard = account_guard(account, ledger, RULES, "provider", NOW)
+    for to in ("a2", "a1", None, "zz", "a2"):  # the first builds the case; the others swap the proposal in
+        request = ContactRequest(NOW, "letter", ("D1",), to=to)
+        reference = slow(account, ledger, "provider", request)
+        expected = (
+            {"allowed": False, "error": reference} if isinstance(reference, dict) else judge(reference, RULES).to_dict()
+        )
+        assert guard(request).details == expected, to
 
 
 def pick(details: Any, key: str) -> dict:
