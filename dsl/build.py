@@ -18,6 +18,9 @@ from dsl.diagnostics import Diagnostic, error
 from dsl.source import Source, Span
 
 MONEY_SHAPE = re.compile(r"\$(\d{1,3}(,\d{3})+|\d+)(\.\d{2})?")
+# A day, count, version or duration amount longer than this is a typo (the limits allow 3650 days
+# and 1,000 times); Python refuses to turn more than 4,300 digits into an int, so read none that long.
+MAX_DIGITS = 12
 ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 
 
@@ -67,6 +70,18 @@ class TreeBuilder:
 
     def literal_error(self, token: Token, message: str, hint: str) -> None:
         self.diagnostics.append(error("PARSE", self.token_span(token), message, hint))
+
+    def whole(self, token: Token) -> int:
+        """An integer token's value; one too long for any day or count is a PARSE error at the token (read as 0)."""
+        text = str(token)
+        if len(text) <= MAX_DIGITS:
+            return int(text)
+        self.literal_error(
+            token,
+            f"`{text[:24]}…` has {len(text)} digits, more than any day, count or version Parley reads",
+            "check the number; a strategy spans ten years (3650 days) at most",
+        )
+        return 0
 
     # ------------------------------------------------------------ values
 
@@ -167,7 +182,7 @@ class TreeBuilder:
     def duration(self, span: Span, children: list[Token]) -> ast.Duration:
         amount, unit = children
         singular = str(unit).rstrip("s")
-        return ast.Duration(int(str(amount)), singular, span=span)
+        return ast.Duration(self.whole(amount), singular, span=span)
 
     # ------------------------------------------------------------ conditions
 

@@ -116,7 +116,7 @@ class ProgramBuilder(StrategyBuilder):
     def frequency_cap(self, span: Span, children: list[Any]) -> ast.FrequencyCap:
         channels, limit, per, window, *place = children
         return ast.FrequencyCap(
-            channels, int(str(limit)), self.ident(per), window, place[0] if place else None, span=span
+            channels, self.whole(limit), self.ident(per), window, place[0] if place else None, span=span
         )
 
     def cool_down(self, span: Span, children: list[Any]) -> ast.CoolDown:

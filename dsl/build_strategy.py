@@ -75,7 +75,7 @@ class StrategyBuilder(TreeBuilder):
                 groups[group_of[type(item)]].append(item)
         return ast.Strategy(
             unescape(str(name)),
-            int(str(version)),
+            self.whole(version),
             **fields,
             **{key: tuple(value) for key, value in groups.items()},
             span=span,
@@ -97,14 +97,14 @@ class StrategyBuilder(TreeBuilder):
     # ------------------------------------------------------------ steps and handlers
 
     def on_day(self, span: Span, children: list[Token]) -> ast.OnDay:
-        return ast.OnDay(int(str(children[0])), span=span)
+        return ast.OnDay(self.whole(children[0]), span=span)
 
     def every(self, span: Span, children: list[Any]) -> ast.Every:
         interval, start, end = children
-        return ast.Every(interval, int(str(start)), int(str(end)), span=span)
+        return ast.Every(interval, self.whole(start), self.whole(end), span=span)
 
     def at_most(self, span: Span, children: list[Token]) -> ast.AtMost:
-        return ast.AtMost(int(str(children[0])), span=span)
+        return ast.AtMost(self.whole(children[0]), span=span)
 
     def window_clause(self, span: Span, children: list[Token]) -> ast.TimeWindow:
         return ast.TimeWindow(self.window_value(children[0]), span=span)
