@@ -94,11 +94,6 @@ def point_id(points: list[dict[str, Any]], address: str) -> str:
     return next(p["id"] for p in points if p["address"] == address)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime/service/recheck.py `judged` asks the guard without the contact's point "
-    "(ContactRequest(..., to=contact.to_point) is missing), so the send-time check cancels the letter",
-)
 def test_the_letter_to_the_po_box_is_handed_to_the_sender(api: Api) -> None:
     deployed(api)
     decided(api, [HOME, PO_BOX], {"to": ["a2"]})

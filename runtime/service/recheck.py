@@ -34,6 +34,7 @@ from engine.account import Progress
 from engine.decide import AUTOMATED, ContactRequest, GuardAnswer
 from engine.guard import GuardRules
 from engine.guarding import Ledger, account_guard
+from engine.recipients import point_value
 from runtime.db.database import is_sqlite
 from runtime.db.tables import AccountRow, ContactRow, OutboxRow
 from runtime.outbox.store import DEAD, LEASED, PENDING
@@ -164,10 +165,25 @@ def judged(
 
     `until`: search for `next_allowed_at` no later than this (None: the guard's own horizon).
     """
-    template = message.message.get("template") if isinstance(message.message, dict) else None
+    stored = message.message if isinstance(message.message, dict) else {}
     automated = AUTOMATED.get(contact.channel)
-    request = ContactRequest(moment, contact.channel, tuple(contact.debts), automated, template, until)
+    to = point_sent_to(ledger, stored.get("to"))
+    request = ContactRequest(
+        moment, contact.channel, tuple(contact.debts), automated, stored.get("template"), until, to
+    )
     return account_guard(account, ledger, rules, organization, moment)(request)
+
+
+def point_sent_to(ledger: Ledger, address: object) -> str | None:
+    """The id of the patient's contact point the message is addressed to, as decide chose it
+    (`engine.recipients`); None when no point on file holds that address any more."""
+    if not isinstance(address, str):
+        return None
+    points = ledger.patient.get("contact_points") if isinstance(ledger.patient, Mapping) else None
+    for point in points if isinstance(points, list) else []:
+        if isinstance(point, Mapping) and point_value(point) == address:
+            return str(point.get("id"))
+    return None
 
 
 def broken(answer: GuardAnswer) -> list[str]:
