@@ -35,7 +35,7 @@ from dsl.types import TEXT_KINDS
 from dsl.types import literal_value as number_of
 from dsl.vocabulary import ESCALATE_TARGETS, EVENTS, HANDOFF_PRIORITIES, PLAN_KINDS, SEND_CHANNELS, TONES
 from engine.account import Account, AccountEvent, Progress, ScoreSource
-from engine.decide import ContactRequest, Decision, GuardAnswer, decide
+from engine.decide import CONTACT_CHANNELS, ContactRequest, Decision, GuardAnswer, decide
 from engine.evaluators import EVALUATORS, build_plan
 from engine.plan import Plan
 
@@ -339,10 +339,20 @@ def situation(rng: random.Random, plan: Plan, near: dict[type, list[object]]) ->
     return Situation(account, now, rng.random() < 0.4)
 
 
+def route(channel: str) -> str | None:
+    """Each contact's point, as `engine.recipients.ledger_route` would give one (none for chat or an escalation)."""
+    return f"{channel}-point" if channel in CONTACT_CHANNELS and channel != "chat" else None
+
+
 def guard_for(situation: Situation):
-    """Allow everything, or refuse mornings and point at noon, so the retry path runs too."""
+    """Allow everything, or refuse mornings and point at noon, so the retry path runs too.
+
+    A contact whose point did not reach the guard is refused: decide must pass it on every evaluator.
+    """
 
     def guard(request: ContactRequest) -> GuardAnswer:
+        if request.to != route(request.channel):
+            return GuardAnswer(False, None, {"allowed": False})
         if situation.refuse_mornings and request.at.hour < 12:
             return GuardAnswer(False, request.at.replace(hour=12, minute=0), {"allowed": False})
         return GuardAnswer(True, None, {"allowed": True})
@@ -391,9 +401,9 @@ def test_three_evaluators_decide_alike() -> None:
         for _ in range(SITUATIONS):
             case = situation(rng, plans["reference"], near)
             guard = guard_for(case)
-            expected = outcome(decide(plans["reference"], case.account, case.now, guard))
+            expected = outcome(decide(plans["reference"], case.account, case.now, guard, route))
             for evaluator in ("compiled", "durable"):
-                got = outcome(decide(plans[evaluator], case.account, case.now, guard))
+                got = outcome(decide(plans[evaluator], case.account, case.now, guard, route))
                 assert got == expected, disagreement(evaluator, text, case)
         pairs.append(SITUATIONS)
 
