@@ -18,6 +18,7 @@ from engine.account import Account
 from engine.decide import Proposal
 from engine.plan import Plan
 from engine.plan_terms import plan_terms
+from runtime.store.languages import primary_language
 from runtime.store.ledger import Reserved
 from runtime.store.problems import conflict
 
@@ -43,7 +44,8 @@ def compose(
     """
     from runtime.render import RenderedMessage, RenderError, render_message, wording_for
 
-    wanted = str(account.facts.get("patient.language") or "en")
+    # The primary language alone (`es-MX` → `es`): templates are written per language, not per region.
+    wanted = primary_language(str(account.facts.get("patient.language") or "en"))
     channel, template = str(proposal.channel), proposal.template or proposal.action
     if templates is None:
         return RenderedMessage(template=template, language=wanted, channel=channel, body="")

@@ -28,7 +28,7 @@ from engine.guard import CaseError, parse_case
 from engine.guarding import Ledger, case_data
 from runtime.db.tables import AccountRow, EventRow, Patient
 from runtime.portfolio import BadCell, read_date, read_fact, read_progress, read_zone
-from runtime.store import audit, patient_fields
+from runtime.store import audit, languages, patient_fields
 from runtime.store.event_states import event_set_facts, merged_facts
 from runtime.store.events import guard_events, heard_events
 from runtime.store.facts import stored_facts
@@ -65,7 +65,7 @@ def upsert_patient(
     existing = session.get(Patient, patient_id)
     patient = existing or Patient(patient_id=patient_id, timezone=timezone, created_at=now)
     patient.timezone = timezone
-    patient.language = optional_text(data.get("language"), "language")
+    patient.language = languages.language_code(optional_text(data.get("language"), "language"))  # `es-MX` → `es`
     patient.extra_timezones = [zone(z, f"extra_timezones[{i}]") for i, z in enumerate(listed(data, "extra_timezones"))]
     patient.confidential_prefs = patient_fields.confidential_communication(data.get("confidential_communication", {}))
     patient.contact_points = patient_fields.contact_points(listed(data, "contact_points"))
