@@ -70,7 +70,8 @@ def post_event(engine: Engine, kind: str, at: dt.datetime, key: str, text: str |
 
 def last_audit(engine: Engine) -> dict:
     with read_session(engine) as session:
-        row = session.exec(select(AuditRow).order_by(col(AuditRow.seq).desc())).first()
+        query = select(AuditRow).where(AuditRow.action == "decide")  # events leave rows of their own
+        row = session.exec(query.order_by(col(AuditRow.seq).desc())).first()
     assert row is not None and row.action == "decide"
     return dict(row.payload)
 
