@@ -97,3 +97,35 @@ def test_a_hardship_reply_turns_the_dental_clinics_pay_link_into_its_plan(api: A
     with Session(api.state.engine) as session:
         body = session.exec(select(OutboxRow).where(OutboxRow.id == offer[1]["outbox_id"])).one().message["body"]
     assert "$15.00" in body and "12" in body  # $180.00 over the offer's 12 months, never under its $10 minimum
+
+
+def conversation(note: str, key: str) -> dict:
+    """A conversation the agency's staff had with the patient, with its note."""
+    return {
+        "account_id": "A1",
+        "idempotency_key": key,
+        "type": "conversation",
+        "at": "2026-03-16T08:00:00-04:00",
+        "text": note,
+    }
+
+
+@pytest.mark.parametrize(
+    ("note", "summary_sent"),
+    [
+        ("The patient said she will pay the balance next Friday", True),
+        ("Discussed the balance; no agreement reached", False),
+    ],
+)
+def test_a_conversations_note_is_read_so_a_promise_to_pay_gets_its_written_summary(
+    reading_api: Api, note: str, summary_sent: bool
+) -> None:
+    """The agency strategy: `on conversation when intent.payment_promise` sends a written summary."""
+    deployed(reading_api)
+    loaded(reading_api)
+    assert reading_api.call("outreach", "POST", "/v1/events", json=conversation(note, "conv-1")).status_code == 201
+    templates = [p.get("template") for p in decide(reading_api)["proposals"]]
+    assert ("agency_conversation_summary" in templates) is summary_sent, templates
+    with Session(reading_api.state.engine) as session:
+        [row] = session.exec(select(EventRow)).all()
+    assert row.payload[READING]["values"]["intent.payment_promise"] is summary_sent

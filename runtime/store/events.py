@@ -6,8 +6,9 @@ payload is a 409. An event that changes the account's state (a dispute, a cease 
 attorney, a consent given or revoked, …) also sets the fact the strategy reads (`disputed`,
 `cease_requested`, `attorney_represented`, `consent.sms`, …), in the same transaction.
 
-A reply's text is read when it is recorded, with the reply classifier when the service has one
-(`runtime.reply_models`; else the revocation rules alone), and its intents and sentiments are
+A reply's text, and a conversation's note, is read when it is recorded, with the reply classifier
+when the service has one (`runtime.reply_models`; else the revocation rules alone), and its
+intents and sentiments are
 kept with the event (`reading`, a key no caller may send), so every later decision reads the
 same values without reading the text again.
 
@@ -45,6 +46,9 @@ KNOWN_TYPES = frozenset({*STRATEGY_EVENTS, *EVENT_TYPES, RECEIPT})
 PAYLOAD_KEYS = frozenset({"type", "at", "debt", "channel", "to", "days", "kind", "text", "facts"})
 GUARD_FIELDS = ("debt", "channel", "to", "days", "kind", "text")
 READING = "reading"  # what the reply's text was read as, added when it is stored (never sent by a caller)
+# Events whose text says what the patient wants: a reply, and a conversation's note ("I will pay on
+# Friday"), which the agency strategy's `on conversation when intent.payment_promise` reads.
+READ_TYPES = frozenset({"reply", "conversation"})
 
 
 def record_event(
@@ -195,9 +199,9 @@ def apply_state(row: AccountRow, payload: Mapping[str, Any], now: dt.datetime) -
 
 
 def with_reading(payload: dict[str, Any], replies: Any) -> dict[str, Any]:
-    """The payload as stored: a reply's text with what it was read as."""
+    """The payload as stored: a reply's or a conversation's text with what it was read as."""
     text = payload.get("text")
-    if payload["type"] != "reply" or not isinstance(text, str):
+    if payload["type"] not in READ_TYPES or not isinstance(text, str):
         return payload
     from engine.scores.service import score_reply  # loads scikit-learn: only when a reply is read
 
@@ -234,7 +238,7 @@ def account_events(rows: Iterable[EventRow]) -> list[AccountEvent]:
         facts: dict[str, object] = caller_facts(payload.get("facts"))
         sources = {}
         text = payload.get("text")
-        if row.type == "reply" and isinstance(text, str):
+        if row.type in READ_TYPES and isinstance(text, str):
             reading, sources = read_back(payload)
             facts.update(reading)
             facts["text"] = text
