@@ -71,6 +71,25 @@ def test_state_events_set_the_fact(engine: Engine, payload: dict, fact: str, val
     assert row is not None and row.facts[fact] is value and account.facts[fact] is value
 
 
+LATE = [
+    ("consent_revoked", "consent_given", "consent.sms", False),  # a revocation keyed in before an older consent
+    ("consent_given", "consent_revoked", "consent.sms", True),  # an older revocation keyed in late changes nothing
+    ("fa_decision", "fa_application", "fa_application_pending", False),
+]
+
+
+@pytest.mark.parametrize(("first", "late", "fact", "value"), LATE)
+def test_the_fact_follows_the_newest_event_by_its_time_not_by_when_it_was_recorded(
+    engine: Engine, first: str, late: str, fact: str, value: bool
+) -> None:
+    """The second event is recorded after the first but happened an hour before it."""
+    record(engine, {"type": first, "kind": "sms", "at": (T0 + dt.timedelta(hours=1)).isoformat()}, "k1")
+    record(engine, {"type": late, "kind": "sms", "at": T0.isoformat()}, "k2")
+    with read_session(engine) as session:
+        row = session.get(AccountRow, "A1")
+    assert row is not None and row.facts[fact] is value, row.facts
+
+
 def test_events_reach_the_strategy_and_the_guard(engine: Engine) -> None:
     record(engine, REPLY, "k1")
     record(engine, {"type": "cease", "at": T0.isoformat()}, "k2")

@@ -1,7 +1,10 @@
 """Patients and accounts: upsert them, and load an account as the engine and the guard see it.
 
 `upsert_patient` and `upsert_account` take JSON-like mappings (what the API receives) and refuse
-bad input with a `StoreProblem` naming the field; nothing half-valid is stored. Facts are read
+bad input with a `StoreProblem` naming the field; nothing half-valid is stored. Each leaves an audit
+row (`patient.upsert`, `account.upsert`: ids and field names, never values), and a fact an event
+set (a dispute, a cease, a revoked consent) is kept when an account's `facts` leave it out
+(`runtime.store.event_states`). Facts are read
 with the portfolio reader's own typing (`runtime.portfolio.read_fact`), so a fact means the same in
 a CSV and in the database; patient designations and debts are read by the guard's own case reader
 before they are stored, so the guard can never fail on what the store accepted.

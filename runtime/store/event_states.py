@@ -76,6 +76,20 @@ def event_set_facts(session: Session, account_id: str) -> frozenset[str]:
     return frozenset(state[0] for state in found if state is not None)
 
 
+def superseded(session: Session, event: EventRow, name: str) -> bool:
+    """Whether an event already stored, dated after `event`, set the same fact (it has the last word).
+
+    Events can arrive late (a mailed revocation keyed in after a later consent): the fact follows
+    the newest event by its time, not by when it was recorded.
+    """
+    kinds = (*STATE_OF_EVENT, *CONSENT_EVENTS)
+    query = select(EventRow.type, EventRow.payload).where(
+        EventRow.account_id == event.account_id, col(EventRow.type).in_(kinds), EventRow.at > event.at
+    )
+    later = (state_of(kind, payload or {}) for kind, payload in session.exec(query).all())
+    return any(state is not None and state[0] == name for state in later)
+
+
 def protective_value(name: str) -> bool | None:
     """The value of `name` that protects the patient, None when the fact is not a protective state."""
     if name.startswith("consent."):

@@ -6,6 +6,11 @@ payload is a 409. An event that changes the account's state (a dispute, a cease 
 attorney, a consent given or revoked, …) also sets the fact the strategy reads (`disputed`,
 `cease_requested`, `attorney_represented`, `consent.sms`, …), in the same transaction.
 
+Every new event leaves an audit row on the account's trail (`event.record`: its id, type, time,
+debt and the fact it set; never its text or recipient). The fact follows the newest event by its
+time (`runtime.store.event_states.superseded`), and outlives a `PUT` of the account that does not
+mention it (`runtime.store.event_states.merged_facts`).
+
 A reply's text, and a conversation's note, is read when it is recorded, with the reply classifier
 when the service has one (`runtime.reply_models`; else the revocation rules alone), and its
 intents and sentiments are
@@ -37,7 +42,7 @@ from engine.guarding import ACCOUNT_EVENT_TYPES
 from runtime.db.tables import AccountRow, EventRow
 from runtime.portfolio import BadCell, read_fact
 from runtime.store import audit
-from runtime.store.event_states import CONSENT_EVENTS, state_of
+from runtime.store.event_states import CONSENT_EVENTS, state_of, superseded
 from runtime.store.facts import READING_GROUPS, event_facts
 from runtime.store.problems import conflict, invalid
 
@@ -97,7 +102,11 @@ def record_event(
         if first is None:
             raise
         return same_or_conflict(first, account_id, clean), False
-    state = apply_state(row, clean, now)
+    state = state_of(clean["type"], clean)
+    if state is not None and superseded(session, event, state[0]):
+        state = None  # a later event (by its time) already set this fact: it keeps the last word
+    if state is not None:
+        apply_state(row, clean, now)
     session.add(row)
     # INVARIANT: the account's row lock is held (`locked_account` above), as every writer of an
     # `account:` audit subject must hold it.
@@ -110,9 +119,11 @@ def event_audit(event: EventRow, state: tuple[str, bool] | None, key_id: str | N
     recipient or fact values (a reply's words and a phone number are a patient's data)."""
     payload = event.payload
     entry: dict[str, Any] = {"event": event.id, "type": event.type, "at": event.at.isoformat()}
-    for name in ("debt", "channel", "kind"):  # ids and closed words only
+    for name in ("debt", "channel"):  # checked against the account's debts and the channels: ids and words
         if isinstance(payload.get(name), str):
             entry[name] = payload[name]
+    if event.type in CONSENT_EVENTS and isinstance(payload.get("kind"), str):
+        entry["kind"] = payload["kind"]  # a consent kind (checked); another event's `kind` may be free text
     entry["fields"] = sorted(key for key in payload if key != READING)
     if payload.get("facts"):
         entry["facts"] = sorted(payload["facts"])
