@@ -212,13 +212,32 @@ def test_messages_are_rendered_in_the_patients_language(engine: Engine) -> None:
     assert bodies == {"Hello Ana, $250.00"}
 
 
-def test_a_template_that_cannot_be_rendered_is_a_409_and_stores_nothing(engine: Engine) -> None:
+def test_a_message_that_cannot_be_rendered_costs_that_contact_only(engine: Engine) -> None:
+    """The hardship hand-off in the same decision is kept; the calls are refused with why, not reserved."""
+    from runtime.reply_models import default_reply_model
+
+    reply = {
+        "type": "reply",
+        "at": (T0 - dt.timedelta(hours=1)).isoformat(),
+        "text": "I lost my job and I cannot afford to pay this",
+    }
+    with transaction(engine) as session:
+        record_event(session, "A1", reply, "reply-1", T0, default_reply_model())
     templates, _ = build_template_set({("other", "en"): ("---\nchannels: [call]\n---\nHi", "x")})
-    with pytest.raises(StoreProblem) as problem:
-        decide_at(engine, T0, templates=templates, disclosures={})
-    assert problem.value.status == 409 and problem.value.field == "templates"
+    out = decide_at(engine, T0, templates=templates, disclosures={})
+    assert [p["action"] for p in out.proposals] == ["handoff"] and len(out.handoff_ids) == 1
+    assert [r["source"] for r in out.refused] == ["Morning call", "Noon call", "Evening call"]
+    assert all(r["reason"].startswith("its message cannot be rendered: ") for r in out.refused), out.refused
     with read_session(engine) as session:
-        assert session.exec(select(ContactRow)).all() == []
+        assert session.exec(select(ContactRow)).all() == [] and session.exec(select(OutboxRow)).all() == []
+        assert len(session.exec(select(HandoffRow)).all()) == 1
+        assert session.get(DecisionRow, out.decision_id) is not None
+    again = decide_at(engine, T0 + dt.timedelta(minutes=5))  # the templates fixed: the calls were never made
+    assert [p["source"] for p in again.proposals if p.get("contact_id")] == [
+        "Morning call",
+        "Noon call",
+        "Evening call",
+    ]
 
 
 def test_scored_decisions_name_the_models_and_the_bandit_behind_each_score(engine: Engine) -> None:

@@ -37,7 +37,7 @@ from engine.holds import held_after
 from engine.plan import strategy_organization
 from engine.recipients import ledger_route
 from runtime.db.database import transaction
-from runtime.service.messages import compose, enqueue_message
+from runtime.service.messages import compose_each, enqueue_message
 from runtime.service.output import handoff_desk, handoff_reason, out_proposals, proposal_json
 from runtime.service.plans import plan_for
 from runtime.service.recheck import cancel_held
@@ -161,6 +161,10 @@ def decide_in(
     addressed, unreachable = addresses(ledger, decision.proposals)
     settled = settle(account, ledger, rules, organization, now, decision, [p for p, _ in addressed])
     settled.refused[:0] = unreachable
+    messages, unrenderable = compose_each(templates, disclosures, row, account, settled.kept, plan)
+    if unrenderable:
+        dropped = {id(p) for p, _ in unrenderable}
+        settled = Settled([p for p in settled.kept if id(p) not in dropped], [*settled.refused, *unrenderable])
     refused = [{**proposal_json(p), "reason": why} for p, why in settled.refused]
     recipients = {id(p): to for p, to in addressed}  # by identity: a proposal's details are a dict
     trace = decision.trace.to_dict()
@@ -180,16 +184,11 @@ def decide_in(
         decision_id, pending = read.decision_id, {**values, "id": read.decision_id}
     contacts = reserve(session, account_id, decision_id, settled.kept, account.debts, now)
     kept_contacts = [p for p in settled.kept if is_contact(p)]
-    offers = {p.source: p.details for p in settled.kept if p.action == "offer_plan"}
     outbox_ids: list[int | None] = list(
         enqueue_message(
             session,
             [
-                (
-                    contact,
-                    compose(templates, disclosures, row, account, proposal, plan, offers),
-                    recipients[id(proposal)],
-                )
+                (contact, messages[id(proposal)], recipients[id(proposal)])
                 for contact, proposal in zip(contacts, kept_contacts, strict=True)
             ],
         )

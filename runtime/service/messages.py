@@ -19,8 +19,7 @@ from engine.decide import Proposal
 from engine.plan import Plan
 from engine.plan_terms import plan_terms
 from runtime.store.languages import primary_language
-from runtime.store.ledger import Reserved
-from runtime.store.problems import conflict
+from runtime.store.ledger import Reserved, is_contact
 
 log = logging.getLogger("parley.decide")
 
@@ -34,7 +33,7 @@ def compose(
     plan: Plan | None = None,
     offered: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Any:
-    """The message for a contact, rendered in the patient's language; a 409 when it cannot be.
+    """The message for a contact, rendered in the patient's language; a `RenderError` when it cannot be.
 
     A patient whose language the template is not written in gets the first of the strategy's
     `languages` it is written in (English when the strategy names none): a message they may need
@@ -42,7 +41,7 @@ def compose(
     `offered`: the details of each `offer plan` in the decision, by its source: a message from the
     same step states that plan's terms (`engine.plan_terms`), whatever plan the account holds.
     """
-    from runtime.render import RenderedMessage, RenderError, render_message, wording_for
+    from runtime.render import RenderedMessage, render_message, wording_for
 
     # The primary language alone (`es-MX` → `es`): templates are written per language, not per region.
     wanted = primary_language(str(account.facts.get("patient.language") or "en"))
@@ -59,12 +58,41 @@ def compose(
     offer = (offered or {}).get(proposal.source)
     if offer is not None:
         variables.update(plan_terms(offer, account.facts.get("balance")))
-    try:
-        return render_message(
-            templates, template, language, channel, variables, wording_for(disclosures or {}, language, channel)
-        )
-    except RenderError as problem:
-        raise conflict(f"the message for `{proposal.source}` cannot be rendered: {problem}", "templates") from None
+    return render_message(
+        templates, template, language, channel, variables, wording_for(disclosures or {}, language, channel)
+    )
+
+
+def compose_each(
+    templates: Any,
+    disclosures: Mapping[str, Mapping[str, Any]] | None,
+    row: Any,
+    account: Account,
+    proposals: Sequence[Proposal],
+    plan: Plan | None = None,
+) -> tuple[dict[int, Any], list[tuple[Proposal, str]]]:
+    """Each contact's message, by the proposal's identity, and the contacts whose message cannot be
+    rendered, with why.
+
+    One message that cannot be rendered (an account variable that is not a date, a template a
+    language lacks) costs that contact only: it is not reserved, the decision says why, and the
+    decision's hand-offs, other contacts and progress are kept, rather than the whole decision
+    refused with a hardship hand-off in it.
+    """
+    from runtime.render import RenderError
+
+    offered = {p.source: p.details for p in proposals if p.action == "offer_plan"}
+    messages: dict[int, Any] = {}
+    failed: list[tuple[Proposal, str]] = []
+    for proposal in proposals:
+        if not is_contact(proposal):
+            continue
+        try:
+            messages[id(proposal)] = compose(templates, disclosures, row, account, proposal, plan, offered)
+        except RenderError as problem:
+            log.error("account %s: the message for `%s` cannot be rendered", account.account_id, proposal.source)
+            failed.append((proposal, f"its message cannot be rendered: {problem}"))
+    return messages, failed
 
 
 def written_in(known: Sequence[str], wanted: str, promised: Sequence[str]) -> str:
