@@ -38,6 +38,7 @@ from runtime.store.facts import stored_facts
 from runtime.store.hot import read_state
 from runtime.store.ledger import history_rows
 from runtime.store.problems import StoreProblem, invalid, not_found
+from runtime.store.variables import checked_variables
 
 HISTORY_DAYS = 400  # contacts this old no longer reach any cap window (the longest is a year)
 PATIENT_KEYS = frozenset(
@@ -122,7 +123,7 @@ def upsert_account(
         "placed_on": placed(data.get("placed_on")),
         "facts": facts,
         "debts": debts_of(data.get("debts", [])),
-        "variables": mapping(data.get("variables", {}), "variables"),
+        "variables": checked_variables(data.get("variables", {})),
         "updated_at": now,
     }
     if row is None:
