@@ -22,8 +22,9 @@ from engine.values import literal_value
 
 # How decide reads a plan, numbered so a stored decision says which reading made it (replay names a
 # change). 1: steps, then handlers; `pause` and `stop` only proposed. 2: handlers first, their
-# `pause` and `stop` kept in the account's progress; `escalate agency` asks the guard.
-SEMANTICS = 2
+# `pause` and `stop` kept in the account's progress; `escalate agency` asks the guard. 3: each
+# contact's point is chosen before the guard is asked (`to` on the request, the proposal, the trace).
+SEMANTICS = 3
 
 CONTACT_CHANNELS = frozenset({"sms", "email", "letter", "chat", "voicemail", "call"})
 GUARDED_ESCALATIONS = frozenset({"credit_report", "eca", "agency"})  # the guard judges these too

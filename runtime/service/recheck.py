@@ -167,7 +167,7 @@ def judged(
     """
     stored = message.message if isinstance(message.message, dict) else {}
     automated = AUTOMATED.get(contact.channel)
-    to = point_sent_to(ledger, stored.get("to"))
+    to = contact.to_point or point_sent_to(ledger, stored.get("to"))  # rows from before `to_point`
     request = ContactRequest(
         moment, contact.channel, tuple(contact.debts), automated, stored.get("template"), until, to
     )

@@ -264,12 +264,17 @@ def replay(session: Session, decision_id: int, rules: GuardRules | None = None, 
     return Replay(decision_id, not differences, differences, replayed, note)
 
 
+SEMANTICS_CHANGES = {
+    2: "handlers act before the day's steps and their `pause` or `stop` holds those steps, and `escalate"
+    " agency` asks the guard",
+    3: "each contact's point (`to`) is chosen before the guard is asked, and proposals and the trace name it",
+}
+
+
 def semantics_note(made_by: int) -> str:
     """Why a decision made by an earlier reading of plans may come out differently now."""
-    return (
-        f"decided by engine semantics {made_by}, replayed by {SEMANTICS}: since 2, handlers act before the "
-        "day's steps and their `pause` or `stop` holds those steps, and `escalate agency` asks the guard"
-    )
+    since = "; ".join(f"since {n}, {text}" for n, text in sorted(SEMANTICS_CHANGES.items()) if n > made_by)
+    return f"decided by engine semantics {made_by}, replayed by {SEMANTICS}: {since}"
 
 
 def plan_by_hash(session: Session, content_hash: str, name: str) -> Plan:
