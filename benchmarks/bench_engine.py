@@ -40,6 +40,7 @@ from engine.guard import compile_rules, judge, parse_case
 from engine.guard.case import Proposal
 from engine.guarding import account_guard
 from engine.plan import Plan
+from engine.recipients import ledger_route
 from runtime.demo_portfolio import demo_rows
 from runtime.files import load_policies
 from runtime.portfolio import PortfolioAccount, accounts_from_rows
@@ -84,8 +85,9 @@ def run_batch(
     asked = 0
     proposed: list[tuple] = []
     for item in accounts:
-        guard = allow_all
+        guard, route = allow_all, None
         if guarded:
+            route = ledger_route(item.ledger)  # as `parley decide` routes each contact to a point
             inner = account_guard(item.account, item.ledger, rules, "agency", NOW)
 
             def guard(request: Any, inner: Any = inner, account_id: str = item.account.account_id) -> Any:
@@ -95,7 +97,7 @@ def run_batch(
                     asking.add(account_id)
                 return inner(request)
 
-        decision = decide(plan, item.account, NOW, guard)
+        decision = decide(plan, item.account, NOW, guard, route)
         proposed.extend((decision.account_id, p.source, p.action, p.channel, p.at) for p in decision.proposals)
     return proposed, asked
 
