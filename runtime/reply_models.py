@@ -30,6 +30,7 @@ from engine.scores import intents
 from engine.scores.intents import ReplyCard, ReplyModel
 from engine.scores.language import detect
 from engine.scores.replies_corpus import LANGUAGES, build, parse_seeds
+from engine.scores.replies_hardship import hardship
 from engine.scores.replies_revocation import revocation
 from runtime.models import ModelStoreError, models_folder, write_atomically
 
@@ -84,16 +85,44 @@ def corpus_hash(folder: Path | None = None) -> str:
 
 
 def final_flags(model: ReplyModel, rows: Sequence[Row]) -> list[dict[str, bool]]:
-    """The intents `score_reply` would give: the model's, with stop ORed with the rules."""
+    """The intents `score_reply` would give: the model's, with stop and hardship ORed with their rules."""
     flags = [s.flags(model.card.threshold) for s in model.score([r["text"] for r in rows])]
     for flag, row in zip(flags, rows, strict=True):
         flag["stop"] = flag["stop"] or revocation(row["text"]).revoked
+        flag["hardship"] = flag["hardship"] or hardship(row["text"]).found
     return flags
 
 
+def hardship_metrics(model: ReplyModel, test: Sequence[Row], everything: Sequence[Row]) -> dict[str, object]:
+    """Hardship on held-out rows: recall and false hardships of the model, the rules, and both ORed
+    (as served); and the rules' false hardships on every non-hardship reply of the corpus."""
+    flags = [s.flags(model.card.threshold)["hardship"] for s in model.score([r["text"] for r in test])]
+    rules = [hardship(r["text"]).found for r in test]
+    truth = ["hardship" in r["intents"] for r in test]
+    positives, negatives = max(sum(truth), 1), max(len(truth) - sum(truth), 1)
+
+    def figures(guess: Sequence[bool]) -> dict[str, float]:
+        caught = sum(g and t for g, t in zip(guess, truth, strict=True))
+        false = sum(g and not t for g, t in zip(guess, truth, strict=True))
+        return {"recall": round(caught / positives, 4), "false_hardship_rate": round(false / negatives, 4)}
+
+    others = [r for r in everything if "hardship" not in r["intents"]]
+    return {
+        "held_out_hardship_replies": sum(truth),
+        "held_out_other_replies": len(truth) - sum(truth),
+        "model": figures(flags),
+        "rules": figures(rules),
+        "served": figures([m or r for m, r in zip(flags, rules, strict=True)]),
+        "rules_false_hardship_rate_on_corpus": round(
+            sum(hardship(r["text"]).found for r in others) / max(len(others), 1), 4
+        ),
+    }
+
+
 def card_metrics(model: ReplyModel, test: Sequence[Row], everything: Sequence[Row]) -> dict[str, object]:
-    """What the card records: the model alone and as served (stop rules ORed in) on held-out rows,
-    the rules' recall and false stops, and language detection on SMS-length replies."""
+    """What the card records: the model alone and as served (stop and hardship rules ORed in) on
+    held-out rows, the revocation and hardship rules' recall and false positives, and language
+    detection on SMS-length replies."""
     stops = [r for r in test if "stop" in r["intents"]]
     others = [r for r in everything if "stop" not in r["intents"]]
     false_stops = sum(revocation(r["text"]).revoked for r in others)
@@ -109,6 +138,7 @@ def card_metrics(model: ReplyModel, test: Sequence[Row], everything: Sequence[Ro
             "non_stop_replies": len(others),
             "false_stop_rate": round(false_stops / max(len(others), 1), 4),
         },
+        "hardship_rules": hardship_metrics(model, test, everything),
         "language_detection": {
             "sms_replies": len(sms),
             "accuracy_detected_only": round(right / max(len(sms), 1), 4),

@@ -107,7 +107,9 @@ def test_a_batch_reads_like_one_reply_at_a_time(model: ReplyModel) -> None:
 
 def test_score_reply_with_the_model(model: ReplyModel) -> None:
     values, sources = score_reply("I can't pay, I lost my job. can you call me?", model)
-    assert sources["intent.hardship"].model_id == "reply-intents-tfidf-lr"
+    # the hardship rules heard it, so the trace names them (`test_reply_hardship` has the table)
+    assert values["intent.hardship"] is True and sources["intent.hardship"].model_id == "reply-hardship-rules"
+    assert sources["intent.callback_request"].model_id == "reply-intents-tfidf-lr"
     assert sources["sentiment.anxiety"].model_id == "reply-sentiment-tfidf-ridge"
     assert all(isinstance(values[f"intent.{n}"], bool) for n in INTENT_NAMES)
     assert all(0.0 <= values[f"sentiment.{n}"] <= 1.0 for n in SENTIMENT_NAMES)  # type: ignore[operator]

@@ -25,7 +25,7 @@ from dsl import schema
 from dsl.schema import Kind
 from dsl.vocabulary import CHANNELS
 from engine.account import ScoreSource
-from engine.scores import replies
+from engine.scores import replies, replies_hardship
 from engine.scores.intents_ids import INTENT_MODEL_ID, MODEL_VERSION, SENTIMENT_MODEL_ID
 
 MINUTES_PER_DAY = 24 * 60
@@ -43,6 +43,9 @@ THOMPSON_SOURCE = ScoreSource("timing-thompson", "1.0.0")
 # `intent.stop` is the revocation rules' (ORed with the classifier, which may only add stops); the
 # other intents and the sentiments are the reply classifier's (`engine.scores.intents`).
 KEYWORD_SOURCE = ScoreSource(replies.RULES_ID, replies.RULES_VERSION)
+# `intent.hardship` names the hardship rules when they heard one (ORed with the classifier, which
+# they may only add to), and the classifier otherwise (`engine.scores.replies_hardship`).
+HARDSHIP_RULES_SOURCE = ScoreSource(replies_hardship.RULES_ID, replies_hardship.RULES_VERSION)
 INTENT_SOURCE = ScoreSource(INTENT_MODEL_ID, MODEL_VERSION)
 SENTIMENT_SOURCE = ScoreSource(SENTIMENT_MODEL_ID, MODEL_VERSION)
 # What a reply scored without a classifier reports for the intents and sentiments it could not

@@ -1,10 +1,11 @@
-"""Reply intents by rule: the revocation layer for stop, and keywords for dispute and hardship.
+"""Reply intents by rule: the revocation layer for stop, the hardship rules, and keywords for dispute.
 
 Stop requests are safety-critical and always come from the rules in `replies_revocation` (a
 compliance officer can read them), ORed with the classifier when one is loaded
-(`engine.scores.service.score_reply`). Dispute and hardship keywords are the fallback for when no
-classifier is at hand: `score_reply` without a model still reads the three intents a strategy
-most needs, and names this rule set as their source.
+(`engine.scores.service.score_reply`). Hardship comes from the rules in `replies_hardship`, also
+ORed with the classifier: a missed hardship keeps the automated pay-link going. Dispute keywords
+are the fallback for when no classifier is at hand: `score_reply` without a model still reads the
+three intents a strategy most needs, and names the rule set behind each as its source.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from engine.scores.replies_hardship import hardship
 from engine.scores.replies_revocation import FCC_KEYWORDS, RULES_ID, RULES_VERSION, revocation
 from engine.scores.replies_typos import normalise
 
@@ -40,30 +42,6 @@ DISPUTE_PHRASES = (
     "esta mal",
     "cobro equivocado",
 )
-HARDSHIP_PHRASES = (
-    "cant afford",
-    "can not afford",
-    "cannot afford",
-    "cant pay",
-    "cannot pay",
-    "lost my job",
-    "laid off",
-    "unemployed",
-    "no money",
-    "broke",
-    "struggling",
-    "hardship",
-    "disability",
-    "on disability",
-    "no tengo dinero",
-    "no puedo pagar",
-    "perdi mi trabajo",
-    "sin trabajo",
-    "desempleado",
-    "desempleada",
-    "no me alcanza",
-    "dificultades",
-)
 
 
 @dataclass(frozen=True)
@@ -82,18 +60,19 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 
 DISPUTE = _pattern(DISPUTE_PHRASES)
-HARDSHIP = _pattern(HARDSHIP_PHRASES)
 
 
 def classify(text: str) -> ReplyIntents:
-    """The intents a reply shows by rule: stop by the revocation rules, dispute and hardship by keyword."""
+    """The intents a reply shows by rule: stop and hardship by their rules, dispute by keyword."""
     plain = normalise(text)
     matched: dict[str, str] = {}
     revoked = revocation(text)
     if revoked.revoked:
         matched["stop"] = revoked.matched
-    for intent, pattern in (("dispute", DISPUTE), ("hardship", HARDSHIP)):
-        found = pattern.search(plain)
-        if found:
-            matched[intent] = found.group(1)
+    found = DISPUTE.search(plain)
+    if found:
+        matched["dispute"] = found.group(1)
+    hard = hardship(text)
+    if hard.found:
+        matched["hardship"] = hard.matched
     return ReplyIntents("stop" in matched, "dispute" in matched, "hardship" in matched, matched)
