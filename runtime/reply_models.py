@@ -5,7 +5,8 @@ hand-written seeds by `python -m runtime.reply_models corpus`. The model lives b
 models, in `replies/` under the models folder (`var/models/` or `PARLEY_MODELS`), in the same
 style as `runtime.models`: a subfolder `MODEL_ID-VERSION/` with `model.joblib` and `card.json`,
 and an `index.json` with the model file's SHA-256, the scikit-learn version and the corpus hash.
-A folder written by another scikit-learn, model version or corpus is retrained (about a second).
+A folder written by another scikit-learn, model version, corpus or rule version (the card measures the
+stop and hardship rules as served) is retrained (about a second).
 Loading checks the hash before unpickling, because a pickle runs code.
 """
 
@@ -26,7 +27,7 @@ import joblib
 import sklearn
 from threadpoolctl import threadpool_limits
 
-from engine.scores import intents
+from engine.scores import intents, replies_hardship, replies_revocation
 from engine.scores.intents import ReplyCard, ReplyModel
 from engine.scores.language import detect
 from engine.scores.replies_corpus import LANGUAGES, build, parse_seeds
@@ -173,8 +174,17 @@ def save_reply_model(model: ReplyModel, folder: Path, corpus: str) -> None:
         "sklearn": sklearn.__version__,
         "corpus_sha256": corpus,
         "model": {"folder": subfolder, "sha256": hashlib.sha256(data).hexdigest()},
+        "rules": rule_versions(),
     }
     write_atomically(where / INDEX, json.dumps(index, indent=2, sort_keys=True).encode())
+
+
+def rule_versions() -> dict[str, str]:
+    """The rule sets ORed with the model, by id and version: the card's served figures depend on them."""
+    return {
+        replies_revocation.RULES_ID: replies_revocation.RULES_VERSION,
+        replies_hardship.RULES_ID: replies_hardship.RULES_VERSION,
+    }
 
 
 def read_index(folder: Path) -> dict[str, Any]:
@@ -208,7 +218,7 @@ def load_reply_model(folder: Path) -> ReplyModel:
 
 
 def is_current(folder: Path, corpus: str) -> bool:
-    """Whether the folder's reply model was written by this scikit-learn, version and corpus."""
+    """Whether the folder's reply model was written by this scikit-learn, version, corpus and rules."""
     try:
         index = read_index(folder)
     except ModelStoreError:
@@ -216,6 +226,7 @@ def is_current(folder: Path, corpus: str) -> bool:
     return (
         index.get("sklearn") == sklearn.__version__
         and index.get("corpus_sha256") == corpus
+        and index.get("rules") == rule_versions()
         and str(index["model"].get("folder", "")).endswith(f"-{intents.MODEL_VERSION}")
     )
 

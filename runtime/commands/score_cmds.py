@@ -1,7 +1,7 @@
 """`parley score reply`: the scores of one patient reply, as JSON, so anyone can test a wording.
 
-A compliance officer can type any reply and see whether Parley reads it as a stop, which rule
-said so, every other intent and sentiment, the language, and the model and version behind each
+A compliance officer can type any reply and see whether Parley reads it as a stop or a hardship,
+which rule said so, every other intent and sentiment, the language, and the model and version behind each
 value. The reply model is the one in the models folder (`var/models/replies/` or under
 `PARLEY_MODELS`), trained there on first use (a few seconds) from the corpus that ships.
 """
@@ -32,7 +32,7 @@ def as_json(text: str, reading: ReplyReading, probabilities: dict[str, float] | 
         name.removeprefix("sentiment."): v for name, v in reading.values.items() if name.startswith("sentiment.")
     }
     sources = {name: source_name(s.model_id, s.version) for name, s in reading.sources.items()}
-    revoked = reading.revocation
+    revoked, hard = reading.revocation, reading.hardship
     return {
         "text": text,
         "intent": intents,
@@ -42,6 +42,7 @@ def as_json(text: str, reading: ReplyReading, probabilities: dict[str, float] | 
         "language_source": reading.language.source,
         "language_confidence": reading.language.confidence,
         "stop_rule": {"rule": revoked.rule_id, "matched": revoked.matched} if revoked.revoked else None,
+        "hardship_rule": {"rule": hard.rule_id, "matched": hard.matched} if hard.found else None,
         "sources": sources,
         "models": sorted({*sources.values(), source_name("py3langid", version("py3langid"))}),
     }
