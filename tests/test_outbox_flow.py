@@ -22,7 +22,6 @@ from runtime.db.tables import ContactRow, OutboxRow
 from runtime.outbox.worker import run_once
 from runtime.render import read_disclosure_wording
 from runtime.service.decide import decide_and_reserve
-from runtime.store.problems import StoreProblem
 
 CALL = (
     "---\nchannels: [call]\n---\n"
@@ -61,7 +60,11 @@ def test_decided_messages_reach_the_receiver_once(engine: Engine, receiver: tupl
 def test_the_book_gives_a_missing_language_no_wording(engine: Engine) -> None:
     templates, _ = build_template_set({("eager_call", "en"): (CALL, "eager_call/en.j2")})
     book: dict[str, Any] = BOOK  # Spanish only: the English template has no wording, so nothing is queued
-    with pytest.raises(StoreProblem, match=r"no `en` wording for `disclosure\.debt_collector`"):
-        decide_and_reserve(engine, "A1", T0, {"Eager": plan_of()}, guard_rules(), templates=templates, disclosures=book)
+    out = decide_and_reserve(
+        engine, "A1", T0, {"Eager": plan_of()}, guard_rules(), templates=templates, disclosures=book
+    )
+    assert out.refused and all("no `en` wording for `disclosure.debt_collector`" in r["reason"] for r in out.refused), (
+        out.refused
+    )
     with read_session(engine) as session:
-        assert session.exec(select(OutboxRow)).all() == []
+        assert session.exec(select(OutboxRow)).all() == [] and session.exec(select(ContactRow)).all() == []
