@@ -54,6 +54,19 @@ def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{folder / 'parley.db'}"
 
 
+@contextmanager
+def migrated_sqlite(folder: Path) -> Iterator[Engine]:
+    """An engine on a fresh SQLite file in `folder`, migrated as `parley serve` migrates (for pytest-bdd
+    steps, which cannot take the parametrised `db_engine`)."""
+    url = sqlite_url(folder)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def schema_url(base: str, schema: str) -> str:
     """`base` with every connection's search_path set to `schema`."""
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})

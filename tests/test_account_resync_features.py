@@ -14,12 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from db_fixtures import guard_rules, plan_of, sqlite_url
+from db_fixtures import guard_rules, migrated_sqlite, plan_of
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
 
-from runtime.db.database import make_engine, read_session, transaction
-from runtime.db.migrate import upgrade
+from runtime.db.database import read_session, transaction
 from runtime.db.tables import AccountRow
 from runtime.service.decide import DecisionOut, decide_and_reserve
 from runtime.store import audit
@@ -65,13 +64,8 @@ def account_body(placed_on: str, balance: str, **facts: Any) -> dict[str, Any]:
 @pytest.fixture(name="engine")
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     """A freshly migrated SQLite file (pytest-bdd's steps cannot take a parametrised fixture)."""
-    url = sqlite_url(tmp_path)
-    upgrade(url)
-    engine = make_engine(url)
-    try:
+    with migrated_sqlite(tmp_path) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(name="seen")

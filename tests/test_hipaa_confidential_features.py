@@ -15,13 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from db_fixtures import guard_rules, plan_of, seed_account, sqlite_url
+from db_fixtures import guard_rules, migrated_sqlite, plan_of, seed_account
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from runtime.db.database import make_engine, read_session, transaction
-from runtime.db.migrate import upgrade
+from runtime.db.database import read_session, transaction
 from runtime.db.tables import OutboxRow
 from runtime.service.decide import DecisionOut, decide_and_reserve
 from runtime.store.accounts import upsert_patient
@@ -42,13 +41,8 @@ def local(text: str) -> dt.datetime:
 @pytest.fixture(name="engine")
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     """A freshly migrated SQLite file (pytest-bdd's steps cannot take a parametrised fixture)."""
-    url = sqlite_url(tmp_path)
-    upgrade(url)
-    engine = make_engine(url)
-    try:
+    with migrated_sqlite(tmp_path) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(name="patient")
