@@ -43,7 +43,7 @@ def test_a_patients_language_is_kept_as_its_primary_subtag(api: Api, sent: str, 
     [planned] = [p for p in answer.json()["proposals"] if p["channel"] == "call"]
     with Session(api.state.engine) as session:
         message = session.exec(select(OutboxRow).where(OutboxRow.id == planned["outbox_id"])).one().message
-    assert message["language"] == sent_in
+    assert (message["template"], message["language"]) == ("agency_call_script", sent_in)
 
 
 @pytest.mark.parametrize("sent", ["xx-garbage", "xx", "und", "e", "es-MX-x-foo", "12"])
