@@ -60,6 +60,7 @@ class Account:
     progress: Progress = Progress()
     score_sources: Mapping[str, ScoreSource] = field(default_factory=dict)
     debts: tuple[str, ...] = ("D1",)
+    extra_zones: tuple[str, ...] = ()  # other time zones the patient may be in (a step's window holds in all)
 
     def day(self, local_date: dt.date) -> int:
         """Days since placement on a local calendar date."""

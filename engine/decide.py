@@ -19,11 +19,13 @@ from engine.plan import CompiledHandler, CompiledStep, Plan, chosen_actions, des
 from engine.trace import ConditionSeen, StepTrace, Trace, names_in
 from engine.trace import scores_consulted as trace_scores
 from engine.values import literal_value
+from engine.windows import closed_reason, send_time, window_end, within
 
 # How decide reads a plan, numbered so a stored decision says which reading made it (replay names a
 # change). 1: steps, then handlers; `pause` and `stop` only proposed. 2: handlers first, their
 # `pause` and `stop` kept in the account's progress; `escalate agency` asks the guard. 3: each
-# contact's point is chosen before the guard is asked (`to` on the request, the proposal, the trace).
+# contact's point is chosen before the guard is asked (`to` on the request, the proposal, the trace);
+# a step's window holds in every time zone the patient may be in (`engine.windows`).
 SEMANTICS = 3
 
 CONTACT_CHANNELS = frozenset({"sms", "email", "letter", "chat", "voicemail", "call"})
@@ -307,19 +309,21 @@ def propose(
     if stopped is not None:
         record.reason = stopped
         return None
-    at = send_time(window, facts, now, channel)
+    zones = account.extra_zones
+    at = send_time(window, facts, now, channel, zones)
     if at is None:
-        record.reason = f"its window {window_text(window)} has passed for today"
+        record.reason = closed_reason(window, now, zones)
         return None
     # The point is chosen before the guard is asked, so the guard judges the one the message uses.
     to = guard.route(channel) if isinstance(guard, Routed) and channel in CONTACT_CHANNELS else None
     asked = {"channel": channel, "to": to} if to is not None else {"channel": channel}
-    request = ContactRequest(at, channel, account.debts, AUTOMATED.get(channel), template, window_end(window, now), to)
+    until = window_end(window, now, zones)
+    request = ContactRequest(at, channel, account.debts, AUTOMATED.get(channel), template, until, to)
     answer = guard(request)
     record.verdicts.append({**asked, "at": at.isoformat(timespec="minutes"), **answer.details})
     if not answer.allowed and answer.next_allowed_at is not None:
         retry = answer.next_allowed_at.astimezone(now.tzinfo)
-        if retry.date() == now.date() and within(window, retry):
+        if retry.date() == now.date() and within(window, retry, now, zones):
             at, answer = retry, guard(replace(request, at=retry))
             record.verdicts.append({**asked, "at": at.isoformat(timespec="minutes"), **answer.details})
     if not answer.allowed:
@@ -367,50 +371,6 @@ def kind_of(action: ast.Action) -> str:
         ast.Escalate: "escalate",
         ast.StopAction: "stop",
     }[type(action)]
-
-
-def send_time(
-    window: ast.TimeWindow | None, facts: Mapping[str, object], now: dt.datetime, channel: str | None = None
-) -> dt.datetime | None:
-    """When to send today: the channel's best time clamped into the window, never before now; None when passed."""
-    if window is None:
-        return now
-    start = at_minute(now, window.window.start.minutes)
-    end = at_minute(now, window.window.end.minutes)
-    chosen = start
-    best = facts.get(f"best_time.{channel}", facts.get("best_time"))
-    if window.best_time and isinstance(best, int | float) and not isinstance(best, bool):
-        chosen = at_minute(now, min(max(int(best), window.window.start.minutes), window.window.end.minutes - 1))
-    chosen = max(chosen, now)
-    return chosen if chosen < end else None
-
-
-def window_end(window: ast.TimeWindow | None, now: dt.datetime) -> dt.datetime:
-    """The end of a step's window today (without one, the end of the local day): no retry after it."""
-    if window is None:
-        return dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 0), tzinfo=now.tzinfo)
-    return at_minute(now, window.window.end.minutes)
-
-
-def at_minute(now: dt.datetime, minute: int) -> dt.datetime:
-    """The local instant on `now`'s date at a minute of the day."""
-    return now.replace(hour=minute // 60, minute=minute % 60, second=0, microsecond=0)
-
-
-def within(window: ast.TimeWindow | None, at: dt.datetime) -> bool:
-    """Whether a local instant falls inside a step's window (always, without one)."""
-    if window is None:
-        return True
-    minute = at.hour * 60 + at.minute
-    return window.window.start.minutes <= minute < window.window.end.minutes
-
-
-def window_text(window: ast.TimeWindow | None) -> str:
-    """`09:00-19:00`."""
-    if window is None:
-        return "(none)"
-    start, end = window.window.start, window.window.end
-    return f"{start.hour:02d}:{start.minute:02d}-{end.hour:02d}:{end.minute:02d}"
 
 
 def scores_consulted(plan: Plan, account: Account) -> list[dict[str, object]]:

@@ -181,6 +181,8 @@ def account_from_row(row: dict[str, Any], number: int) -> PortfolioAccount:
         organization=text_or_none(row.get("organization")),
     )
     debt_ids = tuple(str(d.get("id")) for d in debts if isinstance(d, dict)) or ("D1",)
+    zones = ledger.patient.get("timezones", [])
+    extra_zones = tuple(read_zone(z, "patient") for z in zones if z != zone_name) if isinstance(zones, list) else ()
     account = Account(  # what the patient said last reaches the steps and the guard, as in the service
         account_id=account_id,
         placed_on=read_date(row.get("placed_on")),
@@ -190,6 +192,7 @@ def account_from_row(row: dict[str, Any], number: int) -> PortfolioAccount:
         progress=read_progress(json_cell(row, "progress", dict)),
         score_sources=read_sources(json_cell(row, "score_sources", dict)),
         debts=debt_ids,
+        extra_zones=extra_zones,
     )
     # The ledger's rows are validated here, once, as a database validates a row when it is written;
     # deciding then builds each guard case from typed objects (a row that does not read is left
@@ -208,15 +211,15 @@ def text_or_none(value: Any) -> str | None:
     return None if blank(value) else str(value).strip()
 
 
-def read_zone(value: Any) -> str:
-    """An IANA time zone name."""
+def read_zone(value: Any, column: str = "timezone") -> str:
+    """An IANA time zone name (`column` names where it was read, for the error)."""
     name = text_or_none(value)
     if name is None:
-        raise BadCell("timezone", "every account needs the patient's time zone, such as `America/Chicago`")
+        raise BadCell(column, "every account needs the patient's time zone, such as `America/Chicago`")
     try:
         ZoneInfo(name)
     except (ValueError, OSError, LookupError):
-        raise BadCell("timezone", f"`{name}` is not a known time zone; use a name such as `America/Chicago`") from None
+        raise BadCell(column, f"`{name}` is not a known time zone; use a name such as `America/Chicago`") from None
     return name
 
 

@@ -226,6 +226,7 @@ def engine_state(row: Any, patient: Any, events: Sequence[Any], contacts: Sequen
         events=tuple(heard_events(events, contacts, placement_start(row.placed_on, patient.timezone))),
         progress=read_progress(row.progress),
         debts=debt_ids,
+        extra_zones=tuple(z for z in patient.extra_timezones if z != patient.timezone),
     )
     return with_last_reply(account), ledger
 

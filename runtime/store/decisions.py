@@ -84,6 +84,7 @@ def account_json(account: Account) -> dict[str, Any]:
         "progress": progress_json(account.progress),
         "score_sources": {k: [s.model_id, s.version] for k, s in account.score_sources.items()},
         "debts": list(account.debts),
+        **({"extra_zones": list(account.extra_zones)} if account.extra_zones else {}),
     }
 
 
@@ -108,6 +109,7 @@ def account_from_json(data: Mapping[str, Any]) -> Account:
         progress=read_progress(data["progress"]),
         score_sources={k: ScoreSource(*s) for k, s in data["score_sources"].items()},
         debts=tuple(data["debts"]),
+        extra_zones=tuple(data.get("extra_zones", ())),
     )
 
 
@@ -267,7 +269,8 @@ def replay(session: Session, decision_id: int, rules: GuardRules | None = None, 
 SEMANTICS_CHANGES = {
     2: "handlers act before the day's steps and their `pause` or `stop` holds those steps, and `escalate"
     " agency` asks the guard",
-    3: "each contact's point (`to`) is chosen before the guard is asked, and proposals and the trace name it",
+    3: "each contact's point (`to`) is chosen before the guard is asked, and proposals and the trace name it;"
+    " a step's window holds in every time zone the patient may be in",
 }
 
 
