@@ -9,17 +9,20 @@ cancelled. Runs on SQLite and, with PARLEY_TEST_DATABASE_URL, on PostgreSQL (the
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 from test_api_fixtures import Api, api_fixture, database_url, folders_fixture  # noqa: F401
+from test_external_contacts_api import PATIENT
 from test_outbox_recheck import CALL_TIME, NEW_YORK, reserved_call
 
 from runtime.channels.registry import ChannelRegistry
 from runtime.db.tables import AccountRow, ContactRow, OutboxRow
 from runtime.outbox.worker import run_once
+from runtime.service.recheck import POINT_CHANGED
 from runtime.service.sendtime import MAX_DELAY, SendTimeGuard, lease_judged, leasing
 
 EVENING = dt.datetime(2026, 3, 16, 21, 30, tzinfo=NEW_YORK)
@@ -89,7 +92,7 @@ def test_a_call_that_cannot_go_out_within_a_day_of_its_time_is_cancelled(api: Ap
     contact, message = stored(api, planned)
     assert contact.status == "cancelled" and message.status == "dead"
     assert message.last_error == (
-        "not sent: the guard refuses it at send time and up to 24 hours after its time (REGF-TIME-8TO9)"
+        "not sent: the guard refuses it at send time and up to 24 hours after its planned time (REGF-TIME-8TO9)"
     )
     [cancelled] = audited(api, "contacts.cancel")
     assert cancelled["cancelled"][0]["contact"] == planned["contact_id"]
@@ -150,3 +153,28 @@ def test_without_judging_the_same_call_would_have_been_leased(api: Api) -> None:
     assert [row.id for row in lease(api.state.engine, "w", 10)] == [planned["outbox_id"]]
     with Session(api.state.engine) as session:
         assert session.exec(select(OutboxRow.status)).all() == ["leased"]
+
+
+def test_postponing_again_does_not_stretch_the_day_a_message_may_wait(api: Api) -> None:
+    """Each evening's late pull would postpone it to the next morning; the day counts from the first plan."""
+    planned = reserved_call(api)
+    assert leased_at(api, EVENING) == []  # Monday 21:30: waits for Tuesday 08:00, within a day of 09:00
+    assert leased_at(api, EVENING + dt.timedelta(days=1)) == []  # Tuesday 21:30: Wednesday 08:00 is too late
+    contact, message = stored(api, planned)
+    assert contact.status == "cancelled" and message.status == "dead"
+    assert aware(contact.planned_at) == CALL_TIME  # type: ignore[arg-type]
+    assert [p["contact"] for p in audited(api, "contacts.postpone")] == [planned["contact_id"]]
+
+
+def test_a_message_whose_number_changed_is_not_sent_to_the_old_one(api: Api) -> None:
+    """The billing system re-sends the patient: same point id, a new number. The queued call carries
+    the old one, which may be someone else's now (TCPA reassigned numbers; HIPAA disclosure)."""
+    planned = reserved_call(api)
+    moved = copy.deepcopy(PATIENT)
+    moved["contact_points"][0]["number"] = "+12155559999"
+    assert api.call("outreach", "PUT", "/v1/patients/P1", json=moved).status_code == 200
+    assert leased_at(api, CALL_TIME) == []
+    contact, message = stored(api, planned)
+    assert contact.status == "cancelled" and message.status == "dead"
+    rules = [c["rules"] for row in audited(api, "contacts.cancel") for c in row["cancelled"]]
+    assert rules == [[POINT_CHANGED]]

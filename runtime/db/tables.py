@@ -241,6 +241,8 @@ class ContactRow(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=200, nullable=True, unique=True, index=True)
     # The template or call script a reserved contact carries: the guard finds notices sent by it.
     template: str | None = Field(default=None, max_length=200, nullable=True)
+    # The time decide first planned it for, once the guard postponed it at send time (its `at` moved).
+    planned_at: dt.datetime | None = instant(default=None, nullable=True)
 
 
 class OutboxRow(SQLModel, table=True):

@@ -2,9 +2,9 @@
 
 Exactly once to the outside world, by this order of steps:
 
-1. `lease` (one committed transaction): the guard judges the message again at this moment
-   (`runtime.service.sendtime`: a late message is postponed or cancelled, never sent outside the
-   law's hours); the row is ours until the lease runs out;
+1. lease (a committed transaction per message): the guard judges the message again at this
+   moment, at the lease's start and end (`runtime.service.sendtime`: a late message is postponed
+   or cancelled, never sent outside the law's hours); the row is ours until the lease runs out;
 2. `channel.deliver(message, key)`: the key is the message's stable `contact-{id}`;
 3. `mark_delivered` (another transaction) only after the channel confirmed.
 

@@ -45,6 +45,7 @@ from runtime.store.hot_pg import utc
 log = logging.getLogger(__name__)
 
 CANCELLED = "cancelled"
+POINT_CHANGED = "contact point changed"  # not a legal rule: the address the message carries is stale
 
 
 def recheck_pending(
@@ -163,35 +164,43 @@ def judged(
 ) -> GuardAnswer:
     """The guard's answer for the contact as decide asked it, were it to go out at `moment`.
 
-    `until`: search for `next_allowed_at` no later than this (None: the guard's own horizon).
+    `until`: search for `next_allowed_at` no later than this (None: the guard's own horizon). A
+    message whose point now holds another number or address than the one it was queued to (the
+    patient's record was re-sent) is refused: the old one may be someone else's now.
     """
     stored = message.message if isinstance(message.message, dict) else {}
     automated = AUTOMATED.get(contact.channel)
     to = contact.to_point or point_sent_to(ledger, stored.get("to"))  # rows from before `to_point`
+    if to is not None and isinstance(stored.get("to"), str) and point_sent_to(ledger, stored["to"], to) is None:
+        problem = f"the patient's contact point `{to}` no longer holds the address the message was queued to"
+        return GuardAnswer(False, None, {"allowed": False, "violations": [{"rule": POINT_CHANGED, "message": problem}]})
     request = ContactRequest(
         moment, contact.channel, tuple(contact.debts), automated, stored.get("template"), until, to
     )
     return account_guard(account, ledger, rules, organization, moment)(request)
 
 
-def point_sent_to(ledger: Ledger, address: object) -> str | None:
-    """The id of the patient's contact point the message is addressed to, as decide chose it
-    (`engine.recipients`); None when no point on file holds that address any more."""
+def point_sent_to(ledger: Ledger, address: object, point_id: str | None = None) -> str | None:
+    """The id of the patient's contact point (`point_id`'s, when given) that holds the address the
+    message is addressed to; None when none on file holds it any more."""
     if not isinstance(address, str):
         return None
     points = ledger.patient.get("contact_points") if isinstance(ledger.patient, Mapping) else None
     for point in points if isinstance(points, list) else []:
-        if isinstance(point, Mapping) and point_value(point) == address:
+        if not isinstance(point, Mapping) or (point_id is not None and str(point.get("id")) != point_id):
+            continue
+        if point_value(point) == address:
             return str(point.get("id"))
     return None
 
 
 def broken(answer: GuardAnswer) -> list[str]:
-    """The rule ids of a refusal (the error's field when the case could not be read)."""
+    """The rule ids of a refusal (`case: FIELD` when the case could not be read; never a value: PHI)."""
     found = answer.details.get("violations")
     if isinstance(found, list):
         return sorted({str(v.get("rule")) for v in found if isinstance(v, Mapping)})
-    return ["case"]
+    error = answer.details.get("error")
+    return [f"case: {error.get('field')}"] if isinstance(error, Mapping) and error.get("field") else ["case"]
 
 
 def cancel(contact: ContactRow, message: OutboxRow, rules_broken: Sequence[str]) -> None:

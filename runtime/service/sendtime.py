@@ -10,16 +10,18 @@ nine in the evening, an outreach system pulled late — and the law applies to w
 - each due message is judged on the account's ledger as it is now (its own row left out), at the
   lease's start and at its end, the latest it may go out under this lease;
 - allowed at both: leased;
-- refused, with a `next_allowed_at` no later than `MAX_DELAY` after the contact's own time (the
-  morning after a worker's night outage, the end of a cap's window): postponed — the contact
-  moves to that instant and the message waits, to be judged again then;
+- refused, with a `next_allowed_at` no later than `MAX_DELAY` after the time decide planned it
+  for (the morning after a worker's night outage, the end of a cap's window): postponed — the
+  contact moves to that instant (`planned_at` keeps the first plan, so postponing again does not
+  stretch the limit) and the message waits, to be judged again then;
 - refused otherwise (consent revoked, a cease notice, or it could not go out within `MAX_DELAY`):
   cancelled, as `runtime.service.recheck` cancels; a day-old reminder is stale, and the strategy
   decides afresh.
 
 Postponements and cancellations are audited on the account. Each message is judged in its own
 transaction under its account's lock, taken before the message's own, as decide and recheck take
-them, so none of them waits on the other in a cycle.
+them, so none of them waits on the other in a cycle; a message whose account another holds is
+skipped until the next pass.
 """
 
 from __future__ import annotations
@@ -30,19 +32,18 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from engine.decide import GuardAnswer
 from engine.guard import GuardRules
-from runtime.db.database import transaction
-from runtime.db.tables import ContactRow, OutboxRow
+from runtime.db.database import is_sqlite, transaction
+from runtime.db.tables import AccountRow, ContactRow, OutboxRow
 from runtime.outbox.store import PENDING, Lease, buried, due_messages, locking, take, utcnow
 from runtime.service.plans import PlanService, organizations
 from runtime.service.recheck import broken, cancel, collector, judged, without
 from runtime.store import audit
-from runtime.store.accounts import load_account, locked_account
+from runtime.store.accounts import load_account
 from runtime.store.hot_pg import utc
-from runtime.store.problems import StoreProblem
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +108,8 @@ def lease_one(
     now: dt.datetime,
 ) -> OutboxRow | None:
     """Judge one message under its account's lock and lease it when allowed; None otherwise."""
-    try:
-        locked_account(session, account_id)
-    except StoreProblem:
-        return None  # the account is gone (outbox rows are deleted with it)
+    if not account_free(session, account_id):
+        return None  # another worker or a decision holds the account: its message waits for the next pass
     query = locking(due_messages(now).where(col(OutboxRow.id) == outbox_id), session)
     found = session.exec(query.execution_options(populate_existing=True)).first()
     if found is None:
@@ -135,7 +134,7 @@ def refused_at_send(
 ) -> GuardAnswer | None:
     """The guard's refusal of the message at the first of `moments` it refuses; None when it allows all."""
     organization = collector(session, contact.account_id, organizations(guard.plans, session))
-    latest = (utc(contact.at) or moments[0]) + MAX_DELAY
+    latest = (planned(contact) or moments[0]) + MAX_DELAY
     for moment in moments:
         account, ledger = load_account(session, contact.account_id, moment)
         ledger = without(ledger, contact)
@@ -150,11 +149,11 @@ def settle(
 ) -> None:
     """Postpone a refused message to the guard's next allowed instant when that comes soon enough; else cancel it."""
     rules_broken = broken(refusal)
-    reserved = utc(contact.at) or now
+    first = planned(contact) or now
     later = refusal.next_allowed_at
     entry: dict[str, object] = {"contact": contact.id, "channel": contact.channel, "rules": rules_broken}
-    if later is not None and now < later <= reserved + MAX_DELAY:
-        contact.at = later
+    if later is not None and now < later <= first + MAX_DELAY:
+        contact.planned_at, contact.at = first, later  # a second postponement still counts from the first plan
         message.status, message.lease_owner, message.lease_until = PENDING, None, None
         entry["until"] = later.astimezone(dt.UTC).isoformat()
         audit.append(session, actor, "contacts.postpone", f"account:{contact.account_id}", entry, now)
@@ -162,7 +161,22 @@ def settle(
         return
     cancel(contact, message, rules_broken)
     hours = f"{MAX_DELAY.total_seconds() / 3600:.0f}"
-    message.last_error = f"not sent: the guard refuses it at send time and up to {hours} hours after its time"
+    message.last_error = f"not sent: the guard refuses it at send time and up to {hours} hours after its planned time"
     message.last_error += f" ({', '.join(rules_broken)})"
     audit.append(session, actor, "contacts.cancel", f"account:{contact.account_id}", {"cancelled": [entry]}, now)
     log.info("account %s: contact %s cancelled at send time", contact.account_id, contact.id)
+
+
+def planned(contact: ContactRow) -> dt.datetime | None:
+    """The time decide planned the contact for (its `at` until the guard postponed it)."""
+    return utc(contact.planned_at) or utc(contact.at)
+
+
+def account_free(session: Session, account_id: str) -> bool:
+    """Lock the account's row for this transaction unless another holds it (PostgreSQL `SKIP LOCKED`:
+    workers spread over accounts instead of queueing on one; SQLite's write transaction already holds
+    the database); False when it is held, or gone (its outbox rows go with it)."""
+    query = select(AccountRow.account_id).where(AccountRow.account_id == account_id)
+    if not is_sqlite(session):
+        query = query.with_for_update(skip_locked=True, of=AccountRow)  # type: ignore[arg-type]
+    return session.exec(query).first() is not None

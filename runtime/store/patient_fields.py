@@ -18,7 +18,7 @@ from runtime.store.problems import invalid
 
 CONFIDENTIAL_KEYS = frozenset({"channels", "to"})
 # What a contact point may hold: the guard's fields and the senders' address fields
-# (`runtime.service.recipients.VALUE_KEYS`).
+# (`engine.recipients.VALUE_KEYS`).
 CONTACT_POINT_KEYS = frozenset(
     {"id", "kind", "place", "employer_provided", "belongs_to_patient", "number", "phone", "email", "address", "lines"}
     | {"value"}

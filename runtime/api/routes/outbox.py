@@ -67,9 +67,9 @@ def status_out(row: OutboxRow) -> OutboxStatusOut:
 def lease(payload: LeaseIn, state: State, caller: Outreach) -> list[MessageOut]:
     """Up to `limit` messages due now, yours for `seconds`; acknowledge each once sent.
 
-    Each is judged by the guard again as it is handed out, for the whole of the lease: one that may
-    not go out now (past 21:00 where the patient is, a cap reached since) waits for the next instant
-    it may, or is cancelled when it cannot go out within a day of its time.
+    Each is judged by the guard again as it is handed out, at the lease's start and at its end: one
+    that may not go out then (past 21:00 where the patient is, a cap reached since) waits for the
+    next instant it may, or is cancelled when it cannot go out within a day of its planned time.
     """
     guard = SendTimeGuard(state.rules, state.plans, caller.actor)
     rows = lease_judged(state.engine, owner(caller), payload.limit, payload.seconds, payload.channels, guard)
