@@ -34,6 +34,7 @@ TABLE: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/v1/accounts/A0", (OUT, C, A)),
     ("POST", "/v1/events", (OUT,)),
     ("POST", "/v1/accounts/A0/contacts", (OUT, C)),
+    ("POST", "/v1/accounts/A0/corrections", (C,)),
     ("POST", "/v1/decide", (OUT,)),
     ("GET", "/v1/decisions/1/replay", (A, C)),
     ("POST", "/v1/outbox/lease", (OUT,)),

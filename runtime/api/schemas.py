@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 Role = Literal["compliance", "strategist", "outreach", "auditor"]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
@@ -258,6 +258,31 @@ class EventOut(BaseModel):
     at: dt.datetime
     idempotency_key: str
     created: bool
+
+
+class CorrectionIn(Request):
+    """A compliance officer's correction of a protective state recorded by mistake (`runtime.store.corrections`)."""
+
+    fact: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
+        examples=["cease_requested"],
+        description="`disputed`, `cease_requested`, `attorney_represented`, `bankrupt`, `deceased` or `consent.KIND`.",
+    )
+    value: StrictBool = Field(examples=[False], description="The value the fact should have had.")
+    reason: Annotated[str, StringConstraints(min_length=10, max_length=500)] = Field(
+        examples=["posted to the wrong account; see ticket 123"],
+        description="Why: kept with the correction in the database; the audit trail keeps its length and hash only.",
+    )
+
+
+class CorrectionOut(BaseModel):
+    """The stored correction: the fact, its value before (null: not set) and now, the correction's event."""
+
+    account_id: str
+    fact: str
+    previous: bool | None
+    value: bool
+    event_id: int
+    at: dt.datetime
 
 
 # ---------------------------------------------------------------- decide

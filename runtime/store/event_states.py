@@ -17,12 +17,23 @@ The rule, for every fact an event of the account has set (`merged_facts`):
   `consent_given` gives consent again), so the change is dated and audited;
 - other event-set facts (`verified`, `paid`, `plan_active`, `fa_application_pending`, a
   consent given) take the PUT's explicit value: the billing system is their source of truth too.
+
+A state recorded by mistake (a cease posted to the wrong account) is set right by a compliance
+officer's correction (`POST /v1/accounts/{id}/corrections`, `runtime.store.corrections`), stored as
+an event of its own type, `correction`, dated when it was made, so it is one more event-set fact
+under the rules above. Its reach (`set_aside`, `superseded`):
+- every event of that fact recorded before the correction is set aside: neither the guard nor the
+  strategy reads it again, and the fact keeps the corrected value through every later PUT;
+- an event of that fact recorded after it applies as usual when dated after it (a genuine cease
+  next week); one dated before it applies only when it protects the patient (a cease letter
+  keyed in late is news the officer never weighed), never when it would relax the fact again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -44,6 +55,8 @@ STATE_OF_EVENT: dict[str, tuple[str, bool]] = {
     "fa_decision": ("fa_application_pending", False),
 }
 CONSENT_EVENTS = {"consent_given": True, "consent_revoked": False, "opt_out": False}
+# A compliance officer's correction of a state recorded by mistake: payload `{"fact", "value", "reason"}`.
+CORRECTION = "correction"
 # The value of a state that stops or limits collection, and the event that changes it lawfully.
 PROTECTIVE: dict[str, bool] = {
     "disputed": True,
@@ -52,6 +65,8 @@ PROTECTIVE: dict[str, bool] = {
     "bankrupt": True,
     "deceased": True,
 }
+# The facts a correction may set: the protective states and every consent.
+CORRECTABLE: tuple[str, ...] = (*PROTECTIVE, *(f"consent.{kind}" for kind in CONSENT_KINDS))
 LIFTED_BY = {"disputed": "record a `verification_sent` event when verification is sent"}
 CONSENT_LIFTED_BY = "record a `consent_given` event when the patient consents again"
 
@@ -60,15 +75,21 @@ def state_of(kind: str, payload: Mapping[str, Any]) -> tuple[str, bool] | None:
     """The fact an event sets and its value (`("disputed", True)`), or None for an event that sets none."""
     if kind in STATE_OF_EVENT:
         return STATE_OF_EVENT[kind]
+    if kind == CORRECTION:
+        fact, value = payload.get("fact"), payload.get("value")
+        return (fact, value) if fact in CORRECTABLE and isinstance(value, bool) else None
     consent = payload.get("kind")
     if kind in CONSENT_EVENTS and consent in CONSENT_KINDS:
         return f"consent.{consent}", CONSENT_EVENTS[kind]
     return None
 
 
+STATE_KINDS = (*STATE_OF_EVENT, *CONSENT_EVENTS, CORRECTION)  # the event types that set a fact
+
+
 def event_set_facts(session: Session, account_id: str) -> frozenset[str]:
-    """The facts some event of the account has set (read under the account's lock)."""
-    kinds = (*STATE_OF_EVENT, *CONSENT_EVENTS)
+    """The facts some event (a correction too) of the account has set (read under the account's lock)."""
+    kinds = STATE_KINDS
     query = select(EventRow.type, EventRow.payload).where(
         EventRow.account_id == account_id, col(EventRow.type).in_(kinds)
     )
@@ -76,18 +97,62 @@ def event_set_facts(session: Session, account_id: str) -> frozenset[str]:
     return frozenset(state[0] for state in found if state is not None)
 
 
-def superseded(session: Session, event: EventRow, name: str) -> bool:
+def superseded(session: Session, event: EventRow, name: str, value: bool | None = None) -> bool:
     """Whether an event already stored, dated after `event`, set the same fact (it has the last word).
 
     Events can arrive late (a mailed revocation keyed in after a later consent): the fact follows
-    the newest event by its time, not by when it was recorded.
+    the newest event by its time, not by when it was recorded. A correction made before `event` was
+    recorded has the last word only over a `value` that would relax the fact: a protective event
+    keyed in late is something the correcting officer never saw.
     """
-    kinds = (*STATE_OF_EVENT, *CONSENT_EVENTS)
     query = select(EventRow.type, EventRow.payload).where(
-        EventRow.account_id == event.account_id, col(EventRow.type).in_(kinds), EventRow.at > event.at
+        EventRow.account_id == event.account_id, col(EventRow.type).in_(STATE_KINDS), EventRow.at > event.at
     )
+    if value is not None and value is protective_value(name):
+        query = query.where(EventRow.type != CORRECTION)
     later = (state_of(kind, payload or {}) for kind, payload in session.exec(query).all())
     return any(state is not None and state[0] == name for state in later)
+
+
+class StoredEvent(Protocol):
+    """An event row as its readers get it (`EventRow`, `runtime.store.hot.StoredEvent`)."""
+
+    id: int | None
+    type: str
+    at: dt.datetime
+    payload: dict[str, Any]
+
+
+Row = TypeVar("Row", bound=StoredEvent)
+
+
+def set_aside(rows: Iterable[Row]) -> list[Row]:
+    """The events without those a correction set aside, and without the corrections themselves.
+
+    Of the events that set a corrected fact, set aside: every one recorded before the newest
+    correction of that fact, and one recorded after it but dated before it that would relax the
+    fact again (`superseded` kept it from setting the fact, so no reader may read it either).
+    """
+    rows = list(rows)
+    newest: dict[str, Row] = {}
+    for row in rows:
+        state = state_of(row.type, row.payload or {}) if row.type == CORRECTION else None
+        if state is not None and (state[0] not in newest or (row.id or 0) > (newest[state[0]].id or 0)):
+            newest[state[0]] = row
+    if not newest:
+        return [row for row in rows if row.type != CORRECTION]
+    return [row for row in rows if row.type != CORRECTION and not corrected(row, newest)]
+
+
+def corrected(row: StoredEvent, newest: Mapping[str, StoredEvent]) -> bool:
+    """Whether the newest correction of the fact `row` sets has set `row` aside (see `set_aside`)."""
+    state = state_of(row.type, row.payload or {})
+    correction = None if state is None else newest.get(state[0])
+    if state is None or correction is None:
+        return False
+    if row.id is not None and correction.id is not None and row.id < correction.id:
+        return True  # recorded before the correction: the officer weighed it
+    return row.at <= correction.at and state[1] is not protective_value(state[0])
 
 
 def protective_value(name: str) -> bool | None:
@@ -124,5 +189,8 @@ def merged_facts(
 def lift_message(name: str) -> str:
     """Why a PUT may not lift a state an event established, and what to do instead."""
     how = CONSENT_LIFTED_BY if name.startswith("consent.") else LIFTED_BY.get(name)
-    hint = how or "it cannot be undone by re-sending the account; a compliance officer must review the event"
+    hint = how or (
+        "it cannot be undone by re-sending the account; a compliance officer who finds it was recorded by"
+        " mistake can correct it (`POST /v1/accounts/{id}/corrections`)"
+    )
     return f"`{name}` was set by an event the patient or their representative sent; {hint}"

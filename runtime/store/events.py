@@ -9,7 +9,9 @@ attorney, a consent given or revoked, …) also sets the fact the strategy reads
 Every new event leaves an audit row on the account's trail (`event.record`: its id, type, time,
 debt and the fact it set; never its text or recipient). The fact follows the newest event by its
 time (`runtime.store.event_states.superseded`), and outlives a `PUT` of the account that does not
-mention it (`runtime.store.event_states.merged_facts`).
+mention it (`runtime.store.event_states.merged_facts`). A compliance officer's correction of a state
+recorded by mistake is an event too (`correction`, `runtime.store.corrections`; never posted here):
+the events it sets aside are read by neither the strategy nor the guard (`event_states.set_aside`).
 
 A reply's text, and a conversation's note, is read when it is recorded, with the reply classifier
 when the service has one (`runtime.reply_models`; else the revocation rules alone), and its
@@ -42,7 +44,7 @@ from engine.guarding import ACCOUNT_EVENT_TYPES
 from runtime.db.tables import AccountRow, EventRow
 from runtime.portfolio import BadCell, read_fact
 from runtime.store import audit
-from runtime.store.event_states import CONSENT_EVENTS, state_of, superseded
+from runtime.store.event_states import CONSENT_EVENTS, set_aside, state_of, superseded
 from runtime.store.facts import READING_GROUPS, event_facts
 from runtime.store.problems import conflict, invalid
 
@@ -103,7 +105,7 @@ def record_event(
             raise
         return same_or_conflict(first, account_id, clean), False
     state = state_of(clean["type"], clean)
-    if state is not None and superseded(session, event, state[0]):
+    if state is not None and superseded(session, event, *state):
         state = None  # a later event (by its time) already set this fact: it keeps the last word
     if state is not None:
         apply_state(row, clean, now)
@@ -241,7 +243,7 @@ def event_id(row: EventRow) -> str:
 def account_events(rows: Iterable[EventRow]) -> list[AccountEvent]:
     """The strategy's events (`on reply`, `on payment`, …); a reply's text is read for its intents."""
     found = []
-    for row in rows:
+    for row in set_aside(rows):  # an event a compliance officer's correction set aside is read by no one
         if row.type not in STRATEGY_EVENTS:
             continue
         payload = row.payload
@@ -297,7 +299,7 @@ def heard_events(rows: Iterable[EventRow], contacts: Iterable[Any], since: dt.da
 def guard_events(rows: Iterable[EventRow]) -> list[dict[str, Any]]:
     """The guard case's events; those the guard already reads from the account's events are left out."""
     found = []
-    for row in rows:
+    for row in set_aside(rows):
         if row.type not in EVENT_TYPES or row.type in ACCOUNT_EVENT_TYPES:
             continue
         data: dict[str, Any] = {"at": row.at.isoformat(), "type": row.type}

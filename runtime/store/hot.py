@@ -34,6 +34,7 @@ from sqlalchemy.orm.util import identity_key
 
 from runtime.db.tables import AccountRow, AuditRow, ContactRow, DecisionRow, Deployment, EventRow, OutboxRow, Patient
 from runtime.store import hot_pg
+from runtime.store.event_states import CORRECTION
 from runtime.store.ledger import LIVE
 
 ACCOUNTS = cast(sa.Table, AccountRow.__table__)
@@ -83,8 +84,8 @@ NO_DETAILS = (
 
 
 def history_statement(next_decision_id: bool) -> sa.CompoundSelect:
-    """Events up to `now`, live contacts since `since`, the audit chain head of `subject` and the newest
-    deployment id, in one query.
+    """Events up to `now` (and every correction), live contacts since `since`, the audit chain head of
+    `subject` and the newest deployment id, in one query.
 
     Each branch is tagged by `kind` (`a` audit head, `c` contact, `d` the next decision id, `e` event,
     `p` the newest deployment, so the service's live plans catch up without a statement of their own)
@@ -100,7 +101,12 @@ def history_statement(next_decision_id: bool) -> sa.CompoundSelect:
         EVENTS.c.payload.label("data"),
         sa.literal_column("''").label("status"),
         *NO_DETAILS,
-    ).where(EVENTS.c.account_id == sa.bindparam("account_id"), EVENTS.c.at <= sa.bindparam("now"))
+    ).where(
+        EVENTS.c.account_id == sa.bindparam("account_id"),
+        # A correction amends the record itself, so it is read whatever `now` is: a decision made
+        # for a time before it must not read a state it set aside (`event_states.set_aside`).
+        sa.or_(EVENTS.c.at <= sa.bindparam("now"), EVENTS.c.type == sa.literal(CORRECTION)),
+    )
     contacts = sa.select(
         sa.literal_column("'c'"),
         CONTACTS.c.id,

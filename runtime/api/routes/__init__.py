@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from runtime.api.routes import accounts, check, contacts, decide, handoffs, health, keys, outbox, strategies
+from runtime.api.routes import (
+    accounts,
+    check,
+    contacts,
+    corrections,
+    decide,
+    handoffs,
+    health,
+    keys,
+    outbox,
+    strategies,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -12,6 +23,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     strategies.router,
     accounts.router,
     contacts.router,
+    corrections.router,
     decide.router,
     outbox.router,
     handoffs.router,
