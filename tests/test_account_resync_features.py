@@ -1,5 +1,6 @@
 """Step definitions for tests/features/account_resync.feature: a re-sent account keeps the states
-the patient's own notices set (a dispute, a cease), and cannot clear them.
+the patient's own notices set (a dispute, a cease), and cannot clear them; a compliance officer's
+correction (`runtime.store.corrections`) can, and leaves its trail.
 
 Each scenario runs on a fresh, migrated SQLite file through the stores the API calls
 (`upsert_patient`, `upsert_account`, `record_event`) and the service's decide.
@@ -23,6 +24,7 @@ from runtime.db.tables import AccountRow
 from runtime.service.decide import DecisionOut, decide_and_reserve
 from runtime.store import audit
 from runtime.store.accounts import upsert_account, upsert_patient
+from runtime.store.corrections import record_correction
 from runtime.store.events import record_event
 from runtime.store.problems import StoreProblem
 
@@ -102,6 +104,7 @@ def ceased(engine: Engine, at: str) -> None:
 
 
 @given(parsers.parse('the billing system re-sent the account with a balance of "{balance}" and no word of the dispute'))
+@when(parsers.parse('the billing system re-sent the account with a balance of "{balance}" and no word of the dispute'))
 def resent(engine: Engine, seen: dict[str, Any], balance: str) -> None:
     with transaction(engine) as session:
         upsert_account(session, "A1", account_body(seen["day"], balance), local(f"{seen['day']} 09:00"), "billing")
@@ -121,6 +124,13 @@ def resends_lifting(engine: Engine, seen: dict[str, Any], fact: str) -> None:
     with pytest.raises(StoreProblem) as refused, transaction(engine) as session:
         upsert_account(session, "A1", body, local(f"{seen['day']} 09:00"), "billing")
     seen["refused"] = refused.value
+
+
+@when(parsers.parse('compliance officer "{officer}" corrects "{fact}" to false at "{at}" because "{reason}"'))
+def corrects(engine: Engine, seen: dict[str, Any], officer: str, fact: str, at: str, reason: str) -> None:
+    seen["reason"] = reason
+    with transaction(engine) as session:
+        record_correction(session, "A1", {"fact": fact, "value": False, "reason": reason}, local(at), officer)
 
 
 # ---------------------------------------------------------------- then
@@ -154,3 +164,34 @@ def audited(engine: Engine, fact: str) -> None:
 def refused(seen: dict[str, Any], field: str, event: str) -> None:
     problem: StoreProblem = seen["refused"]
     assert (problem.status, problem.field) == (409, field) and f"`{event}`" in problem.message, problem
+
+
+@then(parsers.parse('the account no longer has "{fact}"'))
+def lifted(engine: Engine, fact: str) -> None:
+    with read_session(engine) as session:
+        row = session.get(AccountRow, "A1")
+    assert row is not None and row.facts.get(fact) is False, row and row.facts
+
+
+@then("the strategy sends an email")
+def sends_email(seen: dict[str, Any]) -> None:
+    decision: DecisionOut = seen["decision"]
+    assert [p["channel"] for p in decision.proposals if p.get("contact_id")] == ["email"], decision.proposals
+
+
+CORRECTED = 'the account\'s audit trail shows "{officer}" corrected "{fact}" from true to false'
+
+
+@then(parsers.parse(CORRECTED + ", without the reason's words"))
+def correction_audited(engine: Engine, seen: dict[str, Any], officer: str, fact: str) -> None:
+    with read_session(engine) as session:
+        rows = audit.rows(session, subject="account:A1")
+        report = audit.verify(session)
+    corrections = [r for r in rows if r.action == "account.correct"]
+    assert len(corrections) == 1 and corrections[0].actor == officer
+    entry = corrections[0].payload
+    assert (entry["fact"], entry["from"], entry["to"]) == (fact, True, False)
+    assert entry["reason_chars"] == len(seen["reason"])
+    trail = str([r.payload for r in rows])
+    assert not [word for word in ("Ana", "Lake", "ticket", "mistake") if word in seen["reason"] and word in trail]
+    assert report.ok, report

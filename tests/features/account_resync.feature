@@ -32,3 +32,13 @@ Feature: What the patient told us stays in force when the billing system re-send
     And the billing system re-sent the account with a balance of "230.00" and no word of the dispute
     When the strategy decides at "2026-03-23 12:00"
     Then nothing is sent and the strategy stops because "a `stop when` condition holds"
+
+  Scenario: REGF-CEASE - a cease posted to the wrong account can be corrected by a compliance officer, with a reason, and the correction is in the audit trail
+    Given the patient sent a cease notice at "2026-03-18 10:00"
+    And the billing system re-sent the account with a balance of "230.00" and no word of the dispute
+    When compliance officer "Cora Compliance" corrects "cease_requested" to false at "2026-03-19 09:00" because "posted to Ana Lake's account by mistake; see ticket 123"
+    And the billing system re-sent the account with a balance of "230.00" and no word of the dispute
+    And the strategy decides at "2026-03-23 12:00"
+    Then the account no longer has "cease_requested"
+    And the strategy sends an email
+    And the account's audit trail shows "Cora Compliance" corrected "cease_requested" from true to false, without the reason's words
