@@ -14,12 +14,12 @@ from db_fixtures import T0, database_url, db_engine, guard_rules, plan_of, seed_
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from test_channels_webhook import SECRET, Receiver, receiver  # noqa: F401  (fixture)
+from test_outbox_worker import unjudged_once
 
 from dsl.templates import build_template_set
 from runtime.channels import ChannelRegistry, WebhookChannel, WebhookSettings
 from runtime.db.database import read_session, transaction
 from runtime.db.tables import ContactRow, OutboxRow
-from runtime.outbox.worker import run_once
 from runtime.render import read_disclosure_wording
 from runtime.service.decide import decide_and_reserve
 
@@ -47,8 +47,8 @@ def test_decided_messages_reach_the_receiver_once(engine: Engine, receiver: tupl
     )
     keys = {f"contact-{p['contact_id']}" for p in out.proposals}
     registry = ChannelRegistry({"call": WebhookChannel(WebhookSettings(url, SECRET))})
-    assert run_once(engine, registry, "w1").delivered == len(keys) == 3
-    assert run_once(engine, registry, "w1").leased == 0
+    assert unjudged_once(engine, registry, "w1").delivered == len(keys) == 3
+    assert unjudged_once(engine, registry, "w1").leased == 0
     assert set(found.messages) == keys and len(found.raw) == 3
     bodies = {m["message"]["body"] for m in found.messages.values()}
     assert bodies == {"Hello Ana, $250.00. This communication is from a debt collector."}

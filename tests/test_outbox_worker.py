@@ -28,10 +28,16 @@ from runtime.channels.webhook import WebhookSettings
 from runtime.db.database import transaction
 from runtime.db.tables import WebhookConfig
 from runtime.outbox.store import RetryPolicy, counts, lease, outbound
-from runtime.outbox.worker import load_registry, run_forever, run_once
+from runtime.outbox.worker import RunStats, load_registry, run_forever, run_once
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW_RETRY = RetryPolicy(max_attempts=3, base_seconds=0)  # a failed message is due again at once
+
+
+def unjudged_once(engine: Engine, registry: Any, owner: str, *args: Any, **options: Any) -> RunStats:
+    """`run_once` leasing unjudged: these tests watch the delivery mechanics, not the law at send time
+    (tests/test_outbox_sendtime.py)."""
+    return run_once(engine, registry, owner, *args, lease_with=lease, **options)
 
 
 @pytest.fixture
@@ -49,11 +55,11 @@ def hook(receiver: tuple[Receiver, str]) -> tuple[Receiver, ChannelRegistry]:  #
 def test_every_message_is_delivered_once(engine: Engine, hook: tuple[Receiver, ChannelRegistry]) -> None:
     found, registry = hook
     ids = seed(engine, 5)
-    stats = run_once(engine, registry, "w1")
+    stats = unjudged_once(engine, registry, "w1")
     assert (stats.leased, stats.delivered, stats.duplicates) == (5, 5, 0)
     assert sorted(found.raw) == sorted(row(engine, i).idempotency_key for i in ids)
     assert all(row(engine, i).status == "delivered" and contact_status(engine, i) == "delivered" for i in ids)
-    assert run_once(engine, registry, "w1").leased == 0
+    assert unjudged_once(engine, registry, "w1").leased == 0
 
 
 def test_a_crash_after_the_send_resends_under_the_same_key(
@@ -66,7 +72,7 @@ def test_a_crash_after_the_send_resends_under_the_same_key(
     channel = registry.channel_for("sms")
     assert channel is not None
     channel.deliver(outbound(held), held.idempotency_key)
-    stats = run_once(engine, registry, "w2")
+    stats = unjudged_once(engine, registry, "w2")
     assert (stats.delivered, stats.duplicates) == (1, 1)
     assert found.raw == [held.idempotency_key] * 2 and list(found.messages) == [held.idempotency_key]
     assert row(engine, first).attempts == 2
@@ -76,13 +82,13 @@ def test_a_failed_send_is_retried(engine: Engine, hook: tuple[Receiver, ChannelR
     found, registry = hook
     (first,) = seed(engine, 1)
     found.answers.append(503)
-    stats = run_once(engine, registry, "w1", policy=NOW_RETRY)
+    stats = unjudged_once(engine, registry, "w1", policy=NOW_RETRY)
     assert (stats.retried, row(engine, first).status, row(engine, first).last_error) == (
         1,
         "pending",
         "webhook: answered 503",
     )
-    assert run_once(engine, registry, "w1", policy=NOW_RETRY).delivered == 1
+    assert unjudged_once(engine, registry, "w1", policy=NOW_RETRY).delivered == 1
     assert row(engine, first).last_error is None and len(found.messages) == 1
 
 
@@ -90,7 +96,7 @@ def test_a_refused_message_is_a_dead_letter(engine: Engine, hook: tuple[Receiver
     found, registry = hook
     (first,) = seed(engine, 1)
     found.answers.append(400)
-    assert run_once(engine, registry, "w1").dead == 1
+    assert unjudged_once(engine, registry, "w1").dead == 1
     assert (row(engine, first).status, contact_status(engine, first)) == ("dead", "failed")
 
 
@@ -98,7 +104,7 @@ def test_too_many_failures_make_a_dead_letter(engine: Engine, hook: tuple[Receiv
     found, registry = hook
     (first,) = seed(engine, 1)
     found.answers.extend([503, 503, 503])
-    outcomes = [run_once(engine, registry, "w1", policy=NOW_RETRY) for _ in range(3)]
+    outcomes = [unjudged_once(engine, registry, "w1", policy=NOW_RETRY) for _ in range(3)]
     assert [(s.retried, s.dead) for s in outcomes] == [(1, 0), (1, 0), (0, 1)]
     assert row(engine, first).attempts == 3 and not found.messages
 
@@ -114,15 +120,15 @@ class Broken:
 
 def test_a_broken_channel_does_not_stop_the_worker(engine: Engine) -> None:
     (first,) = seed(engine, 1)
-    stats = run_once(engine, ChannelRegistry({"sms": Broken()}), "w1", policy=NOW_RETRY)  # type: ignore[dict-item]
+    stats = unjudged_once(engine, ChannelRegistry({"sms": Broken()}), "w1", policy=NOW_RETRY)  # type: ignore[dict-item]
     assert stats.retried == 1 and row(engine, first).last_error == "unexpected KeyError"
 
 
 def test_channels_without_a_route_wait_for_the_api(engine: Engine, hook: tuple[Receiver, ChannelRegistry]) -> None:
     _found, registry = hook
     seed(engine, 2, "letter")
-    assert run_once(engine, registry, "w1").leased == 0
-    assert run_once(engine, ChannelRegistry({}), "w1").leased == 0
+    assert unjudged_once(engine, registry, "w1").leased == 0
+    assert unjudged_once(engine, ChannelRegistry({}), "w1").leased == 0
     assert counts(engine) == {"pending": 2}
 
 
@@ -130,7 +136,7 @@ def test_email_end_to_end_over_smtp(engine: Engine, smtp_server: tuple[Mailbox, 
     mailbox, port = smtp_server
     ids = seed(engine, 2, "email")
     registry = ChannelRegistry({"email": SmtpChannel(SmtpSettings("127.0.0.1", port, "billing@clinic.example"))})
-    assert run_once(engine, registry, "w1").delivered == 2
+    assert unjudged_once(engine, registry, "w1").delivered == 2
     expected = {f"<{row(engine, i).idempotency_key}@clinic.example>" for i in ids}
     assert set(mailbox.unique()) == expected
 
@@ -153,7 +159,9 @@ def test_run_forever_delivers_until_stopped(engine: Engine, hook: tuple[Receiver
     found, registry = hook
     seed(engine, 3)
     stop = threading.Event()
-    worker = threading.Thread(target=run_forever, args=(engine, lambda: registry, "w1", stop, 0.05))
+    worker = threading.Thread(
+        target=run_forever, args=(engine, lambda: registry, "w1", stop, 0.05), kwargs={"lease_with": lease}
+    )
     worker.start()
     deadline = time.monotonic() + 10
     while len(found.messages) < 3 and time.monotonic() < deadline:
@@ -173,8 +181,8 @@ def test_logs_carry_ids_never_phi(
     ids = seed(engine, 3)
     found.answers.append(503)
     caplog.set_level(logging.DEBUG)
-    run_once(engine, registry, "w1", policy=NOW_RETRY)
-    run_once(engine, registry, "w1", policy=NOW_RETRY)
+    unjudged_once(engine, registry, "w1", policy=NOW_RETRY)
+    unjudged_once(engine, registry, "w1", policy=NOW_RETRY)
     text = caplog.text
     assert f"outbox={ids[0]}" in text and "account=acct-1" in text
     for secret in ("+1555", "message 0", "Reply STOP", "America/New_York"):
@@ -220,7 +228,7 @@ def test_a_batch_that_outlives_its_lease_leaves_the_rest(
     ids = seed(engine, 3)
     webhook = registry.channel_for("sms")
     assert isinstance(webhook, WebhookChannel)
-    stats = run_once(engine, ChannelRegistry({"sms": Slow(webhook)}), "w1", lease_seconds=SLOW_LEASE)  # type: ignore[dict-item]
+    stats = unjudged_once(engine, ChannelRegistry({"sms": Slow(webhook)}), "w1", lease_seconds=SLOW_LEASE)  # type: ignore[dict-item]
     assert (stats.leased, stats.delivered, stats.lost) == (3, 1, 2)
-    assert run_once(engine, registry, "w2").delivered == 2
+    assert unjudged_once(engine, registry, "w2").delivered == 2
     assert len(found.raw) == 3 and sorted(found.messages) == sorted(row(engine, i).idempotency_key for i in ids)

@@ -39,7 +39,7 @@ from runtime.channels.registry import ChannelRegistry, ChannelSettings, build_re
 from runtime.db.database import make_engine, read_session
 from runtime.db.tables import OutboxRow, WebhookConfig
 from runtime.files import load_guard_rules
-from runtime.outbox.store import Lease, LeaseLost, RetryPolicy, lease, mark_delivered, mark_failed, outbound
+from runtime.outbox.store import Lease, LeaseLost, RetryPolicy, mark_delivered, mark_failed, outbound
 from runtime.service.plans import PlanService
 from runtime.service.sendtime import SendTimeGuard, leasing
 
@@ -75,18 +75,20 @@ def run_once(
     limit: int = 20,
     lease_seconds: float = 60.0,
     policy: RetryPolicy | None = None,
-    lease_with: Lease | None = None,
+    *,
+    lease_with: Lease,
 ) -> RunStats:
     """Lease up to `limit` due messages of the channels `registry` pushes and deliver each.
 
-    `lease_with`: how to lease; `main` leases through the guard (`runtime.service.sendtime.leasing`).
-    None leases unjudged (`runtime.outbox.store.lease`): for tests of the delivery mechanics alone.
+    `lease_with`: how to lease, which every caller names: through the guard
+    (`runtime.service.sendtime.leasing`), as `main` does, or unjudged (`runtime.outbox.store.lease`)
+    in tests of the delivery mechanics alone.
     """
     stats = RunStats()
     pushed = registry.pushed
     if not pushed:
         return stats
-    for row in (lease_with or lease)(engine, owner, limit, lease_seconds, pushed):
+    for row in lease_with(engine, owner, limit, lease_seconds, pushed):
         stats.leased += 1
         if row.lease_until is not None and dt.datetime.now(dt.UTC) >= row.lease_until:
             # Slow sends ate the batch's lease: another worker may hold this one now. Leave it.
@@ -167,7 +169,8 @@ def run_forever(
     limit: int = 20,
     lease_seconds: float = 60.0,
     policy: RetryPolicy | None = None,
-    lease_with: Lease | None = None,
+    *,
+    lease_with: Lease,
 ) -> RunStats:
     """Deliver until `stop` is set, resting `poll_seconds` whenever nothing is due.
 
@@ -182,7 +185,7 @@ def run_forever(
     if not current.pushed:
         log.warning("no channel is routed (PARLEY_CHANNEL_ROUTES): messages wait for the API's pull")
     while not stop.is_set():
-        stats = run_once(engine, current, owner, limit, lease_seconds, policy, lease_with)
+        stats = run_once(engine, current, owner, limit, lease_seconds, policy, lease_with=lease_with)
         total.add(stats)
         if stats.leased == 0:
             stop.wait(poll_seconds)
