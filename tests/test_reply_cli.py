@@ -82,7 +82,7 @@ def test_the_hardship_rule_is_named(models: Path) -> None:
     out = json.loads(run(models, "I lost my job, I cannot pay").output)
     assert out["intent"]["hardship"] is True
     assert out["hardship_rule"] == {"rule": "cannot-pay", "matched": "cannot pay"}
-    assert out["sources"]["intent.hardship"] == "reply-hardship-rules@1.0.0"
+    assert out["sources"]["intent.hardship"] == "reply-hardship-rules@1.1.0"
     assert json.loads(run(models, "I can pay on Friday").output)["hardship_rule"] is None
 
 

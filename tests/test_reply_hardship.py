@@ -6,10 +6,16 @@ A missed hardship means no person and the automated pay-link keeps going (a stra
 tables are written to catch misses, and the negatives are the replies that must still go the
 automated way: "I can pay on Friday", "I will pay", "can I pay online?".
 
-Held-out figures when the rules were added (corpus' `test` split, 73 hardship replies, 426 others):
-the classifier alone caught 58/73 (79.5%) with 6 false hardships; served with the rules, 70/73
-(95.9%) and still 6 false. The rules alone read none of the corpus' 1,866 non-hardship replies as
-hardship. The recall thresholds below sit at those figures, so a regression fails here.
+Held-out figures (corpus' `test` split, 73 hardship replies, 426 others): the classifier alone
+catches 58/73 (79.5%) with 6 false hardships. The rules were written from general phrasings after
+seeing the classifier's held-out misses; their first run, as served, caught 69/73 (94.5%), 6 false.
+`ROUND_2` was then written after the rules and run once: the rules alone caught 16/24 (67%), the
+classifier 13/24, as served 20/24, and 0/15 of its negatives. Its misses were fixed by general
+patterns (help paying, paycheck doesn't cover, hard times, ayuda para pagar, ni para comer…); one
+of them ("ayuda con la cuenta") also catches the last 3 held-out misses ("ahora tengo medicaid, eso
+me ayuda con la cuenta vieja?"), so today's 73/73 is no longer a clean held-out estimate: the
+first-run 94.5% and round 2's 67% are. The rules alone read none of the corpus' 1,866
+non-hardship replies as hardship. The thresholds below sit at today's figures.
 """
 
 from __future__ import annotations
@@ -78,6 +84,33 @@ HARDSHIP = [
     "lost my job, can I pay 20 on friday?",
     "I can't pay, stop texting me",
 ]
+# Written after the rules, run once (16/24 by the rules alone), then fixed by general patterns.
+ROUND_2 = [
+    "we just can't swing it this month",
+    "my wife got laid-off and we have 2 kids",
+    "i got fired friday",
+    "Im out of a job rn",
+    "dont have that kind of money",
+    "I have zero dollars in my account",
+    "I'm living paycheck to paycheck",
+    "my paycheck doesn't cover this",
+    "after my surgery I couldn't work and now I can't pay anything",
+    "we are in a really bad spot financially",
+    "I need help paying this",
+    "can I get help paying this bill? I'm a single mom",
+    "i get SSI only",
+    "no puedo con esta cuenta",
+    "no tengo ni para comer",
+    "estoy sin chamba",
+    "me corrieron del trabajo",
+    "la situación está muy dura",
+    "no me alcanza el dinero para pagar",
+    "necesito ayuda para pagar",
+    "mi esposo se quedó sin trabajo",
+    "no tenemos dinero",
+    "ando sin trabajo y con tres hijos",
+    "perdí el empleo hace un mes",
+]
 NOT_HARDSHIP = [
     "I can pay on Friday",
     "I will pay",
@@ -102,6 +135,20 @@ NOT_HARDSHIP = [
     "no me da tiempo hoy, llámenme mañana",
     "no tengo como saber cuánto debo",
     "gracias, pago el viernes",
+    # round 2's negatives
+    "I can pay half now and half next week",
+    "I'll pay it tomorrow",
+    "can I pay with a card?",
+    "I paid it already",
+    "no worries, I can pay",
+    "puedo pagar la mitad",
+    "I have money, just need the link",
+    "my job has good insurance, check with them",
+    "I cant find the bill",
+    "cant open the link",
+    "no tengo el número de cuenta",
+    "no puedo abrir el enlace",
+    "work is busy call me after 5",
 ]
 
 
@@ -114,7 +161,7 @@ def test_the_tables_are_big_enough() -> None:
     assert len(HARDSHIP) >= 30 and len(NOT_HARDSHIP) >= 15
 
 
-@pytest.mark.parametrize("text", HARDSHIP)
+@pytest.mark.parametrize("text", HARDSHIP + ROUND_2)
 def test_the_rules_hear_hardship(text: str) -> None:
     found = hardship(text)
     assert found.found and found.rule_id in {r.rule_id for r in RULES} and found.matched, text
@@ -154,10 +201,10 @@ def test_a_hardship_only_the_model_hears_names_the_model(model: ReplyModel) -> N
         assert sources["intent.hardship"].model_id == model.card.model_id
 
 
-# Measured when the rules were added (see the module docstring): as served 70/73, the rules alone
-# 52/73 (en 22/32, es 30/41), none of the corpus' non-hardship replies read as hardship.
-SERVED_RECALL_AT_LEAST = 0.95
-RULES_RECALL_AT_LEAST = 0.70
+# Today's held-out figures (see the module docstring): as served 73/73, the rules alone 57/73
+# (en 22/32, es 35/41), none of the corpus' non-hardship replies read as hardship.
+SERVED_RECALL_AT_LEAST = 0.98
+RULES_RECALL_AT_LEAST = 0.75
 FALSE_HARDSHIP_AT_MOST = 0.015  # as served on held-out replies: the classifier's own 6/426
 
 

@@ -29,7 +29,7 @@ from engine.scores.replies_revocation import Rule
 from engine.scores.replies_typos import normalise
 
 RULES_ID = "reply-hardship-rules"
-RULES_VERSION = "1.0.0"
+RULES_VERSION = "1.1.0"  # 1.1.0: round 2 (help paying, hard times, ayuda para pagar…)
 
 # "can't" as phones and thumbs write it (apostrophes are gone after `normalise`)
 CANT = (
@@ -91,6 +91,12 @@ RULES = (
         r"|\b(low|fixed|limited|little|no) income\b|\bsliding scale\b"
         r"|\b(on|living on|only get) (disability|ssi|ssdi|social security|food stamps|snap|welfare)\b"
         r"|\bdisability (check|checks|income|benefits|payments?)\b"
+        r"|\b(ssi|ssdi)\b"
+        r"|\b(need|needs|get|getting|any|some|ask for|asking for) help (paying|with (the |this |my )?bills?)\b"
+        r"|\b(bad|tough|hard|difficult|rough) (spot|place|situation|way)( right now)? financially\b"
+        r"|\b(hard|tough|rough) times\b"
+        r"|\b(paycheck|income|check|salary|wages|pension) (doesnt|does not|dont|wont|barely|hardly|cant|cannot)"
+        r" (cover|stretch)\b"
         r"|\b(im|i am|were|we are|been|really|so|still|family is|we have been|ive been) struggling\b",
     ),
     Rule(
@@ -134,7 +140,10 @@ RULES = (
         r"\b(dificultad|dificultades|problemas|apuros|crisis) (economica|economicas|economicos|financiera|financieras"
         r"|de dinero)\b"
         r"|\b(ayuda|asistencia|apoyo) (financiera|economica)\b|\bprograma de caridad\b|\bcaridad\b"
-        r"|\bdificultad(es)? para pagar\b|\b(momento|situacion|epoca|tiempo) (muy |bien |tan )?(dificil|dura|duro)\b"
+        r"|\bdificultad(es)? para pagar\b"
+        r"|\b(momento|situacion|epoca|tiempo)( esta| es)? (muy |bien |tan )?(dificil|dura|duro)\b"
+        r"|\bayuda (para|con) (pagar|el pago|los pagos|la cuenta|las cuentas)\b"
+        r"|\bni para (comer|la comida|la renta|la luz|los pagos|el gas)\b"
         r"|\b(bajos|pocos) (ingresos|recursos)\b|\bingreso(s)? (fijo|fijos|bajo|bajos|limitado|limitados)\b"
         r"|\b(incapacitado|incapacitada|discapacitado|discapacitada|incapacidad)\b",
     ),
