@@ -12,8 +12,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from sqlmodel import Session
 from test_api_fixtures import Api, api_fixture, database_url, folders_fixture  # noqa: F401
 from test_api_flow import DAY, PATIENT, account, deployed, loaded
+
+from runtime.db.tables import Patient
 
 NOON = "2026-03-16T12:00:00-05:00"
 
@@ -197,6 +200,20 @@ def test_letters_only_is_accepted_and_keeps_texts_from_going_out(api: Api) -> No
     day_four = "2026-03-20T12:00:00-05:00"
     body = api.call("outreach", "POST", "/v1/decide", json={"account_id": "A1", "now": day_four}).json()
     assert not [p for p in body["proposals"] if p.get("contact_id") and p.get("channel") != "letter"], body
+
+
+def test_a_patient_re_sent_without_her_hipaa_request_keeps_it(api: Api) -> None:
+    """45 CFR 164.522(b): the patient asked for letters at her P.O. box; the billing system's usual body
+    knows nothing of it. Only an explicit `{}` withdraws the request, and the audit trail says which."""
+    prefs = {CC: {"channels": ["letter"], "to": ["post"]}}
+    assert api.call("outreach", "PUT", "/v1/patients/P1", json={**PATIENT, **prefs}).status_code == 200
+    assert api.call("outreach", "PUT", "/v1/patients/P1", json=PATIENT).status_code == 200  # re-sent without it
+    with Session(api.state.engine) as session:
+        assert session.get(Patient, "P1").confidential_prefs == prefs[CC]  # type: ignore[union-attr]
+    assert [row["payload"].get("kept") for row in trail(api, "patient:P1")][-1] == [CC]
+    assert api.call("outreach", "PUT", "/v1/patients/P1", json={**PATIENT, CC: {}}).status_code == 200
+    with Session(api.state.engine) as session:
+        assert session.get(Patient, "P1").confidential_prefs == {}  # type: ignore[union-attr]
 
 
 BAD_JURISDICTIONS = [

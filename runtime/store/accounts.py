@@ -71,7 +71,12 @@ def upsert_patient(
     patient.timezone = timezone
     patient.language = languages.language_code(optional_text(data.get("language"), "language"))  # `es-MX` → `es`
     patient.extra_timezones = [zone(z, f"extra_timezones[{i}]") for i, z in enumerate(listed(data, "extra_timezones"))]
-    patient.confidential_prefs = patient_fields.confidential_communication(data.get("confidential_communication", {}))
+    # A re-send that leaves the HIPAA request out keeps it (45 CFR 164.522(b)): the patient made it, and
+    # only an explicit `{}` withdraws it; a billing system's usual body often knows nothing of it.
+    kept = existing is not None and "confidential_communication" not in data and bool(existing.confidential_prefs)
+    if not kept:
+        preferences = data.get("confidential_communication", {})
+        patient.confidential_prefs = patient_fields.confidential_communication(preferences)
     patient.contact_points = patient_fields.contact_points(listed(data, "contact_points"))
     patient.designations = designations
     patient.updated_at = now
@@ -83,6 +88,8 @@ def upsert_patient(
     session.flush()
     points = [str(p["id"]) for p in patient.contact_points if "id" in p]
     entry = {"created": existing is None, "fields": sorted(data), "contact_points": points}
+    if kept:
+        entry["kept"] = ["confidential_communication"]
     audit.append(session, actor, "patient.upsert", f"patient:{patient_id}", entry, now)
     return patient
 

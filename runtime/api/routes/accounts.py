@@ -45,7 +45,9 @@ def put_patient(
     """A patient's time zones, language, contact points, HIPAA preferences and designations."""
     with writing(state) as session:
         now = utc_now()
-        row = upsert_patient(session, patient_id, payload.model_dump(exclude_none=True), now, caller.actor)
+        row = upsert_patient(
+            session, patient_id, payload.model_dump(exclude_none=True, exclude_unset=True), now, caller.actor
+        )
         session.flush()  # a new zone, contact point or HIPAA preference may refuse a message still waiting
         recheck_patient(session, patient_id, state.rules, organizations(state.plans, session), caller.actor, now)
         return PatientOut(patient_id=row.patient_id, updated_at=row.updated_at)
