@@ -267,3 +267,27 @@ def test_each_channel_gets_its_own_disclosure_wording(engine: Engine) -> None:
     with read_session(engine) as session:
         bodies = {o.message["body"] for o in session.exec(select(OutboxRow)).all()}
     assert bodies == {"Hi. Tell us to stop by any means."}  # a call takes the general wording, not the text's
+
+
+PAIR = EAGER_TEXT.replace('strategy "Eager"', 'strategy "Pair"').replace(
+    '  step "Noon call" every 1 day from day 0 to day 400\n    call "eager_call"\n',
+    '  step "Noon call" every 1 day from day 0 to day 400\n    call "eager_call"\n    call "second_call"\n',
+)
+CALL_TEMPLATE = ("---\nchannels: [call]\n---\nHi", "x")
+
+
+def test_a_step_with_a_message_that_cannot_be_rendered_waits_to_act_whole(engine: Engine) -> None:
+    """The Noon call step places two calls; the second's script is missing: neither goes, the step is
+    not done, and it acts whole once the script exists."""
+    with transaction(engine) as session:
+        seed_account(session, "A3", strategy_name="Pair")
+    plans = {"Pair": plan_of(PAIR)}
+    first, _ = build_template_set({("eager_call", "en"): CALL_TEMPLATE})
+    out = decide_and_reserve(engine, "A3", T0, plans, guard_rules(), templates=first, disclosures={})
+    assert [p["source"] for p in out.proposals] == ["Morning call", "Evening call"]
+    reasons = {r["template"]: r["reason"] for r in out.refused if r["source"] == "Noon call"}
+    assert reasons["second_call"].startswith("its message cannot be rendered")
+    assert reasons["eager_call"].startswith("not kept: a message of step `Noon call` cannot be rendered")
+    both, _ = build_template_set({("eager_call", "en"): CALL_TEMPLATE, ("second_call", "en"): CALL_TEMPLATE})
+    later = decide_and_reserve(engine, "A3", T0 + dt.timedelta(minutes=5), plans, guard_rules(), templates=both)
+    assert sorted(p["template"] for p in later.proposals if p["source"] == "Noon call") == ["eager_call", "second_call"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -98,6 +98,25 @@ class Settled:
     refused: list[tuple[Proposal, str]] = field(default_factory=list)
 
 
+def without_unrenderable(settled: Settled, unrenderable: list[tuple[Proposal, str]], steps: Collection[str]) -> Settled:
+    """The decision without the contacts whose message cannot be rendered, refused with why.
+
+    A step acts whole or not at all: its other actions wait with it (a day-0 validation letter that
+    cannot be rendered must not leave the step done with only its text sent), so the step is not
+    marked done and acts once the data or template is fixed. A handler keeps its other actions (a
+    hardship hand-off must not wait on a template).
+    """
+    dropped = {id(p) for p, _ in unrenderable}
+    waiting = {p.source for p, _ in unrenderable if p.source in steps}
+    held = [
+        (p, f"not kept: a message of step `{p.source}` cannot be rendered, so the step waits to act whole")
+        for p in settled.kept
+        if id(p) not in dropped and p.source in waiting
+    ]
+    gone = dropped | {id(p) for p, _ in held}
+    return Settled([p for p in settled.kept if id(p) not in gone], [*settled.refused, *unrenderable, *held])
+
+
 def decide_and_reserve(
     target: Engine | Session,
     account_id: str,
@@ -163,8 +182,7 @@ def decide_in(
     settled.refused[:0] = unreachable
     messages, unrenderable = compose_each(templates, disclosures, row, account, settled.kept, plan)
     if unrenderable:
-        dropped = {id(p) for p, _ in unrenderable}
-        settled = Settled([p for p in settled.kept if id(p) not in dropped], [*settled.refused, *unrenderable])
+        settled = without_unrenderable(settled, unrenderable, plan.step_names)
     refused = [{**proposal_json(p), "reason": why} for p, why in settled.refused]
     recipients = {id(p): to for p, to in addressed}  # by identity: a proposal's details are a dict
     trace = decision.trace.to_dict()
