@@ -5,28 +5,35 @@ conditions name plain codes (`languages en, es`, `patient.language == "es"`), an
 record arrives as whatever the practice-management system holds: `es-MX`, `ES`, `pt_BR`. Stored
 as sent, `es-MX` matched no template and the patient got English. So the patient upsert keeps
 the primary language alone, and an unknown code (`xx-garbage`) is refused by name rather than
-stored to fail silently later. Babel (already a dependency, for dates and numbers) knows which
-languages exist (CLDR); a region or script it also knows is accepted and dropped.
+stored to fail silently later.
+
+A code is known when CLDR names the language (Babel, already a dependency, carries the names of
+some 670 languages: Hmong `hmn`, Chuukese `chk` and Marshallese `mh` among them, though CLDR has no
+locale data for them). The code is kept as sent, lower-cased, never canonicalised (`tl` stays
+`tl`, not `fil`), so it matches the template a provider named after it.
 """
 
 from __future__ import annotations
 
-from babel import Locale, UnknownLocaleError
+import re
+
+from babel import Locale
 
 from runtime.store.problems import invalid
 
-UNDETERMINED = "und"  # BCP 47's "no language": CLDR would read it as English, which it is not
+UNDETERMINED = "und"  # BCP 47's "no language"
+KNOWN = frozenset(Locale("en").languages) - {UNDETERMINED}
+SUBTAG = re.compile(r"[A-Za-z0-9]{1,8}")
 
 
 def parsed_language(text: str) -> str | None:
-    """The primary language of a tag such as `es-MX`, `ES` or `pt_BR`, or None when CLDR does not know it."""
-    tag = text.strip().replace("_", "-")
-    if not tag or tag.split("-")[0].lower() == UNDETERMINED:
+    """The primary language of a well-formed tag such as `es-MX`, `ES` or `pt_BR`, or None when the tag
+    is malformed or CLDR names no such language."""
+    parts = text.strip().replace("_", "-").split("-")
+    if not all(SUBTAG.fullmatch(part) for part in parts):
         return None
-    try:
-        return Locale.parse(tag, sep="-").language.lower()
-    except (ValueError, TypeError, UnknownLocaleError):
-        return None
+    primary = parts[0].lower()
+    return primary if primary in KNOWN else None
 
 
 def language_code(value: str | None, field: str = "language") -> str | None:
