@@ -26,6 +26,11 @@ def event(event_type: str, key: str, **fields: Any) -> dict[str, Any]:
     return {"account_id": "A1", "type": event_type, "at": NOON, "idempotency_key": key, **fields}
 
 
+def later(instant: str, days: int) -> str:
+    """An ISO instant `days` after another, with its offset."""
+    return (dt.datetime.fromisoformat(instant) + dt.timedelta(days=days)).isoformat()
+
+
 def resync(api: Api, **facts: Any) -> Any:
     """The billing system's usual re-send: the balance moved, no word of disputes or consents."""
     body = account()
@@ -81,6 +86,28 @@ def test_a_resync_that_would_lift_a_protective_state_is_a_409_naming_the_fact(
     assert answer.status_code == 409, answer.text
     assert answer.json()["errors"][0]["field"] == f"facts.{fact}" and hint in answer.json()["message"]
     assert facts_of(api)[fact] is not sent and facts_of(api)["balance"] == "450.00"  # nothing half-stored
+
+
+def test_once_verification_is_sent_a_resync_may_lift_the_dispute(api: Api) -> None:
+    """12 CFR 1006.38(c), (d): collection of a disputed debt waits until verification is sent."""
+    loaded(api)
+    assert api.call("outreach", "POST", "/v1/events", json=event("dispute", "d1", debt="D1")).status_code == 201
+    assert resync(api, disputed=False).status_code == 409  # not yet verified
+    sent = event("verification_sent", "v1", debt="D1", at=later(NOON, days=3))
+    assert api.call("outreach", "POST", "/v1/events", json=sent).status_code == 201
+    assert resync(api, disputed=False).status_code == 200
+    assert facts_of(api)["disputed"] is False
+
+
+def test_a_consent_and_a_revocation_at_the_same_instant_leave_consent_revoked(api: Api) -> None:
+    """47 CFR 64.1200(a)(10): the revocation is honoured whichever of the two was keyed in last."""
+    loaded(api)
+    at = later(NOON, days=2)
+    revoked = event("consent_revoked", "r1", kind="sms", at=at)
+    given = event("consent_given", "g1", kind="sms", at=at)
+    assert api.call("outreach", "POST", "/v1/events", json=revoked).status_code == 201
+    assert api.call("outreach", "POST", "/v1/events", json=given).status_code == 201
+    assert facts_of(api)["consent.sms"] is False
 
 
 def test_a_resync_may_make_an_event_set_state_stricter_and_that_stays_too(api: Api) -> None:

@@ -32,7 +32,7 @@ from engine.guarding import Ledger, case_data
 from runtime.db.tables import AccountRow, EventRow, Patient
 from runtime.portfolio import BadCell, read_date, read_fact, read_progress, read_zone
 from runtime.store import audit, languages, patient_fields
-from runtime.store.event_states import event_set_facts, merged_facts
+from runtime.store.event_states import answered, event_set_facts, merged_facts
 from runtime.store.events import guard_events, heard_events
 from runtime.store.facts import stored_facts
 from runtime.store.hot import read_state
@@ -121,7 +121,8 @@ def upsert_account(
         facts["jurisdiction"] = stored_facts({"jurisdiction": jurisdiction}, prefix="")["jurisdiction"]
     created, kept = row is None, []
     if row is not None:
-        facts, kept = merged_facts(facts, row.facts, event_set_facts(session, account_id))
+        owned = event_set_facts(session, account_id)
+        facts, kept = merged_facts(facts, row.facts, owned, answered(session, account_id) if owned else frozenset())
     values = {
         "patient_id": patient_id,
         "strategy_name": required_text(data.get("strategy_name"), "strategy_name"),

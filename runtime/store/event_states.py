@@ -67,7 +67,10 @@ PROTECTIVE: dict[str, bool] = {
 }
 # The facts a correction may set: the protective states and every consent.
 CORRECTABLE: tuple[str, ...] = (*PROTECTIVE, *(f"consent.{kind}" for kind in CONSENT_KINDS))
-LIFTED_BY = {"disputed": "record a `verification_sent` event when verification is sent"}
+LIFTED_BY = {
+    "disputed": "record a `verification_sent` event when verification is sent; after it, a re-send may set"
+    " `disputed` to false (12 CFR 1006.38(c), (d): collection of a disputed debt waits only until verification is sent)"
+}
 CONSENT_LIFTED_BY = "record a `consent_given` event when the patient consents again"
 
 
@@ -105,13 +108,19 @@ def superseded(session: Session, event: EventRow, name: str, value: bool | None 
     recorded has the last word only over a `value` that would relax the fact: a protective event
     keyed in late is something the correcting officer never saw.
     """
+    relaxes = value is not None and protective_value(name) is not None and value is not protective_value(name)
+    # At the same instant the protective event has the last word (a revocation and a consent both
+    # dated 09:00 leave consent revoked, whichever was keyed in last).
+    later = EventRow.at >= event.at if relaxes else EventRow.at > event.at
     query = select(EventRow.type, EventRow.payload).where(
-        EventRow.account_id == event.account_id, col(EventRow.type).in_(STATE_KINDS), EventRow.at > event.at
+        EventRow.account_id == event.account_id, col(EventRow.type).in_(STATE_KINDS), later
     )
+    if event.id is not None:
+        query = query.where(EventRow.id != event.id)
     if value is not None and value is protective_value(name):
         query = query.where(EventRow.type != CORRECTION)
-    later = (state_of(kind, payload or {}) for kind, payload in session.exec(query).all())
-    return any(state is not None and state[0] == name for state in later)
+    found = (state_of(kind, payload or {}) for kind, payload in session.exec(query).all())
+    return any(state is not None and state[0] == name for state in found)
 
 
 class StoredEvent(Protocol):
@@ -162,13 +171,27 @@ def protective_value(name: str) -> bool | None:
     return PROTECTIVE.get(name)
 
 
+def answered(session: Session, account_id: str) -> frozenset[str]:
+    """The protective states an event has lawfully answered: a dispute, once verification was sent
+    after the newest one (12 CFR 1006.38(c), (d)), so a re-send may lift `disputed`."""
+    query = select(EventRow.type, EventRow.at).where(
+        EventRow.account_id == account_id, col(EventRow.type).in_(("dispute", "verification_sent"))
+    )
+    newest: dict[str, dt.datetime] = {}
+    for kind, at in session.exec(query).all():
+        newest[kind] = max(newest.get(kind, at), at)
+    dispute, verification = newest.get("dispute"), newest.get("verification_sent")
+    return frozenset({"disputed"}) if dispute and verification and verification >= dispute else frozenset()
+
+
 def merged_facts(
-    sent: Mapping[str, Any], stored: Mapping[str, Any], owned: frozenset[str]
+    sent: Mapping[str, Any], stored: Mapping[str, Any], owned: frozenset[str], lifted: frozenset[str] = frozenset()
 ) -> tuple[dict[str, Any], list[str]]:
     """The facts to store and the event-set ones kept because the PUT left them out.
 
     `sent`: the PUT's facts as stored (nulls left out), `stored`: the row's facts now, `owned`: the
-    facts events have set (`event_set_facts`). Raises a 409 naming the first protective state the
+    facts events have set (`event_set_facts`), `lifted`: protective states an event has answered
+    (`answered`), which a PUT may lift. Raises a 409 naming the first other protective state the
     PUT would lift.
     """
     facts = dict(sent)
@@ -181,7 +204,7 @@ def merged_facts(
             kept.append(name)
             continue
         guard = protective_value(name)
-        if guard is not None and stored[name] is guard and sent[name] is not guard:
+        if guard is not None and stored[name] is guard and sent[name] is not guard and name not in lifted:
             raise conflict(lift_message(name), f"facts.{name}")
     return facts, kept
 
