@@ -19,7 +19,7 @@ from engine.plan import CompiledHandler, CompiledStep, Plan, chosen_actions, des
 from engine.trace import ConditionSeen, StepTrace, Trace, names_in
 from engine.trace import scores_consulted as trace_scores
 from engine.values import literal_value
-from engine.windows import closed_reason, send_time, window_end, within
+from engine.windows import closed_reason, pick_time, todays_hours
 
 # How decide reads a plan, numbered so a stored decision says which reading made it (replay names a
 # change). 1: steps, then handlers; `pause` and `stop` only proposed. 2: handlers first, their
@@ -309,21 +309,20 @@ def propose(
     if stopped is not None:
         record.reason = stopped
         return None
-    zones = account.extra_zones
-    at = send_time(window, facts, now, channel, zones)
-    if at is None:
-        record.reason = closed_reason(window, now, zones)
+    hours = todays_hours(window, now, account.extra_zones)
+    at = pick_time(window, hours, facts, now, channel)
+    if hours is None or at is None:
+        record.reason = closed_reason(window, hours)
         return None
     # The point is chosen before the guard is asked, so the guard judges the one the message uses.
     to = guard.route(channel) if isinstance(guard, Routed) and channel in CONTACT_CHANNELS else None
     asked = {"channel": channel, "to": to} if to is not None else {"channel": channel}
-    until = window_end(window, now, zones)
-    request = ContactRequest(at, channel, account.debts, AUTOMATED.get(channel), template, until, to)
+    request = ContactRequest(at, channel, account.debts, AUTOMATED.get(channel), template, hours[1], to)
     answer = guard(request)
     record.verdicts.append({**asked, "at": at.isoformat(timespec="minutes"), **answer.details})
     if not answer.allowed and answer.next_allowed_at is not None:
         retry = answer.next_allowed_at.astimezone(now.tzinfo)
-        if retry.date() == now.date() and within(window, retry, now, zones):
+        if retry.date() == now.date() and hours[0] <= retry < hours[1]:
             at, answer = retry, guard(replace(request, at=retry))
             record.verdicts.append({**asked, "at": at.isoformat(timespec="minutes"), **answer.details})
     if not answer.allowed:

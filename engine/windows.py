@@ -47,6 +47,14 @@ def narrowed(start: dt.datetime, end: dt.datetime, zone: ZoneInfo, day: dt.date,
     return (low, high) if low < high else None
 
 
+def todays_hours(window: ast.TimeWindow | None, now: dt.datetime, zones: Sequence[str] = ()) -> Hours | None:
+    """The hours a step may contact the patient today: its window open everywhere (`open_hours`), or
+    the rest of the local day without one; None when the window is open in no common hour."""
+    if window is None:
+        return now, dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 0), tzinfo=now.tzinfo)
+    return open_hours(window, now, zones)
+
+
 def send_time(
     window: ast.TimeWindow | None,
     facts: Mapping[str, object],
@@ -54,42 +62,34 @@ def send_time(
     channel: str | None = None,
     zones: Sequence[str] = (),
 ) -> dt.datetime | None:
-    """When to send today: the channel's best time clamped into the open hours, never before now;
-    None when they have passed or are not open today in every zone."""
-    if window is None:
-        return now
-    hours = open_hours(window, now, zones)
+    """When to send today (`pick_time` in `todays_hours`)."""
+    return pick_time(window, todays_hours(window, now, zones), facts, now, channel)
+
+
+def pick_time(
+    window: ast.TimeWindow | None,
+    hours: Hours | None,
+    facts: Mapping[str, object],
+    now: dt.datetime,
+    channel: str | None = None,
+) -> dt.datetime | None:
+    """The channel's best time clamped into today's hours, never before now; None when they have
+    passed or there are none."""
     if hours is None:
         return None
     start, end = hours
     chosen = start
     best = facts.get(f"best_time.{channel}", facts.get("best_time"))
-    if window.best_time and isinstance(best, int | float) and not isinstance(best, bool):
+    if window is not None and window.best_time and isinstance(best, int | float) and not isinstance(best, bool):
         wanted = at_minute(now, min(max(int(best), 0), 24 * 60 - 1))
         chosen = min(max(wanted, start), end - dt.timedelta(minutes=1))
     chosen = max(chosen, now)
     return chosen if chosen < end else None
 
 
-def window_end(window: ast.TimeWindow | None, now: dt.datetime, zones: Sequence[str] = ()) -> dt.datetime:
-    """The end of a step's open hours today (without a window, the end of the local day): no retry after it."""
-    if window is None:
-        return dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 0), tzinfo=now.tzinfo)
-    hours = open_hours(window, now, zones)
-    return hours[1] if hours is not None else at_minute(now, window.window.end.minutes)
-
-
-def within(window: ast.TimeWindow | None, at: dt.datetime, now: dt.datetime, zones: Sequence[str] = ()) -> bool:
-    """Whether an instant falls inside a step's open hours today (always, without a window)."""
-    if window is None:
-        return True
-    hours = open_hours(window, now, zones)
-    return hours is not None and hours[0] <= at < hours[1]
-
-
-def closed_reason(window: ast.TimeWindow | None, now: dt.datetime, zones: Sequence[str] = ()) -> str:
-    """Why a step with a window sends nothing today."""
-    if window is not None and zones and open_hours(window, now, zones) is None:
+def closed_reason(window: ast.TimeWindow | None, hours: Hours | None) -> str:
+    """Why a step with a window sends nothing today (`hours`: `todays_hours`)."""
+    if hours is None:
         return f"its window {window_text(window)} is not open today in every time zone the patient may be in"
     return f"its window {window_text(window)} has passed for today"
 
