@@ -24,9 +24,9 @@ from engine.windows import closed_reason, pick_time, todays_hours
 # How decide reads a plan, numbered so a stored decision says which reading made it (replay names a
 # change). 1: steps, then handlers; `pause` and `stop` only proposed. 2: handlers first, their
 # `pause` and `stop` kept in the account's progress; `escalate agency` asks the guard. 3: each
-# contact's point is chosen before the guard is asked (`to` on the request, the proposal, the trace);
-# a step's window holds in every time zone the patient may be in (`engine.windows`).
-SEMANTICS = 3
+# contact's point is chosen before the guard is asked (`to` on the request, the proposal, the trace).
+# 4: a step's window holds in every time zone the patient may be in (`engine.windows`).
+SEMANTICS = 4
 
 CONTACT_CHANNELS = frozenset({"sms", "email", "letter", "chat", "voicemail", "call"})
 GUARDED_ESCALATIONS = frozenset({"credit_report", "eca", "agency"})  # the guard judges these too

@@ -32,6 +32,8 @@ SENT = [
     ("chk", "chk", "en"),
     ("MH", "mh", "en"),
     ("tl", "tl", "en"),  # kept as sent, not canonicalised to `fil`: it matches a `tl` template
+    ("iw", "he", "en"),  # deprecated codes older systems still send
+    ("in-ID", "id", "en"),
 ]
 
 
@@ -51,7 +53,7 @@ def test_a_patients_language_is_kept_as_its_primary_subtag(api: Api, sent: str, 
     assert (message["template"], message["language"]) == ("agency_call_script", sent_in)
 
 
-@pytest.mark.parametrize("sent", ["xx-garbage", "xx", "und", "e", "es MX", "es--MX", "12"])
+@pytest.mark.parametrize("sent", ["xx-garbage", "xx", "und", "zxx", "mul", "e", "es MX", "es--MX", "12"])
 def test_an_unknown_language_is_a_422_naming_it(api: Api, sent: str) -> None:
     answer = api.call("outreach", "PUT", "/v1/patients/P1", json={**PATIENT, "language": sent})
     assert answer.status_code == 422, answer.text

@@ -269,8 +269,8 @@ def replay(session: Session, decision_id: int, rules: GuardRules | None = None, 
 SEMANTICS_CHANGES = {
     2: "handlers act before the day's steps and their `pause` or `stop` holds those steps, and `escalate"
     " agency` asks the guard",
-    3: "each contact's point (`to`) is chosen before the guard is asked, and proposals and the trace name it;"
-    " a step's window holds in every time zone the patient may be in",
+    3: "each contact's point (`to`) is chosen before the guard is asked, and proposals and the trace name it",
+    4: "a step's window holds in every time zone the patient may be in",
 }
 
 

@@ -22,7 +22,10 @@ from babel import Locale
 from runtime.store.problems import invalid
 
 UNDETERMINED = "und"  # BCP 47's "no language"
-KNOWN = frozenset(Locale("en").languages) - {UNDETERMINED}
+# Not a language a patient reads: no linguistic content, several languages.
+KNOWN = frozenset(Locale("en").languages) - {UNDETERMINED, "zxx", "mul"}
+# Deprecated ISO 639 codes still sent by older systems (Java's Locale gave `iw`, `in`, `ji` until JDK 17).
+DEPRECATED = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
 SUBTAG = re.compile(r"[A-Za-z0-9]{1,8}")
 
 
@@ -32,7 +35,7 @@ def parsed_language(text: str) -> str | None:
     parts = text.strip().replace("_", "-").split("-")
     if not all(SUBTAG.fullmatch(part) for part in parts):
         return None
-    primary = parts[0].lower()
+    primary = DEPRECATED.get(parts[0].lower(), parts[0].lower())
     return primary if primary in KNOWN else None
 
 
