@@ -99,6 +99,25 @@ def test_once_verification_is_sent_a_resync_may_lift_the_dispute(api: Api) -> No
     assert facts_of(api)["disputed"] is False
 
 
+@pytest.mark.parametrize(
+    ("verification", "why"),
+    [
+        ({"debt": "D1", "at": NOON}, "at the dispute's own instant"),
+        ({"debt": "D2", "days": 3}, "for another debt"),
+    ],
+)
+def test_a_verification_the_guard_would_not_count_does_not_lift_the_dispute(
+    api: Api, verification: dict[str, Any], why: str
+) -> None:
+    loaded(api)
+    assert api.call("outreach", "POST", "/v1/events", json=event("dispute", "d1", debt="D1")).status_code == 201
+    at = verification.get("at") or later(NOON, days=verification["days"])
+    sent = event("verification_sent", "v1", debt=verification["debt"], at=at)
+    answer = api.call("outreach", "POST", "/v1/events", json=sent)
+    assert answer.status_code in (201, 422), answer.text  # an unknown debt may be refused outright
+    assert resync(api, disputed=False).status_code == 409, why
+
+
 def test_a_consent_and_a_revocation_at_the_same_instant_leave_consent_revoked(api: Api) -> None:
     """47 CFR 64.1200(a)(10): the revocation is honoured whichever of the two was keyed in last."""
     loaded(api)

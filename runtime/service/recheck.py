@@ -170,9 +170,11 @@ def judged(
     """
     stored = message.message if isinstance(message.message, dict) else {}
     automated = AUTOMATED.get(contact.channel)
-    to = contact.to_point or point_sent_to(ledger, stored.get("to"))  # rows from before `to_point`
-    if to is not None and isinstance(stored.get("to"), str) and point_sent_to(ledger, stored["to"], to) is None:
-        problem = f"the patient's contact point `{to}` no longer holds the address the message was queued to"
+    address = stored.get("to")
+    to = contact.to_point or point_sent_to(ledger, address)  # rows from before `to_point`
+    if isinstance(address, str) and (to is None or point_sent_to(ledger, address, to) is None):
+        which = f"`{to}`" if to is not None else "on file"
+        problem = f"no contact point {which} holds the address the message was queued to any more"
         return GuardAnswer(False, None, {"allowed": False, "violations": [{"rule": POINT_CHANGED, "message": problem}]})
     request = ContactRequest(
         moment, contact.channel, tuple(contact.debts), automated, stored.get("template"), until, to

@@ -122,7 +122,9 @@ def upsert_account(
     created, kept = row is None, []
     if row is not None:
         owned = event_set_facts(session, account_id)
-        facts, kept = merged_facts(facts, row.facts, owned, answered(session, account_id) if owned else frozenset())
+        facts, kept = merged_facts(
+            facts, row.facts, owned, answered(session, account_id, now) if owned else frozenset()
+        )
     values = {
         "patient_id": patient_id,
         "strategy_name": required_text(data.get("strategy_name"), "strategy_name"),

@@ -171,17 +171,24 @@ def protective_value(name: str) -> bool | None:
     return PROTECTIVE.get(name)
 
 
-def answered(session: Session, account_id: str) -> frozenset[str]:
-    """The protective states an event has lawfully answered: a dispute, once verification was sent
-    after the newest one (12 CFR 1006.38(c), (d)), so a re-send may lift `disputed`."""
-    query = select(EventRow.type, EventRow.at).where(
-        EventRow.account_id == account_id, col(EventRow.type).in_(("dispute", "verification_sent"))
+def answered(session: Session, account_id: str, now: dt.datetime) -> frozenset[str]:
+    """The protective states an event has lawfully answered, as the guard reads them: every disputed
+    debt's newest dispute followed, strictly later and by `now`, by verification sent for that debt
+    (12 CFR 1006.38(c), (d)), so a re-send may lift `disputed`."""
+    query = select(EventRow.type, EventRow.at, EventRow.payload).where(
+        EventRow.account_id == account_id,
+        col(EventRow.type).in_(("dispute", "verification_sent")),
+        EventRow.at <= now,
     )
-    newest: dict[str, dt.datetime] = {}
-    for kind, at in session.exec(query).all():
-        newest[kind] = max(newest.get(kind, at), at)
-    dispute, verification = newest.get("dispute"), newest.get("verification_sent")
-    return frozenset({"disputed"}) if dispute and verification and verification >= dispute else frozenset()
+    disputed: dict[str, dt.datetime] = {}
+    verified: dict[str, dt.datetime] = {}
+    for kind, at, payload in session.exec(query).all():
+        newest = disputed if kind == "dispute" else verified
+        debt = str((payload or {}).get("debt"))
+        newest[debt] = max(newest.get(debt, at), at)
+    if not disputed or any(debt not in verified or verified[debt] <= at for debt, at in disputed.items()):
+        return frozenset()
+    return frozenset({"disputed"})
 
 
 def merged_facts(
