@@ -262,6 +262,37 @@ def test_a_patient_re_sent_without_her_hipaa_request_keeps_it(api: Api) -> None:
         assert session.get(Patient, "P1").confidential_prefs == {}  # type: ignore[union-attr]
 
 
+def test_a_re_send_keeps_the_times_and_zones_the_patient_gave_unless_it_sends_them(api: Api) -> None:
+    """12 CFR 1006.6(b)(1): times the patient said are inconvenient; a body without them keeps them."""
+    told = {
+        "designations": {**PATIENT["designations"], "inconvenient_times": [{"between": "12:00-13:00"}]},
+        "extra_timezones": ["Pacific/Honolulu"],
+    }
+    assert api.call("outreach", "PUT", "/v1/patients/P1", json={**PATIENT, **told}).status_code == 200
+    usual = {k: v for k, v in PATIENT.items() if k != "designations"}
+    assert api.call("outreach", "PUT", "/v1/patients/P1", json=usual).status_code == 200
+    with Session(api.state.engine) as session:
+        patient = session.get(Patient, "P1")
+        assert patient is not None
+        assert patient.designations == told["designations"] and patient.extra_timezones == ["Pacific/Honolulu"]
+    assert sorted([row["payload"].get("kept") for row in trail(api, "patient:P1")][-1]) == [
+        "designations",
+        "extra_timezones",
+    ]
+
+
+def test_a_re_send_that_drops_a_point_the_hipaa_request_names_is_a_409_saying_what_to_send(api: Api) -> None:
+    prefs = {CC: {"channels": ["letter"], "to": ["post"]}}
+    assert api.call("outreach", "PUT", "/v1/patients/P1", json={**PATIENT, **prefs}).status_code == 200
+    moved = [p for p in PATIENT["contact_points"] if p["id"] != "post"]
+    moved.append({"id": "post2", "kind": "address", "address": "9 Elm St, Chicago, IL 60601"})
+    answer = api.call("outreach", "PUT", "/v1/patients/P1", json={**PATIENT, "contact_points": moved})
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["errors"][0]["field"] == CC and "`post`" in answer.json()["message"]
+    again = {**PATIENT, "contact_points": moved, CC: {"channels": ["letter"], "to": ["post2"]}}
+    assert api.call("outreach", "PUT", "/v1/patients/P1", json=again).status_code == 200
+
+
 BAD_JURISDICTIONS = [
     ("jurisdiction", "US-ZZ", "jurisdiction"),
     ("jurisdiction", "Texas", "jurisdiction"),

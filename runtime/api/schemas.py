@@ -188,8 +188,8 @@ class PatientIn(Request):
     confidential_communication: dict[str, Any] = Field(
         default_factory=dict,
         description='HIPAA confidential-communication preferences: `channels` (e.g. `["letter"]`) and `to` '
-        "(contact point ids); any other key is refused by name. Left out, the stored request is kept; `{}` "
-        "withdraws it.",
+        "(contact point ids); any other key is refused by name. Left out, the stored request is kept (so are "
+        "`designations` and `extra_timezones`); `{}` withdraws it.",
     )
     contact_points: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
     designations: dict[str, Any] = Field(

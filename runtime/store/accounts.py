@@ -70,15 +70,19 @@ def upsert_patient(
     patient = existing or Patient(patient_id=patient_id, timezone=timezone, created_at=now)
     patient.timezone = timezone
     patient.language = languages.language_code(optional_text(data.get("language"), "language"))  # `es-MX` → `es`
-    patient.extra_timezones = [zone(z, f"extra_timezones[{i}]") for i, z in enumerate(listed(data, "extra_timezones"))]
-    # A re-send that leaves the HIPAA request out keeps it (45 CFR 164.522(b)): the patient made it, and
-    # only an explicit `{}` withdraws it; a billing system's usual body often knows nothing of it.
-    kept = existing is not None and "confidential_communication" not in data and bool(existing.confidential_prefs)
-    if not kept:
-        preferences = data.get("confidential_communication", {})
-        patient.confidential_prefs = patient_fields.confidential_communication(preferences)
-    patient.contact_points = patient_fields.contact_points(listed(data, "contact_points"))
-    patient.designations = designations
+    points = patient_fields.contact_points(listed(data, "contact_points"))
+    kept = patient_fields.kept_statements(existing, data, points)  # her own statements a re-send leaves out
+    if "extra_timezones" not in kept:
+        patient.extra_timezones = [
+            zone(z, f"extra_timezones[{i}]") for i, z in enumerate(listed(data, "extra_timezones"))
+        ]
+    if "confidential_communication" not in kept:
+        patient.confidential_prefs = patient_fields.confidential_communication(
+            data.get("confidential_communication", {})
+        )
+    patient.contact_points = points
+    if "designations" not in kept:
+        patient.designations = designations
     patient.updated_at = now
     probe = AccountRow(
         account_id="-", patient_id=patient_id, strategy_name="-", placed_on=now.date(), facts={"jurisdiction": "US-CA"}
@@ -89,7 +93,7 @@ def upsert_patient(
     points = [str(p["id"]) for p in patient.contact_points if "id" in p]
     entry = {"created": existing is None, "fields": sorted(data), "contact_points": points}
     if kept:
-        entry["kept"] = ["confidential_communication"]
+        entry["kept"] = kept
     audit.append(session, actor, "patient.upsert", f"patient:{patient_id}", entry, now)
     return patient
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from dsl.schema import FACTS, suggest
 from engine.guard.case import CONTACT_CHANNELS
-from runtime.store.problems import invalid
+from runtime.store.problems import conflict, invalid
 
 CONFIDENTIAL_KEYS = frozenset({"channels", "to"})
 # What a contact point may hold: the guard's fields and the senders' address fields
@@ -95,3 +95,36 @@ def text_list(data: Mapping[str, Any], key: str, field: str) -> list[str]:
 def nonempty_text(value: Any) -> bool:
     """Whether `value` is text with something in it."""
     return isinstance(value, str) and bool(value.strip())
+
+
+# ---------------------------------------------------------------- what a re-send leaves out
+
+# The patient's own statements: a HIPAA confidential-communication request (45 CFR 164.522(b)), the
+# times and places she said are inconvenient and her consents (`designations`; 12 CFR 1006.6(b)(1)),
+# the other zones she may be in. A billing system's usual body knows nothing of them, so a re-send
+# that leaves one out keeps it; only an explicit value (`{}`, `[]`) replaces it.
+KEPT_WHEN_LEFT_OUT = ("confidential_communication", "designations", "extra_timezones")
+
+
+def kept_statements(existing: Any, data: Mapping[str, Any], points: list[dict[str, Any]]) -> list[str]:
+    """The stored statements (`KEPT_WHEN_LEFT_OUT`, by name) the re-send `data` leaves out, kept as
+    they are; a 409 when a kept HIPAA request names a contact point the re-sent `points` drop (the
+    patient's new address must not wait on a field the billing system never sent)."""
+    if existing is None:
+        return []
+    stored = {
+        "confidential_communication": existing.confidential_prefs,
+        "designations": existing.designations,
+        "extra_timezones": existing.extra_timezones,
+    }
+    kept = [name for name in KEPT_WHEN_LEFT_OUT if name not in data and stored[name]]
+    ids = {str(p.get("id")) for p in points}
+    missing = [str(t) for t in stored["confidential_communication"].get("to", []) if str(t) not in ids]
+    if "confidential_communication" in kept and missing:
+        names = ", ".join(f"`{m}`" for m in missing)
+        raise conflict(
+            f"the patient's HIPAA request names {names}, which this body drops: send"
+            " `confidential_communication` with the points the patient asked for now",
+            "confidential_communication",
+        )
+    return kept
