@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 from test_api_event_states import event, facts_of, resync, trail
 from test_api_fixtures import Api, api_fixture, database_url, folders_fixture  # noqa: F401
-from test_api_flow import DAY, deployed, loaded
+from test_api_flow import DAY, account, deployed, loaded
 
 from runtime.db.database import read_session
 from runtime.store.accounts import load_account
@@ -234,3 +234,24 @@ def test_the_correction_is_in_the_audit_trail_without_the_reasons_text(api: Api)
     assert (json.loads(stored) if isinstance(stored, str) else stored)["reason"] == REASON
     verified = api.call("auditor", "GET", "/v1/audit/verify")
     assert verified.status_code == 200 and verified.json()["ok"] is True
+
+
+def test_a_dispute_correction_is_refused_while_another_debt_has_an_open_dispute(api: Api) -> None:
+    """12 CFR 1006.38(c), (d): each debt's collection waits on its own dispute; a correction names no debt,
+    so it would lift D2's genuine dispute with D1's mistaken one."""
+    loaded(api)
+    body = account()
+    second = {**body["debts"][0], "id": "D2"}
+    assert (
+        api.call("outreach", "PUT", "/v1/accounts/A1", json={**body, "debts": [*body["debts"], second]}).status_code
+        == 200
+    )
+    at = DAY_SEVEN - dt.timedelta(days=3)
+    for key, debt in (("d1", "D1"), ("d2", "D2")):
+        post(api, {"account_id": "A1", "idempotency_key": key, "type": "dispute", "at": at.isoformat(), "debt": debt})
+    answer = correct(api, "disputed", False)
+    assert answer.status_code == 409 and answer.json()["errors"][0]["field"] == "fact", answer.text
+    assert "`D1`, `D2`" in answer.json()["message"]
+    verified = (at + dt.timedelta(days=1)).isoformat()
+    post(api, {"account_id": "A1", "idempotency_key": "v2", "type": "verification_sent", "at": verified, "debt": "D2"})
+    assert correct(api, "disputed", False).status_code == 201  # only D1's, the mistake, is open now

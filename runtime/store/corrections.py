@@ -26,14 +26,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from dsl.schema import suggest
 from runtime.db.tables import EventRow
 from runtime.store import audit
 from runtime.store.accounts import check_keys, locked_account
 from runtime.store.event_states import CORRECTABLE, CORRECTION, protective_value
-from runtime.store.problems import invalid
+from runtime.store.problems import conflict, invalid
 
 KEYS = frozenset({"fact", "value", "reason"})
 REASON_CHARS = (10, 500)
@@ -71,6 +71,8 @@ def record_correction(
     fact, value, reason = checked(data)
     # INVARIANT: the lock is taken before the facts are read, as events and upserts take it.
     row = locked_account(session, account_id)
+    if fact == "disputed" and value is False:
+        one_debt_only(session, account_id)
     stored = row.facts.get(fact)
     previous = stored if isinstance(stored, bool) else None
     event = EventRow(
@@ -98,6 +100,30 @@ def record_correction(
         entry["by_key"] = key_id
     audit.append(session, actor, "account.correct", f"account:{account_id}", entry, now)
     return Correction(account_id, fact, previous, value, int(event.id or 0), now)
+
+
+def one_debt_only(session: Session, account_id: str) -> None:
+    """A 409 when open disputes (no verification sent for that debt since) name more than one debt: a
+    correction of `disputed` sets all of them aside, and the guard holds each debt's collection on
+    its own dispute (12 CFR 1006.38(c), (d)), so a genuine one would be lifted with the mistaken one."""
+    query = select(EventRow.type, EventRow.at, EventRow.payload).where(
+        EventRow.account_id == account_id, col(EventRow.type).in_(("dispute", "verification_sent"))
+    )
+    newest: dict[tuple[str, str], dt.datetime] = {}
+    for kind, at, payload in session.exec(query).all():
+        key = (kind, str((payload or {}).get("debt")))
+        newest[key] = max(newest.get(key, at), at)
+    open_debts = sorted(
+        debt
+        for (kind, debt), at in newest.items()
+        if kind == "dispute" and newest.get(("verification_sent", debt), at) <= at
+    )
+    if len(open_debts) > 1:
+        raise conflict(
+            f"open disputes name debts {', '.join(f'`{d}`' for d in open_debts)}; a correction would lift them"
+            " all: answer the genuine ones with `verification_sent` first (a correction cannot name one debt)",
+            "fact",
+        )
 
 
 def checked(data: Any) -> tuple[str, bool, str]:
