@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from engine.scores.replies_hardship import RULES_VERSION
 from runtime.cli import app
 from runtime.commands.score_cmds import register
 
@@ -82,7 +83,7 @@ def test_the_hardship_rule_is_named(models: Path) -> None:
     out = json.loads(run(models, "I lost my job, I cannot pay").output)
     assert out["intent"]["hardship"] is True
     assert out["hardship_rule"] == {"rule": "cannot-pay", "matched": "cannot pay"}
-    assert out["sources"]["intent.hardship"] == "reply-hardship-rules@1.1.0"
+    assert out["sources"]["intent.hardship"] == f"reply-hardship-rules@{RULES_VERSION}"
     assert json.loads(run(models, "I can pay on Friday").output)["hardship_rule"] is None
 
 

@@ -110,6 +110,12 @@ ROUND_2 = [
     "no tenemos dinero",
     "ando sin trabajo y con tres hijos",
     "perdí el empleo hace un mes",
+    # A review's misses (rules 1.2.0)
+    "I am having a hard time paying this",
+    "hard time paying my bills",
+    "I need help to pay this",
+    "Can you help me pay this bill?",
+    "I'm disabled and can't work",
 ]
 NOT_HARDSHIP = [
     "I can pay on Friday",

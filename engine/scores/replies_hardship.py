@@ -29,7 +29,9 @@ from engine.scores.replies_revocation import Rule
 from engine.scores.replies_typos import normalise
 
 RULES_ID = "reply-hardship-rules"
-RULES_VERSION = "1.1.0"  # 1.1.0: round 2 (help paying, hard times, ayuda para pagar…)
+# 1.1.0: round 2 (help paying, hard times, ayuda para pagar…); 1.2.0: a review's misses (a hard time
+# paying, help me pay this, disabled and cannot work).
+RULES_VERSION = "1.2.0"
 
 # "can't" as phones and thumbs write it (apostrophes are gone after `normalise`)
 CANT = (
@@ -95,6 +97,9 @@ RULES = (
         r"|\b(need|needs|get|getting|any|some|ask for|asking for) help (paying|with (the |this |my )?bills?)\b"
         r"|\b(bad|tough|hard|difficult|rough) (spot|place|situation|way)( right now)? financially\b"
         r"|\b(hard|tough|rough) times\b"
+        r"|\b(hard|tough|difficult|rough) time (paying|affording|making (the |my )?payments?|with (the |my )?bills?)\b"
+        r"|\bhelp (me |us )?(to )?pay (this|the|my|our|it|for)\b"
+        r"|\b(disabled|disability)\b.{0,20}\b(cant|cannot|can not|unable to|not able to) work\b"
         r"|\b(paycheck|income|check|salary|wages|pension) (doesnt|does not|dont|wont|barely|hardly|cant|cannot)"
         r" (cover|stretch)\b"
         r"|\b(im|i am|were|we are|been|really|so|still|family is|we have been|ive been) struggling\b",
