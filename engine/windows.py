@@ -55,17 +55,6 @@ def todays_hours(window: ast.TimeWindow | None, now: dt.datetime, zones: Sequenc
     return open_hours(window, now, zones)
 
 
-def send_time(
-    window: ast.TimeWindow | None,
-    facts: Mapping[str, object],
-    now: dt.datetime,
-    channel: str | None = None,
-    zones: Sequence[str] = (),
-) -> dt.datetime | None:
-    """When to send today (`pick_time` in `todays_hours`)."""
-    return pick_time(window, todays_hours(window, now, zones), facts, now, channel)
-
-
 def pick_time(
     window: ast.TimeWindow | None,
     hours: Hours | None,

@@ -135,9 +135,10 @@ def refused_at_send(
     """The guard's refusal of the message at the first of `moments` it refuses; None when it allows all."""
     organization = collector(session, contact.account_id, organizations(guard.plans, session))
     latest = (planned(contact) or moments[0]) + MAX_DELAY
+    # Read once: the account's lock keeps anything new from landing between the moments.
+    account, ledger = load_account(session, contact.account_id, moments[0])
+    ledger = without(ledger, contact)
     for moment in moments:
-        account, ledger = load_account(session, contact.account_id, moment)
-        ledger = without(ledger, contact)
         answer = judged(account, ledger, guard.rules, organization, moment, contact, message, latest)
         if not answer.allowed:
             return answer
